@@ -68,3 +68,18 @@ def test_the_folder_a_w_and_b_run_synced_is_told_by_its_log_dir_wherever_it_was_
     ids, owners = tracker_run_ids(provenances, lambda: sources)
     assert ids == ["a1", "b2", "c3", "d4", "a1", "b2", None, None]
     assert owners == {4: 0, 5: 1}
+
+
+def test_folders_are_joined_by_step_only_where_each_starts_after_the_one_before():
+    """W&B offline counts a resumption's `wandb.log()` steps from 0 again: joined by step, its points took
+    the first job's places (`last(3)` 0.883 for 0.97). A metric only in the summary has no points to join."""
+    from resultsbook.query.resumed import _joined
+
+    first = (np.arange(10.0), np.linspace(0.1, 0.95, 10))
+    again = (np.arange(3.0), np.array([0.96, 0.97, 0.98]))
+    assert _joined({1: first, 2: again}, [1, 2]) is None
+    assert _joined({1: first}, [1, 2]) is None  # the resumed folder logged no point
+    rewound = (np.arange(8.0, 12.0), np.array([0.5, 0.6, 0.7, 0.8]))  # resumed from step 8's checkpoint
+    steps, values = _joined({1: first, 2: rewound}, [1, 2])
+    assert steps.tolist() == list(range(12)) and values[8:].tolist() == [0.5, 0.6, 0.7, 0.8]
+    assert values[:8].tolist() == first[1][:8].tolist()

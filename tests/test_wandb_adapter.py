@@ -813,3 +813,26 @@ def test_a_run_with_a_config_keeps_its_config_alone_as_params(tmp_path):
     assert run.provenance["args"] == ["--lr", "0.5", "--extra", "1"]
     assert dict(run.params) == {k: normalize_value(v) for k, v in EXPECTED[name]["params"].items()}
     assert problems == ()
+
+
+def test_a_resumed_run_is_reduced_over_the_points_of_all_its_folders(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_resumed): a first job peaks at 0.9 + seed / 100 at step 10
+    and fails; the resumed job logs 0.6 at steps 20-39. W&B's history of the run is both; `--reduce max`
+    read the latest folder alone (0.600 ± 0.000) while a Note said it counted that folder."""
+    shutil.copytree(FIXTURE.parent / "wandb_resumed" / "wandb", tmp_path / "wandb")
+    assert "4 new" in cli("collect", "wandb").output
+
+    def cell(reduce: str) -> dict:
+        shown = cli("table", "--rows", "method", "--metric", "val_acc", "--reduce", reduce, "--format", "json")
+        assert shown.exit_code == 0, shown.output
+        return json.loads(shown.stdout)["cells"][0]
+
+    best = cell("max")
+    assert best["stats"]["n"] == 2 and best["stats"]["mean"] == pytest.approx(0.905)
+    assert [mark["kind"] for mark in best["marks"]] == ["few"]  # its latest folder finished: none failed
+    assert cell("last")["stats"]["mean"] == pytest.approx(0.6)
+    assert cell("at(10)")["stats"]["mean"] == pytest.approx(0.905)
+    means = [(19 * 0.5 + 0.9 + seed / 100 + 20 * 0.6) / 40 for seed in (0, 1)]
+    assert cell("mean")["stats"]["mean"] == pytest.approx(sum(means) / 2)
+    note = cli("table", "--rows", "method", "--metric", "val_acc", "--reduce", "max").output
+    assert "resume0 (2 folders; over the points of all of them)" in note, note

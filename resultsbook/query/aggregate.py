@@ -43,7 +43,13 @@ from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec
 from resultsbook.query.nested import cell_words, parents_note, parents_text, without_parents
 from resultsbook.query.reduce import best_step_of, parse_reduction
 from resultsbook.query.reported import final_value_notes
-from resultsbook.query.resumed import counted_once, folded_text, resumed_note, synced_note
+from resultsbook.query.resumed import (
+    counted_once,
+    folded_text,
+    resumed_note,
+    synced_note,
+    whole_history_values,
+)
 from resultsbook.query.runs import RUN_FIELDS, Runs, groups_of, members_of
 from resultsbook.query.select import (
     check_filter_keys,
@@ -141,13 +147,16 @@ def aggregate(
             own_spans = None if spans is None else spans[span]
             once = counted_once(members, values, trackers[span], value_notes)
             if once is not None:  # a resumed W&B run counts once, and one synced from TensorBoard
+                joined, once, whole = whole_history_values(
+                    reader, metric, members, trackers[span], once, values[once]
+                )
                 for texts, into in (
-                    (folded_text(trackers[span], once, members), folded),
+                    (folded_text(trackers[span], once, members, whole=whole), folded),
                     (folded_text(trackers[span], once, members, synced=True), synced),
                 ):
                     if texts:
                         into.append(((*row, *column), texts))
-                members, values = members.take(once), values[once]
+                members, values = members.take(once), joined
                 codes = None if codes is None else codes[once]
                 own_spans = None if own_spans is None else own_spans[once]
                 parents_of, own_of = parent_ids[span][once], own_ids[span][once]

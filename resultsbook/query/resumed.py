@@ -10,7 +10,8 @@ training read twice, from its TensorBoard folder and from the W&B run folder: co
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -127,10 +128,91 @@ def _rank(
     )
 
 
-def folded_text(ids: np.ndarray, keep: np.ndarray, members: Runs, synced: bool = False) -> list[str]:
+HISTORY_KINDS = frozenset({"min", "max", "mean", "last_k", "at", "best"})  # read every point of a run
+
+
+def whole_history_values(
+    reader: Any, metric: Any, members: Runs, ids: np.ndarray, keep: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Return a cell's kept values with each resumed W&B run's reduced over the points of all its folders
+    (`max`, `best(...)`, ... of the whole training, as W&B's history of the run holds them; the latest
+    folder alone had the last job's points only), the positions to keep (such a run by its latest
+    folder: its status is the run's), and the positions in `keep` whose value was so recomputed. A
+    folder's point at a step another logged too wins when it started later. A TensorBoard folder counted
+    with the W&B run that synced it, a derived or normalised metric, and the reductions a folder's last
+    points give (`last`) are left as they are."""
+    from resultsbook.query.reduce import parse_reduction, reduce_series
+
+    reduction = parse_reduction(metric.reduce)
+    if (
+        reduction.kind not in HISTORY_KINDS
+        or metric.name in reader.derived
+        or metric.name in reader.normalized
+    ):
+        return values, keep, []
+    mirrors = members.wandb_mirrors()
+    starts = members.field("start_time").tolist()
+    folders: dict[str, list[int]] = defaultdict(list)
+    for i, run in enumerate(ids.tolist()):
+        if run is not None and not mirrors[i]:
+            folders[run].append(i)
+    merged = values.copy()
+    kept = keep.copy()
+    changed = []
+    for position, i in enumerate(keep.tolist()):
+        where = folders.get(ids[i], [])
+        if len(where) < 2:
+            continue
+        order = sorted(where, key=lambda j: (starts[j] is None, starts[j] or 0.0, j))
+        run_ids = [int(members.ids[j]) for j in order]
+        joined = _joined(reader.curves(metric.name, members.take(np.array(order))), run_ids)
+        if joined is None:  # steps that start again, or points in one folder alone: its own value stands
+            continue
+        steps, points = joined
+        other = None
+        if reduction.kind == "best":
+            found = _joined(reader.curves(reduction.other, members.take(np.array(order))), run_ids)
+            if found is None:
+                continue
+            other = (found[0][metric.skip_first :], found[1][metric.skip_first :])
+        merged[position] = reduce_series(
+            reduction, steps[metric.skip_first :], points[metric.skip_first :], other
+        )
+        kept[position] = order[-1]
+        changed.append(position)
+    return merged, kept, changed
+
+
+def _joined(
+    curves: Mapping[int, tuple[np.ndarray, np.ndarray]], order: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the curves of one run's folders (`order`: earliest first) as one, by step; at a step
+    several logged, the later folder's point (a run resumed from an earlier checkpoint logs again from
+    it). None unless at least two folders logged points and each starts after the one before it did:
+    a folder whose steps start again from the first (W&B offline, `wandb.log()` without `step=`, counts
+    a resumption's steps from 0) cannot be placed after the others by its steps."""
+    parts = [curves[run] for run in order if run in curves and len(curves[run][0])]
+    if len(parts) < 2:
+        return None
+    firsts = [float(part[0][0]) for part in parts]
+    if any(later <= earlier for earlier, later in pairwise(firsts)):
+        return None
+    steps = np.concatenate([np.asarray(part[0], dtype=np.float64) for part in parts])
+    values = np.concatenate([np.asarray(part[1], dtype=np.float64) for part in parts])
+    flipped = steps[::-1]
+    _, last = np.unique(flipped, return_index=True)  # sorted steps, each at its last occurrence
+    at = len(steps) - 1 - last
+    return steps[at], values[at]
+
+
+def folded_text(
+    ids: np.ndarray, keep: np.ndarray, members: Runs, synced: bool = False, whole: Collection[int] = ()
+) -> list[str]:
     """Name each W&B run counted once (resumed ones, or with `synced` those read from the TensorBoard
-    folder they synced too), with its folder count and the folder whose value is kept."""
-    kept = set(keep.tolist())
+    folder they synced too), with its folder count and the folder whose value is kept, or that its value
+    is over all their points (`whole`: the positions in `keep` so recomputed)."""
+    kept = keep.tolist()
+    joined = {kept[position] for position in whole}
     names = members.field("source").tolist()
     mirrors = members.wandb_mirrors()
     texts = []
@@ -138,7 +220,8 @@ def folded_text(ids: np.ndarray, keep: np.ndarray, members: Runs, synced: bool =
         where = [i for i, other in enumerate(ids.tolist()) if other == run]
         if len(where) > 1 and any(mirrors[i] for i in where) == synced:
             chosen = next(i for i in where if i in kept)
-            texts.append(f"{run} ({len(where)} folders; kept: {_folder(names[chosen])})")
+            how = "over the points of all of them" if chosen in joined else f"kept: {_folder(names[chosen])}"
+            texts.append(f"{run} ({len(where)} folders; {how})")
     return texts
 
 
@@ -163,6 +246,7 @@ def resumed_note(folded: Sequence[tuple[Key, Sequence[str]]]) -> str:
     where = [f"{' / '.join(format_value(v) for v in cell)}: {', '.join(runs)}" for cell, runs in folded]
     return (
         f"{len(folded)} cell(s) hold a W&B run resumed in several folders (same run id), counted once, "
-        f"from its latest folder with a value ({bounded(where)}): a resumed folder repeats the summary "
+        f"from its latest folder with a value, or over the points of all its folders where the table "
+        f"reduces a whole curve ({bounded(where)}): a resumed folder repeats the summary "
         "of the earlier ones, so counted apart they would be replicates that agree to every digit"
     )
