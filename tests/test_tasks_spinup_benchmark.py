@@ -136,6 +136,15 @@ def test_versus_is_asked_for_in_the_readers_words_and_a_miscased_row_is_named(bo
         book.table(
             rows="algo", metric="AverageTestEpRet", tasks="env", aggregates="probability_of_improvement"
         )
+    # a versus no aggregate reads (a typo in it included) was left out without a word
+    unread = cli(*args, "mean", "--versus", "SCA").output
+    assert unread == (
+        "Error: --versus SCA names the row probability_of_improvement compares against, and this table "
+        "computes no probability_of_improvement: ask for it over tasks (--aggregates "
+        "probability_of_improvement), or leave it out\n"
+    )
+    with pytest.raises(rb.SpecError, match=r"^versus='sca' names the row probability_of_improvement"):
+        book.table(rows="algo", metric="AverageTestEpRet", versus="sca")
 
 
 def test_a_sample_efficiency_figure_names_the_hue_whose_runs_log_another_metric(book):

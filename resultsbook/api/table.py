@@ -105,6 +105,12 @@ def table_request(
         for m in metric_names(metric)
     )
     task_keys = names(tasks)
+    if versus and not (task_keys and "probability_of_improvement" in names(aggregates)):  # else unread
+        asked = option("aggregates", "probability_of_improvement")
+        raise SpecError(
+            f"{option('versus', versus)} names the row probability_of_improvement compares against, and this "
+            f"table computes no probability_of_improvement: ask for it over tasks ({asked}), or leave it out"
+        )
     query = TableQuery(
         metrics=metrics,
         rows=names(rows),
