@@ -652,6 +652,27 @@ def test_the_versus_rows_own_probability_is_named_as_the_reference_and_not_count
     assert "α = 0.05 in each of 4 columns, uncorrected" in markdown  # mean, median, IQM, gap: not P(X > base)
 
 
+def test_the_versus_row_stays_when_the_probability_of_improvement_is_the_only_aggregate(tmp_path, cli):
+    """`aggregates = ["probability_of_improvement"]`: the versus row, whose only cell is its own `–`, was
+    left out of the table, and with it the row every probability was measured against."""
+    atari_like_project(tmp_path, {"ours": OURS, "base": BASE})
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(
+        spec.read_text().replace(
+            'aggregates = ["mean", "median", "iqm", "optimality_gap", "probability_of_improvement"]',
+            'aggregates = ["probability_of_improvement"]',
+        )
+    )
+    assert cli("build").exit_code == 0
+    lines = (tmp_path / "agg.md").read_text().splitlines()
+    assert [line.split("|")[1].strip() for line in lines if line.startswith("| ") and "---" not in line] == [
+        "method",
+        "base",
+        "ours",
+    ]
+    assert "– P(X &gt; base) of base: the row the others are compared with  " in lines
+
+
 def test_a_profile_of_a_lower_is_better_metric_says_its_best_line_is_the_lowest(tmp_path, cli):
     """A profile of a loss table (goal = "min") was drawn silently: the fraction of runs above τ, where
     the best method looks worst, while the table's aggregates refused what assumes higher is better."""

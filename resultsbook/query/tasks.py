@@ -320,7 +320,11 @@ def aggregate_over_tasks(
                 cells[(row, (*column, name))] = cell
     from resultsbook.query.aggregate import _ordered
 
-    rows = _ordered({key[0] for key in cells}, query.rows, query.order)
+    # the versus row stays when its cells are all its own probability of improvement (shown as –)
+    shown = {key[0] for key in cells} | {
+        row for row, _ in cell_runs if query.versus and is_versus_row(query, row)
+    }
+    rows = _ordered(shown, query.rows, query.order)
     column_keys = (*query.columns, AGGREGATE_KEY)
     prefixes = _ordered({key[1][:-1] for key in cells}, query.columns, query.order)
     columns = tuple(
