@@ -772,6 +772,27 @@ def test_a_per_seed_results_table_beside_result_files_is_named_with_how_to_read_
     assert read.output.startswith("Collected results: 6 new"), read.output
 
 
+def test_results_files_each_named_its_own_way_and_each_of_many_seeds_are_read_alike_by_records(cli, tmp_path):
+    """nicklashansen/tdmpc's results/<domain>-<task>.csv, each `seed,step,return` of 5 seeds: the hint
+    said to read acrobot-swingup.csv alone with --adapter records, and `--pattern '{level1}-{level2}.csv'`
+    for "the others", which read each file as one run: seed 5's rows alone."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    for task in ("cheetah-run", "hopper-hop", "walker-walk"):
+        rows = [f"{seed},{step},{100 * seed + step}" for seed in (1, 2, 3) for step in (0, 20000, 40000)]
+        (folder / f"{task}.csv").write_text("seed,step,return\n" + "\n".join(rows) + "\n")
+    result = cli("collect", "results")
+    assert result.exit_code == 1
+    assert (
+        "it holds 3 .csv file(s), each named its own way and each with rows that look like the rows of many "
+        "runs (column(s) seed, e.g. cheetah-run.csv): read them with --pattern '{level1}-{level2}.csv' "
+        "--adapter records, which makes one run of each distinct set of those values, as params, the parts "
+        "of their names too;"
+    ) in " ".join(result.output.split()), result.output
+    read = cli("collect", "results", "--pattern", "{level1}-{level2}.csv", "--adapter", "records")
+    assert read.output.startswith("Collected results: 9 new"), read.output
+
+
 def test_a_results_table_among_files_each_named_its_own_way_is_read_alone_by_records(cli, tmp_path):
     """dna-nn-theory's cnn/results: `<model>-<dataset>-<metric>.csv` beside the combined accuracy.csv.
     The hint said to read "them" with --adapter records, which made 632,587 runs of every curve's rows."""

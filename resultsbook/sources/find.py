@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 
 _NAMES_KEPT = 1000  # file names kept to find the one a mistyped pattern meant
+_SIBLINGS_LOOKED_AT = 20  # files of one kind whose first rows a hint reads to tell they hold many runs alike
 
 
 @dataclass
@@ -1027,6 +1028,21 @@ def _log_files_hint(root: str) -> str:
     runs_in_rows = many_runs_columns(os.path.join(root, example)) if name.endswith((".csv", ".tsv")) else []
     if runs_in_rows:
         named = ", ".join(runs_in_rows[:4])
+        siblings = log_file_paths(root, name)[:_SIBLINGS_LOOKED_AT] if name.startswith("*") else []
+        alike = all(many_runs_columns(os.path.join(root, path)) == runs_in_rows for path in siblings)
+        if name.startswith("*") and alike:  # every file named its own way holds such rows: records reads all
+            parts = name_parts_pattern(root, example)
+            read = (
+                f"{option('pattern', parts)} {option('adapter', 'records')}"
+                if parts
+                else option("adapter", "records")
+            )
+            return (
+                f"it holds {count} {name[1:]} file(s), each named its own way and each with rows that look "
+                f"like the rows of many runs (column(s) {named}, e.g. {example}): read them with {read}, "
+                "which makes one run of each distinct set of those values, as params"
+                + (", the parts of their names too" if parts else "")
+            )
         if name.startswith("*"):  # only the file looked at has those columns: records would read every one
             parts = name_parts_pattern(root, example)
             others = (
