@@ -438,8 +438,31 @@ def test_the_row_index_pandas_writes_is_neither_a_param_nor_a_metric(tmp_path):
     ]
     assert set(result.runs[1].metrics) == {"episode_reward"}
     assert list(result.runs[1].metrics["episode_reward"].steps) == [0, 10000]
-    run, _ = read_csv(path, step="frame")
+    one_seed = tmp_path / "seed1.csv"
+    one_seed.write_text("\n".join(rows[:3]) + "\n")
+    run, _ = read_csv(one_seed, step="frame")
     assert set(run.metrics) == {"seed", "episode_reward"}
+
+
+def test_a_csv_of_several_seeds_rows_is_no_one_run_but_named_for_records(tmp_path):
+    """nicklashansen/tdmpc's results/hopper-hop.csv (`seed,step,return`, 5 seeds) collected as a file: one
+    run whose every step kept seed 5's row, 104 of 130 rows dropped, and a table showed seed 5 alone."""
+    path = tmp_path / "hopper-hop.csv"
+    rows = [
+        "seed,step,return",
+        *(f"{seed},{step},{seed * 100 + step}" for seed in (1, 2) for step in (0, 10)),
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    adapter = CsvAdapter()
+    result = adapter.read(adapter.source_for_file(str(path)))
+    assert result.runs == ()
+    assert [(p.message, p.kept) for p in result.problems] == [
+        (
+            "holds the rows of several runs (its steps repeat, column(s) seed vary): read it with "
+            "adapter='records', which makes one run of each distinct set of those values, as params",
+            "nothing from this file (read as one run, each step would keep its last row)",
+        )
+    ]
 
 
 def test_records_whose_step_starts_again_are_runs_numbered_by_their_place(tmp_path):
@@ -943,12 +966,20 @@ def test_columns_of_text_in_every_row_point_at_the_records_adapter(tmp_path):
     cells were not numbers, never which adapter reads one row per run and step."""
     path = tmp_path / "bench.csv"
     path.write_text("step,reward,env,seed\n0,1.5,walker,1\n10,2.5,walker,1\n0,3.5,cheetah,2\n")
-    run, problems = read_csv(path)
+    adapter = CsvAdapter()
+    result = adapter.read(adapter.source_for_file(str(path)))
+    assert result.runs == ()  # two runs' rows (step 0 twice, seeds 1 and 2): no one run of them
+    assert [p.message for p in result.problems] == [
+        "holds the rows of several runs (its steps repeat, column(s) seed vary): read it with "
+        "adapter='records', which makes one run of each distinct set of those values, as params"
+    ]
+    path.write_text("step,reward,env,seed\n0,1.5,walker,1\n10,2.5,walker,1\n20,3.5,walker,1\n")
+    run, problems = read_csv(path)  # one run, its env in every row
     assert problems[0] == (
         "column(s) 'env' hold text in every one of its 3 row(s): if each row is one run (or one run at "
         "one step), read the file with --adapter records, whose text columns become params"
     )
-    assert "env" not in run.metrics and list(run.metrics["reward"].steps) == [0, 10]
+    assert "env" not in run.metrics and list(run.metrics["reward"].steps) == [0, 10, 20]
 
 
 def test_a_long_cell_that_is_not_a_number_is_shown_cut_short(tmp_path):
@@ -1269,3 +1300,25 @@ def test_a_windows_csv_reads_as_its_unix_copy_repeated_header_and_all(tmp_path):
     assert windows_table.numbers["loss"].tolist() == unix_table.numbers["loss"].tolist() == [0.5, 0.25, 0.125]
     assert windows_problems == unix_problems
     assert unix_problems == ["repeats its header 1 time(s) (first at line 5)"]
+
+
+def test_seeds_one_after_the_other_past_the_first_rows_are_told_apart_over_the_whole_file(tmp_path):
+    """`seed,step,return`, 5 seeds of 10,000 rows: the first 64 KB held seed 0 alone, so the file was read
+    as one run, each step keeping seed 4's row."""
+    path = tmp_path / "ppo.csv"
+    rows = (f"{seed},{step},{seed * 10 + step / 1000}" for seed in range(5) for step in range(10_000))
+    path.write_text("seed,step,return\n" + "\n".join(rows) + "\n")
+    adapter = CsvAdapter()
+    result = adapter.read(adapter.source_for_file(str(path)))
+    assert result.runs == () and "holds the rows of several runs" in result.problems[0].message
+
+
+def test_a_train_row_and_a_val_row_at_each_step_are_one_run(tmp_path):
+    """`step,phase,train_loss,val_acc`, each metric in its own rows: its steps repeat, but no metric holds
+    two values at one step, and it is one run (it was refused as the rows of several)."""
+    path = tmp_path / "log.csv"
+    rows = [f"{step},train,{1 / (step + 1)},\n{step},val,,{0.5 + step / 10}" for step in range(5)]
+    path.write_text("step,phase,train_loss,val_acc\n" + "\n".join(rows) + "\n")
+    run, _ = read_csv(path)
+    assert list(run.metrics["val_acc"].values) == [0.5, 0.6, 0.7, 0.8, 0.9]
+    assert list(run.metrics["train_loss"].steps) == [0, 1, 2, 3, 4]

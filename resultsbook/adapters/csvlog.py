@@ -180,6 +180,19 @@ class CsvAdapter(Adapter):
             if counts:
                 kept = "the row number (from 0) as the step"
                 problems.append(Problem(path, _row_number_text(counts), kept))
+        runs_in_rows = [] if param_columns else _runs_in_rows(table, path, steps, has_step, step_column)
+        if runs_in_rows:  # read as one run, each step would keep its last row: the last run's
+            named = ", ".join(runs_in_rows[:4])
+            problems.append(
+                Problem(
+                    path,
+                    f"holds the rows of several runs (its steps repeat, column(s) {named} vary): read it "
+                    f"with {option('adapter', 'records')}, which makes one run of each distinct set of "
+                    "those values, as params",
+                    "nothing from this file (read as one run, each step would keep its last row)",
+                )
+            )
+            return ReadResult((), tuple(problems))
         times = None
         if time_column in table.text:
             times = read_times(path, time_column, table.text[time_column], problems)
@@ -308,6 +321,40 @@ def _labels_text(labels: list[str], rows: int) -> str:
         f"column(s) {named} hold text in every one of its {rows} row(s): if each row is one run (or one "
         "run at one step), read the file with --adapter records, whose text columns become params"
     )
+
+
+def _runs_in_rows(
+    table: Table, path: str, steps: np.ndarray, has_step: np.ndarray, step_column: str | None
+) -> list[str]:
+    """Return the columns that tell the rows of several runs apart in a log whose steps repeat and whose
+    metrics hold two values at one step (a train and a val row at each step, each metric in its own,
+    are one run): a seed or run column that varies over the whole file, or the text that varies in its
+    first rows (`many_runs_columns`); none for a log of one run."""
+    valid = steps[has_step]
+    if len(np.unique(valid)) == len(valid):
+        return []
+    kinds = {name.lower(): name for name in table.columns}
+    named = [kinds[key] for key in _RUN_COLUMN_NAMES if key in kinds]
+    metrics = [name for name in table.numbers if name not in (step_column, *named)]
+    logged = (steps[table.present[name] & has_step] for name in metrics)
+    if not any(len(np.unique(at)) < len(at) for at in logged):  # no metric holds two values at a step
+        return []
+    varying = [name for name in named if _distinct(table, name) > 1]
+    if varying:
+        return varying
+    from resultsbook.sources.hints import many_runs_columns  # only for a log whose steps repeat
+
+    return many_runs_columns(path)
+
+
+_RUN_COLUMN_NAMES = ("seed", "run", "run_id", "trial")  # a column that, varying, tells rows of several runs
+
+
+def _distinct(table: Table, name: str) -> int:
+    """Return how many distinct values a column holds, numbers or text, over the whole file."""
+    if name in table.numbers and table.present[name].any():
+        return len(np.unique(table.numbers[name][table.present[name]]))
+    return len(set(table.text.get(name, [])))
 
 
 def usual_step_column(columns: list[str]) -> str | None:
