@@ -772,6 +772,21 @@ def test_a_per_seed_results_table_beside_result_files_is_named_with_how_to_read_
     assert read.output.startswith("Collected results: 6 new"), read.output
 
 
+def test_a_pattern_of_fields_a_level_short_of_its_files_names_the_pattern_that_reaches_them(cli, tmp_path):
+    """`collect . --pattern '{task}.csv'` over a results/ folder of them said `no path there matches
+    ... (e.g. 'other.db')`, the store the command had just made, and nothing of results/."""
+    (tmp_path / "results").mkdir()
+    for task in ("cheetah-run", "hopper-hop"):
+        (tmp_path / "results" / f"{task}.csv").write_text("step,return\n0,1.0\n")
+    result = cli("collect", ".", "--pattern", "{task}.csv", "--db", "other.db")
+    assert result.exit_code == 1
+    assert (
+        "(cheetah-run.csv lies 1 level deeper than the pattern reaches: results/cheetah-run.csv; e.g. "
+        "--pattern 'results/{task}.csv')"
+    ) in result.output, result.output
+    assert "2 new" in cli("collect", ".", "--pattern", "results/{task}.csv", "--db", "other.db").output
+
+
 def test_results_files_each_named_its_own_way_and_each_of_many_seeds_are_read_alike_by_records(cli, tmp_path):
     """nicklashansen/tdmpc's results/<domain>-<task>.csv, each `seed,step,return` of 5 seeds: the hint
     said to read acrobot-swingup.csv alone with --adapter records, and `--pattern '{level1}-{level2}.csv'`

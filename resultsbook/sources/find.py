@@ -784,17 +784,25 @@ def _deeper(request: CollectRequest) -> str:
 
     pattern = str(request.pattern).strip("/")
     name = compile_pattern(pattern).file_name
+    last = pattern.rpartition("/")[2]
     root = request.path
-    if not name or "://" in root or not os.path.isdir(root):
+    # a file part of fields (`{task}.csv`) is looked for by its own match, when it ends in a literal suffix
+    named = compile_pattern(last) if not name and re.search(r"\.\w+$", last) else None
+    if not (name or named) or "://" in root or not os.path.isdir(root):
         return ""
     wanted = pattern.count("/") + 1
     depths: dict[int, list[list[str]]] = {}  # the folders above each file found, by the file's depth
+    first: dict[int, str] = {}  # the name of the first file found at each depth
     looked = 0
     for folder, folders, files in os.walk(root):
         relative = os.path.relpath(folder, root)
         level = 0 if relative == "." else relative.count(os.sep) + 1
-        if name in files and level + 1 != wanted:
+        hit = name if name in files else None
+        if named is not None:
+            hit = next((file for file in sorted(files) if named.match(file) is not None), None)
+        if hit is not None and level + 1 != wanted:
             depths.setdefault(level + 1, []).append([] if relative == "." else relative.split(os.sep))
+            first.setdefault(level + 1, hit)
         looked += len(folders) + len(files)
         folders.sort()  # the example named is the first in name order, whatever the disk's order
         if level + 1 >= wanted + 2 or looked > _DEEPER_LOOKS:
@@ -802,13 +810,14 @@ def _deeper(request: CollectRequest) -> str:
     if len(depths) != 1:
         return ""
     [(depth, found)] = depths.items()
-    example = "/".join([*found[0], name])
+    shown = first[depth] if named is not None or name is None else name
+    example = "/".join([*found[0], shown])
     parts = pattern.split("/")
     levels = abs(depth - wanted)
     fixed = _with_levels(parts, found, levels) if depth > wanted else "/".join(parts[wanted - depth :])
     where = f"{levels} level{'s' if levels > 1 else ''} {'deeper' if depth > wanted else 'higher'}"
     meant = f"; e.g. {option('pattern', fixed)}" if fixed else ""
-    return f" ({name} lies {where} than the pattern reaches: {example}{meant})"
+    return f" ({shown} lies {where} than the pattern reaches: {example}{meant})"
 
 
 def _with_levels(parts: list[str], found: list[list[str]], extra: int) -> str | None:
@@ -822,6 +831,8 @@ def _with_levels(parts: list[str], found: list[list[str]], extra: int) -> str | 
             for level in same:
                 folders.insert(level, found[0][level])
             return "/".join([*folders, parts[-1]])
+    if len(found) == 1 and extra <= len(found[0]):  # one folder holds them (`results/`): named as it is
+        return "/".join([*found[0][:extra], *parts])
     if len(parts) < 2:
         return None
     return "/".join([*parts[:-2], *["*"] * extra, *parts[-2:]])
