@@ -393,6 +393,35 @@ def test_a_flood_of_cells_whose_curves_end_apart_is_summed_up_as_such(store, tmp
     assert line.startswith("t: 4 cells: averages runs whose curves end at different steps; e.g. a: ")
 
 
+def test_one_run_of_unknown_status_ending_before_the_others_end_together_is_marked(store, tmp_path):
+    """nicklashansen/tdmpc's finger-turn-hard.csv: seed 5's last line had no newline and was dropped as
+    cut off, so its `last` was its step-480000 value beside four runs at 500000, averaged unmarked."""
+    for seed, steps in ((1, 26), (2, 26), (3, 26), (4, 26), (5, 25)):
+        points = [{"step": 20000 * step, "ret": 100.0 * seed + step} for step in range(steps)]
+        write_native_run(tmp_path / "runs" / f"s{seed}", {"method": "tdmpc", "seed": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("ret", direction="max"),), rows=("method",)))
+    (cell,) = table.cells.values()
+    assert [mark.kind for mark in cell.marks] == ["status"]
+    assert cell.marks[0].text == (
+        "includes 1 run(s) of unknown status ending before the others (at step 480000; they end at 500000): "
+        "still running, or cut short"
+    )
+    assert cell.marks[0].details == ("s5: ends at step 480000",)
+
+
+def test_runs_of_unknown_status_trained_for_shorter_budgets_are_not_said_to_be_cut_short(store, tmp_path):
+    """AIRI-Institute/genrisk's lightning_logs: ten runs of 80 epochs beside runs of 8 to 50, each ending
+    at its own last epoch, were marked ‡ `still running, or cut short`."""
+    for run, epochs in enumerate((80, 80, 80, 80, 8, 25, 50)):
+        points = [{"step": 4 * epoch + 3, "loss": 1.0 / (epoch + 1)} for epoch in range(epochs)]
+        write_native_run(tmp_path / "runs" / f"v{run}", {"model": "gen"}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("loss", direction="min"),), rows=("model",)))
+    (cell,) = table.cells.values()
+    assert "status" not in [mark.kind for mark in cell.marks]
+
+
 def test_the_legend_of_runs_ending_at_different_steps_does_not_speak_of_configurations(store, tmp_path):
     """A stranger's tree (github.com/7vik/nn-modularity @ 8cdb9e4, wandb/): runs of one name, cut at
     step 0 and step 11, were footnoted `† averages runs whose configurations differ`, while no param

@@ -722,7 +722,7 @@ def make_cell(
     budgets = None if ends is None else ends_mark(ends, members, metric.reduce)
     if budgets is not None:
         marks = (*marks, budgets)
-    short = None if ends is None else cut_short_mark(ends, runs, members)
+    short = None if ends is None else cut_short_mark(ends, runs, members, apart=budgets is not None)
     if short is not None:
         marks = (*marks, short)
     return Cell(row, column, metric, runs, stats, marks, step, differing=differing)

@@ -153,6 +153,7 @@ LENGTH_BOUND = frozenset({"last", "last_k", "min", "max", "mean", "best"})
 SHORT_RUN = 0.5  # a run that ends at half of the longest run's last step or before trained for another budget
 # budgets are few: runs of a cell ending at more distinct steps than this stopped early, each on its own
 BUDGETS = 2
+JUST_SHORT = 0.9  # a run of unknown status ending this close before the others' common end was cut short
 ENDS_TEXT = "averages runs whose curves end at different steps"  # a † of training length, not of settings
 
 
@@ -182,18 +183,34 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     return Mark("mixed", text, details, note="ends")
 
 
-def cut_short_mark(ends: np.ndarray, runs: CellRuns, members: Runs) -> Mark | None:
+def cut_short_mark(ends: np.ndarray, runs: CellRuns, members: Runs, apart: bool = False) -> Mark | None:
     """Mark a cell whose runs of unknown status end before every run its log says finished (a text log
-    cut off at step 1375 beside runs that reached their `step:1750/1750`): killed or still running,
-    read to its own end as though it had finished."""
-    if not {"finished", "unknown"} <= runs.distinct_statuses():  # most cells: no run to compare
-        return None
+    cut off at step 1375 beside runs that reached their `step:1750/1750`), or, where no run says it
+    finished, just before the step most of them end at together (one seed of five stopping at 480000 of
+    500000, its last line cut off; not runs of a shorter budget): killed or still running, read to its
+    own end as though it had finished. With
+    `apart` (the cell is marked already for runs ending at different steps), only the first."""
+    present = runs.distinct_statuses()
     statuses = runs.statuses
-    finished = (statuses == "finished") & ~np.isnan(ends)
-    if not finished.any():
+    if {"finished", "unknown"} <= present:
+        finished = (statuses == "finished") & ~np.isnan(ends)
+        if not finished.any():
+            return None
+        end = float(np.min(ends[finished]))
+        short = (statuses == "unknown") & (ends < end)
+        reached = "the finished ones"
+    elif present == {"unknown"} and len(ends) >= 3 and not apart:  # none says it finished: most end together
+        known = ends[~np.isnan(ends)]
+        end = float(np.max(known)) if len(known) else float("nan")
+        together = int(np.count_nonzero(ends == end))
+        short = ends < end
+        if together < 2 or together * 2 <= len(ends) or int(short.sum()) >= together:
+            return None
+        if not (ends[short] >= JUST_SHORT * end).all():  # further from it: another budget, trained so
+            return None
+        reached = "the others"
+    else:  # most cells: no run to compare
         return None
-    end = float(np.min(ends[finished]))
-    short = (statuses == "unknown") & (ends < end)
     if not short.any():
         return None
     steps = [step_text(step) for step in np.unique(ends[short]).tolist()]
@@ -201,7 +218,7 @@ def cut_short_mark(ends: np.ndarray, runs: CellRuns, members: Runs) -> Mark | No
     names = told_apart(members.field("name").tolist(), members.field("source").tolist())
     details = tuple(f"{names[i]}: ends at step {step_text(float(ends[i]))}" for i in np.flatnonzero(short))
     text = (
-        f"includes {int(short.sum())} run(s) of unknown status ending before the finished ones (at step "
+        f"includes {int(short.sum())} run(s) of unknown status ending before {reached} (at step "
         f"{at}; they end at {step_text(end)}): still running, or cut short"
     )
     return Mark("status", text, details)
