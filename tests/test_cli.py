@@ -808,6 +808,23 @@ def test_results_files_each_named_its_own_way_and_each_of_many_seeds_are_read_al
     assert read.output.startswith("Collected results: 9 new"), read.output
 
 
+def test_a_seeded_table_of_curves_beside_other_files_is_not_said_to_hold_a_row_per_run(cli, tmp_path):
+    """nicklashansen/tdmpc's root: cfgs/*.yaml beside results/<task>.csv (`seed,step,return`, a row per step):
+    the hint said the CSV "has a row per run ... a run per row", read so it would be one run a row."""
+    for folder in ("cfgs", "tasks"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "default.yaml").write_text("lr: 0.001\n")
+    (tmp_path / "results").mkdir()
+    rows = [f"{seed},{step},{seed + step}" for seed in (1, 2) for step in (0, 1, 2)]
+    (tmp_path / "results" / "hopper-hop.csv").write_text("seed,step,return\n" + "\n".join(rows) + "\n")
+    result = cli("collect", ".")
+    assert result.exit_code == 1
+    assert (
+        "; results/hopper-hop.csv holds several rows of each run (column(s) seed): read it alone with "
+        "--pattern 'results/hopper-hop.csv' --adapter records, a run of each distinct set of those values"
+    ) in " ".join(result.output.split()), result.output
+
+
 def test_a_results_table_among_files_each_named_its_own_way_is_read_alone_by_records(cli, tmp_path):
     """dna-nn-theory's cnn/results: `<model>-<dataset>-<metric>.csv` beside the combined accuracy.csv.
     The hint said to read "them" with --adapter records, which made 632,587 runs of every curve's rows."""

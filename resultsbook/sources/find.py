@@ -1109,14 +1109,21 @@ def _log_files_hint(root: str) -> str:
 def _seeded_table_hint(root: str, example: str) -> str:
     """Say which table beside the files named has a row per run and seed (a paper's results CSV, which
     the hint above would not read as runs), and how to read it; empty when none has."""
-    from resultsbook.sources.hints import seeded_table  # only to explain
+    from resultsbook.sources.hints import rows_a_run, seeded_table  # only to explain
 
     found = seeded_table(root)
     if found is None or found[0] == example:
         return ""
     path, columns = found
+    named = ", ".join(columns[:4])
+    if rows_a_run(os.path.join(root, path), columns):  # tdmpc's results/<task>.csv: seed,step,return
+        return (
+            f"; {path} holds several rows of each run (column(s) {named}): read it alone with "
+            f"{option('pattern', path)} {option('adapter', 'records')}, a run of each distinct set of those "
+            "values"
+        )
     return (
-        f"; {path} has a row per run (column(s) {', '.join(columns[:4])}): read it alone with "
+        f"; {path} has a row per run (column(s) {named}): read it alone with "
         f"{option('pattern', path)} {option('adapter', 'records')}, a run per row"
     )
 

@@ -618,12 +618,9 @@ def seeded_table(root: str) -> tuple[str, list[str]] | None:
     return None
 
 
-def many_runs_columns(path: str) -> list[str]:
-    """Return the columns that make the first rows of a CSV/TSV look like rows of several runs: a
-    seed/run column that varies, or text that varies and repeats (env, agent; not a timestamp, which
-    never repeats), with the constant text columns beside them; none for a log of one run."""
+def _head_rows(path: str) -> list[list[str]]:
+    """Return the rows of the first bytes of a CSV/TSV (its last, maybe cut off, line left out)."""
     from resultsbook.sources.tabular import guess_delimiter
-    from resultsbook.sources.textio import to_float
 
     if not os.path.isfile(path):  # a FIFO or a device would never end the read
         return []
@@ -632,9 +629,35 @@ def many_runs_columns(path: str) -> list[str]:
             head = handle.read(_PEEK_BYTES)
         lines = head.decode("utf-8", errors="replace").splitlines()[:-1]  # the last may be cut off
         delimiter = guess_delimiter(path, lines[0] if lines else "")
-        rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
+        return [row for row in csv.reader(lines, delimiter=delimiter) if row]
     except (OSError, csv.Error):
         return []
+
+
+def rows_a_run(path: str, columns: Sequence[str]) -> bool:
+    """Tell whether the first rows of a CSV/TSV hold several rows of one set of `columns`' values (a
+    run's curve, a row per step) rather than a row per run: a step column beside them, whose values
+    repeat for another set (a sweep's `lr,width,seed,test_acc` repeats its seeds, a row per run)."""
+    from resultsbook.adapters.csvlog import usual_step_column  # only to explain
+
+    rows = _head_rows(path)
+    if not rows:
+        return False
+    header = [cell.strip() for cell in rows[0]]
+    if usual_step_column(header) is None:
+        return False
+    at = [header.index(column) for column in columns if column in header]
+    body = [tuple(row[i] for i in at) for row in rows[1:] if len(row) == len(header)]
+    return len(set(body)) < len(body)
+
+
+def many_runs_columns(path: str) -> list[str]:
+    """Return the columns that make the first rows of a CSV/TSV look like rows of several runs: a
+    seed/run column that varies, or text that varies and repeats (env, agent; not a timestamp, which
+    never repeats), with the constant text columns beside them; none for a log of one run."""
+    from resultsbook.sources.textio import to_float
+
+    rows = _head_rows(path)
     if len(rows) < 3:
         return []
     header = [cell.strip() for cell in rows[0]]
