@@ -533,6 +533,23 @@ def test_table_order_places_values_first_as_the_specs_order_does(book):
     assert listed.result.rows == (("mlp",), ("logreg",))  # an array, as where= takes one
 
 
+def test_numpy_float32_values_given_back_to_order_and_where_are_the_numbers_a_config_stored(
+    make_run, tmp_path
+):
+    """A sweep over np.float32 learning rates stores lr 0.1 (its shortest decimal); the same np.float32
+    values given to order= were ignored and where= found no run (0.10000000149011612)."""
+    rates = [np.float32(0.1), np.float32(0.01)]
+    for lr in rates:
+        for seed in range(2):
+            with rb.Run(tmp_path / "runs", config={"lr": lr, "seed": seed}, code_dir=tmp_path) as run:
+                run.log(0, acc=0.5 + float(lr) + seed / 100)
+    rb.collect(tmp_path / "runs", db=tmp_path / "f.db")
+    with rb.open(tmp_path / "f.db") as book:
+        ordered = book.table(rows="lr", metric="acc", order={"lr": rates})
+        assert ordered.result.rows == ((0.1,), (0.01,)) and ordered.notes == ()
+        assert len(book.runs(where={"lr": rates[0]})) == 2
+
+
 def test_a_misspelt_label_is_refused_as_the_command_lines_label_is(book):
     """`labels={"model": {"mpl": "MLP"}}` printed the raw `mlp`, silently; `--label model:mpl=MLP` refuses it."""
     with pytest.raises(rb.SpecError, match=r"^labels mpl: no run has model = 'mpl'; did you mean 'mlp'\?$"):

@@ -137,7 +137,12 @@ def order_argument(order: object) -> dict[str, tuple[Any, ...]]:
     """Return `order` as a table's query takes it: each key's values listed first, in that order (None:
     no order); refuse a key given one value or a text, which would order its characters."""
     listed = mapping_argument("order", order, {"model": ["logreg", "mlp"]})
-    given = {key: plain_value(values) for key, values in listed.items()}  # a NumPy array: the list it holds
+    given = {  # a NumPy array is the list it holds; np.float32(0.1) is 0.1, as a config stores it
+        key: [plain_value(value) for value in values]
+        if isinstance(values, (list, tuple))
+        else plain_value(values)
+        for key, values in listed.items()
+    }
     for key, values in given.items():
         if not isinstance(values, (list, tuple)):
             raise SpecError(

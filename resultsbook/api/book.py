@@ -27,6 +27,7 @@ from resultsbook.api.table import Names, Table, merge_labels, metric_names, tabl
 from resultsbook.errors import QueryError, SpecError, StoreError, closest, listing_text
 from resultsbook.models import StoredRun
 from resultsbook.outputs.label_names import misspelt_names
+from resultsbook.params import plain_value
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
@@ -159,12 +160,8 @@ def where_values(key: str, value: Any) -> list[Any]:
             "the runs a mask over book.runs() keeps: where={'run_id': runs.loc[mask, 'run_id']}"
         )
     many = isinstance(value, Iterable) and not isinstance(value, (str, bytes))
-    return [_plain(item) for item in (value if many else [value])]
-
-
-def _plain(value: Any) -> Any:
-    """Return a numpy or pandas scalar (np.int64(3), np.bool_(True)) as the Python value it holds."""
-    return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value
+    # numpy scalars as the Python values runs hold: np.float32(0.1) is 0.1, as a config stores it
+    return [plain_value(item) for item in (value if many else [value])]
 
 
 class Book:
