@@ -122,3 +122,17 @@ def test_a_curve_figure_warns_of_a_line_whose_seeds_drew_one_same_curve(make_run
         "bit: the seed changed nothing — a seed that never reached the training, a run copied, or a "
         "deterministic method"
     ]
+
+
+def test_runs_without_a_seed_that_logged_one_same_curve_are_marked_as_a_copy(make_run, store, tmp_path):
+    """Jan21/FAST-GNN-SAT's lightning_logs/version_13 copied into backup/: the byte-identical run was a
+    fourth replicate of its cell (n = 3 became 4), with no mark: runs without a seed were never compared."""
+    make_run("version_13", {"model": "a"}, curve(SAME))
+    make_run("version_14", {"model": "a"}, curve([0.5, 0.6, 0.7, 0.75, 0.8]))
+    make_run("backup/version_13", {"model": "a"}, curve(SAME))
+    same = marks_of(table(store, tmp_path, replicate=()), "a")["same"]
+    assert same.text == (
+        "2 runs logged the same curve of 'acc', point for point to every bit: a run copied (its folder twice "
+        "in the logs?), or a deterministic method"
+    )
+    assert len(same.details) == 2

@@ -409,23 +409,36 @@ def same_curve_text(
             groups[code].append(index)
     alike = []
     for members in groups.values():
-        distinct = list(dict.fromkeys(replicates[i] for i in members))
+        # runs that name no replicate (no seed param) are each their own: alike, one was copied
+        distinct = list(dict.fromkeys(replicates[i] if _named(replicates[i]) else i for i in members))
         if len(distinct) > 1:
             alike.append((members, distinct))
     if not alike:
         return None
     members, distinct = max(alike, key=lambda group: len(group[0]))
-    if keys:
-        named = named_list([replicate_text(keys, key) for key in distinct], SHOWN_VALUES)
+    unnamed = not any(_named(replicates[i]) for i in members)
+    if keys and not unnamed:
+        named = named_list(
+            [replicate_text(keys, key) for key in distinct if isinstance(key, tuple)], SHOWN_VALUES
+        )
     else:
         named = f"{len(members)} runs"
     others = f" (and {len(alike) - 1} more such group(s))" if len(alike) > 1 else ""
-    text = (
-        f"{named} logged the same curve of {metric!r}, point for point to every bit{others}: "
-        "the seed changed nothing — a seed that never reached the training, a run copied, or a "
+    why = (
+        "a run copied (its folder twice in the logs?), or a deterministic method"
+        if unnamed
+        else "the seed changed nothing — a seed that never reached the training, a run copied, or a "
         "deterministic method"
     )
-    return text, members
+    return (
+        f"{named} logged the same curve of {metric!r}, point for point to every bit{others}: {why}",
+        members,
+    )
+
+
+def _named(replicate: Key) -> bool:
+    """Tell whether a run names its replicate (a seed): some value of the keys is there."""
+    return any(value is not None for value in replicate)
 
 
 def same_curve_marks(runs: CellRuns, codes: np.ndarray, keys: Sequence[str], metric: str) -> list[Mark]:
