@@ -724,3 +724,22 @@ def test_seed_identity_is_exact_for_large_seeds_and_bounded_for_long_texts():
     assert seed_identity(1) == seed_identity(1.0) == seed_identity("1") != seed_identity(True)
     assert seed_identity("9" * 5000) == seed_identity("9" * 5000)  # past int()'s digits: no crash
     assert seed_identity(0.5) != seed_identity(1)
+
+
+def test_runs_ending_at_different_steps_but_one_epoch_trained_alike_and_are_not_marked(store, tmp_path):
+    """Jan21/FAST-GNN-SAT's Lightning runs: 50 epochs each, 3 or 25 steps an epoch (149 and 1249 steps).
+    The cell was marked for runs ending at different steps, and its fix, at(149), compared epoch 5 of two
+    runs with epoch 49 of the third."""
+    for run, per_epoch in enumerate((3, 25, 25)):
+        points = [{"step": per_epoch * e + per_epoch - 1, "epoch": e, "acc": 0.5 + e / 100} for e in range(50)]
+        write_native_run(tmp_path / "runs" / f"v{run}", {"model": "gcn"}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("acc", reduce="max", direction="max"),), rows=("model",))
+    cell = aggregate(store, query).cell(("gcn",), ())
+    assert [mark.kind for mark in cell.marks if mark.kind == "mixed"] == []
+    for run, epochs in enumerate((50, 50, 10, 10)):  # two budgets in epochs: still marked
+        points = [{"step": 25 * e + 24, "epoch": e, "acc": 0.5 + e / 100} for e in range(epochs)]
+        write_native_run(tmp_path / "runs" / f"m{run}", {"model": "mlp"}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    cell = aggregate(store, query).cell(("mlp",), ())
+    assert any(mark.kind == "mixed" and "end at different steps" in mark.text for mark in cell.marks)

@@ -205,6 +205,10 @@ class MetricReader:
                 raise QueryError(f"reduction {text!r}: {missing}") from error
             raise
 
+    def logs(self, key: str) -> bool:
+        """Tell whether some run of the store logged a metric of this very key."""
+        return key in self._keys
+
     def runs_with(self, key: str) -> set[int]:
         """Return the ids of runs that have a value for a metric (derived: all of its metric inputs)."""
         if key in self.derived:

@@ -660,10 +660,27 @@ def _spans(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray |
         return None
     summaries = reader.summary_arrays(metric.name)
     found, at = summaries.find(runs.ids)
+    epochs = _last_epochs(reader, metric, runs)
     if not len(summaries.runs):
-        return np.full((len(runs.ids), 2), np.nan)
+        return np.column_stack([np.full((len(runs.ids), 2), np.nan), epochs])
     columns = [np.where(found, summaries.columns[name][at], np.nan) for name in ("first_step", "last_step")]
-    return np.column_stack(columns)
+    return np.column_stack([*columns, epochs])
+
+
+_EPOCH = "epoch"  # the metric Lightning, Keras and Hugging Face log the epoch of each step in
+
+
+def _last_epochs(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray:
+    """Return each run's last `epoch` (Lightning, Keras, Hugging Face log one beside their metrics),
+    NaN where it logged none: runs that end at different steps yet at one epoch trained alike, at
+    another number of steps an epoch."""
+    if metric.name == _EPOCH or not reader.logs(_EPOCH):
+        return np.full(len(runs.ids), np.nan)
+    summaries = reader.summary_arrays(_EPOCH)
+    found, at = summaries.find(runs.ids)
+    if not len(summaries.runs):
+        return np.full(len(runs.ids), np.nan)
+    return np.where(found, summaries.columns["last"][at], np.nan)
 
 
 def make_cell(
@@ -715,11 +732,11 @@ def make_cell(
     marks = cell_marks(runs, query, members, differing, len(averaged))
     ends = None if spans is None else spans[order, 1]
     if spans is not None:
-        marks = tuple(resumed_in_turn(mark, runs, spans[order]) for mark in marks)
+        marks = tuple(resumed_in_turn(mark, runs, spans[order, :2]) for mark in marks)
     if curves is not None:
         keys = (*query.pool, *query.replicate)
         marks = (*marks, *same_curve_marks(runs, curves[order], keys, metric.name))
-    budgets = None if ends is None else ends_mark(ends, members, metric.reduce)
+    budgets = None if ends is None else ends_mark(ends, members, metric.reduce, spans[order, 2])
     if budgets is not None:
         marks = (*marks, budgets)
     short = None if ends is None else cut_short_mark(ends, runs, members, apart=budgets is not None)

@@ -157,12 +157,17 @@ JUST_SHORT = 0.9  # a run of unknown status ending this close before the others'
 ENDS_TEXT = "averages runs whose curves end at different steps"  # a † of training length, not of settings
 
 
-def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
+def ends_mark(
+    ends: np.ndarray, members: Runs, reduction: str, epochs: np.ndarray | None = None
+) -> Mark | None:
     """Mark a cell whose runs (`members`, their curves ending at `ends`) end at very different steps
     (20000 and 200000: two training budgets), or at two close steps each ending two runs or more (1670
-    and 1705), where a reduction over the whole curve compares them at different points of training."""
+    and 1705), where a reduction over the whole curve compares them at different points of training;
+    not when every run ends at one last `epochs` value (as many epochs, at other steps an epoch)."""
     known = ~np.isnan(ends)
     if known.sum() < 2:
+        return None
+    if epochs is not None and not np.isnan(epochs[known]).any() and len(np.unique(epochs[known])) == 1:
         return None
     low, high = float(np.min(ends[known])), float(np.max(ends[known]))
     if high <= 0 or low == high:  # most cells: every run ends at one step, told without counting them
