@@ -420,6 +420,12 @@ def test_runs_of_unknown_status_trained_for_shorter_budgets_are_not_said_to_be_c
     table = aggregate(store, TableQuery(metrics=(MetricSpec("loss", direction="min"),), rows=("model",)))
     (cell,) = table.cells.values()
     assert "status" not in [mark.kind for mark in cell.marks]
+    for seed, steps in enumerate((100, 100, 92, 100, 96)):  # early stopping (patience), each at its best
+        points = [{"step": step, "loss": 1.0 / (step + 1)} for step in range(steps + 1)]
+        write_native_run(tmp_path / "stopped" / f"s{seed}", {"model": "early", "seed": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "stopped"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("loss", direction="min"),), rows=("model",)))
+    assert "status" not in [mark.kind for mark in table.cell(("early",), ()).marks]
 
 
 def test_the_legend_of_runs_ending_at_different_steps_does_not_speak_of_configurations(store, tmp_path):

@@ -652,8 +652,9 @@ def _ran_in(cell: Cell) -> int:
 
 
 def _spans(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray | None:
-    """Return the steps each run's curve of the metric begins and ends at, one row a run (NaN where
-    it logged none), when the table's reduction depends on how long a run trained; else None."""
+    """Return the steps each run's curve of the metric begins and ends at, its last epoch and its number
+    of points, one row a run (NaN where it logged none), when the table's reduction depends on how long
+    a run trained; else None."""
     if parse_reduction(metric.reduce).kind not in LENGTH_BOUND:
         return None
     if metric.name in reader.derived or metric.name in reader.normalized:  # no stored curve to end
@@ -662,9 +663,10 @@ def _spans(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray |
     found, at = summaries.find(runs.ids)
     epochs = _last_epochs(reader, metric, runs)
     if not len(summaries.runs):
-        return np.column_stack([np.full((len(runs.ids), 2), np.nan), epochs])
+        return np.column_stack([np.full((len(runs.ids), 2), np.nan), epochs, np.full(len(runs.ids), np.nan)])
     columns = [np.where(found, summaries.columns[name][at], np.nan) for name in ("first_step", "last_step")]
-    return np.column_stack([*columns, epochs])
+    points = np.where(found, summaries.n[at], np.nan)
+    return np.column_stack([*columns, epochs, points])
 
 
 _EPOCH = "epoch"  # the metric Lightning, Keras and Hugging Face log the epoch of each step in
@@ -739,7 +741,11 @@ def make_cell(
     budgets = None if ends is None else ends_mark(ends, members, metric.reduce, spans[order, 2])
     if budgets is not None:
         marks = (*marks, budgets)
-    short = None if ends is None else cut_short_mark(ends, runs, members, apart=budgets is not None)
+    intervals = None
+    if spans is not None:  # each run's step between two points, where it logged them evenly
+        with np.errstate(invalid="ignore", divide="ignore"):
+            intervals = (spans[order, 1] - spans[order, 0]) / (spans[order, 3] - 1)
+    short = None if ends is None else cut_short_mark(ends, runs, members, budgets is not None, intervals)
     if short is not None:
         marks = (*marks, short)
     return Cell(row, column, metric, runs, stats, marks, step, differing=differing)

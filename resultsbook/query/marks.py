@@ -153,7 +153,6 @@ LENGTH_BOUND = frozenset({"last", "last_k", "min", "max", "mean", "best"})
 SHORT_RUN = 0.5  # a run that ends at half of the longest run's last step or before trained for another budget
 # budgets are few: runs of a cell ending at more distinct steps than this stopped early, each on its own
 BUDGETS = 2
-JUST_SHORT = 0.9  # a run of unknown status ending this close before the others' common end was cut short
 ENDS_TEXT = "averages runs whose curves end at different steps"  # a † of training length, not of settings
 
 
@@ -188,12 +187,15 @@ def ends_mark(
     return Mark("mixed", text, details, note="ends")
 
 
-def cut_short_mark(ends: np.ndarray, runs: CellRuns, members: Runs, apart: bool = False) -> Mark | None:
+def cut_short_mark(
+    ends: np.ndarray, runs: CellRuns, members: Runs, apart: bool = False, intervals: np.ndarray | None = None
+) -> Mark | None:
     """Mark a cell whose runs of unknown status end before every run its log says finished (a text log
     cut off at step 1375 beside runs that reached their `step:1750/1750`), or, where no run says it
-    finished, just before the step most of them end at together (one seed of five stopping at 480000 of
-    500000, its last line cut off; not runs of a shorter budget): killed or still running, read to its
-    own end as though it had finished. With
+    finished, one point before the step most of them end at together, by their step between two points
+    (`intervals`: one seed of five stopping at 480000 of 500000, evaluated every 20000, its last line
+    cut off; not an early stop, nor a shorter budget): killed or still running, read to its own end as
+    though it had finished. With
     `apart` (the cell is marked already for runs ending at different steps), only the first."""
     present = runs.distinct_statuses()
     statuses = runs.statuses
@@ -204,15 +206,16 @@ def cut_short_mark(ends: np.ndarray, runs: CellRuns, members: Runs, apart: bool 
         end = float(np.min(ends[finished]))
         short = (statuses == "unknown") & (ends < end)
         reached = "the finished ones"
-    elif present == {"unknown"} and len(ends) >= 3 and not apart:  # none says it finished: most end together
-        known = ends[~np.isnan(ends)]
+    elif present == {"unknown"} and len(ends) >= 3 and not apart and intervals is not None:
+        known = ends[~np.isnan(ends)]  # none says it finished: most end together
         end = float(np.max(known)) if len(known) else float("nan")
-        together = int(np.count_nonzero(ends == end))
+        together = ends == end
         short = ends < end
-        if together < 2 or together * 2 <= len(ends) or int(short.sum()) >= together:
+        if together.sum() < 2 or together.sum() * 2 <= len(ends) or short.sum() >= together.sum():
             return None
-        if not (ends[short] >= JUST_SHORT * end).all():  # further from it: another budget, trained so
-            return None
+        step = float(np.median(intervals[together]))  # their step between two points
+        if not (step > 0 and np.allclose(end - ends[short], step, rtol=1e-9, atol=0)):
+            return None  # not one point short of them: an early stop, or another budget, trained so
         reached = "the others"
     else:  # most cells: no run to compare
         return None
