@@ -673,6 +673,23 @@ def test_the_versus_row_stays_when_the_probability_of_improvement_is_the_only_ag
     assert "– P(X &gt; base) of base: the row the others are compared with  " in lines
 
 
+def test_a_versus_no_aggregate_reads_is_refused_in_the_spec_too(tmp_path, cli):
+    """`aggregates = ["iqm"]` with `versus = "SPRR"` (a typo) built and wrote its table without a word."""
+    atari_like_project(tmp_path, {"ours": OURS, "base": BASE})
+    spec = tmp_path / "resultsbook.toml"
+    text = spec.read_text()
+    aggregates = 'aggregates = ["mean", "median", "iqm", "optimality_gap", "probability_of_improvement"]'
+    spec.write_text(
+        text.replace(aggregates, 'aggregates = ["iqm"]').replace('versus = "base"', 'versus = "bsae"')
+    )
+    built = cli("build")
+    assert built.exit_code == 2
+    assert (
+        "versus names the row probability_of_improvement compares against, and the table computes none: add "
+        '"probability_of_improvement" to aggregates, or remove versus'
+    ) in built.output, built.output
+
+
 def test_a_profile_of_a_lower_is_better_metric_says_its_best_line_is_the_lowest(tmp_path, cli):
     """A profile of a loss table (goal = "min") was drawn silently: the fraction of runs above τ, where
     the best method looks worst, while the table's aggregates refused what assumes higher is better."""

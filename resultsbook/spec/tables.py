@@ -196,6 +196,11 @@ def read_table(
         versus = {rows[0]: versus}
     if not isinstance(versus, Mapping):
         raise SpecError(f'{where}: {context} versus = "VALUE" (of the first row key) or {{key = "value"}}')
+    if versus and "probability_of_improvement" not in (aggregates or ()):  # else unread, a typo in it too
+        raise SpecError(
+            f"{where}: {context} versus names the row probability_of_improvement compares against, and "
+            'the table computes none: add "probability_of_improvement" to aggregates, or remove versus'
+        )
     threshold = entry.get("optimality_threshold", 1.0)
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
         raise SpecError(f"{where}: {context} optimality_threshold = {threshold!r} must be a number, e.g. 1.0")
