@@ -738,7 +738,7 @@ def make_cell(
     if curves is not None:
         keys = (*query.pool, *query.replicate)
         marks = (*marks, *same_curve_marks(runs, curves[order], keys, metric.name))
-    budgets = None if ends is None else ends_mark(ends, members, metric.reduce, spans[order, 2])
+    budgets = None if spans is None else ends_mark(spans[order, 1], members, metric.reduce, spans[order, 2])
     if budgets is not None:
         marks = (*marks, budgets)
     intervals = None
