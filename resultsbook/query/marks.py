@@ -213,7 +213,8 @@ def cut_short_mark(
         short = ends < end
         if together.sum() < 2 or together.sum() * 2 <= len(ends) or short.sum() >= together.sum():
             return None
-        step = float(np.median(intervals[together]))  # their step between two points
+        spacing = np.sort(intervals[together])  # their step between two points (np.median loads numpy.ma)
+        step = float(spacing[len(spacing) // 2])
         if not (step > 0 and np.allclose(end - ends[short], step, rtol=1e-9, atol=0)):
             return None  # not one point short of them: an early stop, or another budget, trained so
         reached = "the others"
