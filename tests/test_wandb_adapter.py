@@ -836,3 +836,6 @@ def test_a_resumed_run_is_reduced_over_the_points_of_all_its_folders(tmp_path, c
     assert cell("mean")["stats"]["mean"] == pytest.approx(sum(means) / 2)
     note = cli("table", "--rows", "method", "--metric", "val_acc", "--reduce", "max").output
     assert "resume0 (2 folders; over the points of all of them)" in note, note
+    derived = cli("table", "--rows", "method", "--metric", "err", "--derived", "err=1 - val_acc", "--reduce", "min",
+                  "--format", "json")  # fmt: skip
+    assert json.loads(derived.stdout)["cells"][0]["stats"]["mean"] == pytest.approx(1 - 0.905)  # as max of val_acc

@@ -139,16 +139,13 @@ def whole_history_values(
     folder alone had the last job's points only), the positions to keep (such a run by its latest
     folder: its status is the run's), and the positions in `keep` whose value was so recomputed. A
     folder's point at a step another logged too wins when it started later. A TensorBoard folder counted
-    with the W&B run that synced it, a derived or normalised metric, and the reductions a folder's last
-    points give (`last`) are left as they are."""
+    with the W&B run that synced it, a normalised metric (its scores are per task), and the reductions
+    a folder's last points give (`last`) are left as they are; a derived metric is joined from each
+    folder's computed curve."""
     from resultsbook.query.reduce import parse_reduction, reduce_series
 
     reduction = parse_reduction(metric.reduce)
-    if (
-        reduction.kind not in HISTORY_KINDS
-        or metric.name in reader.derived
-        or metric.name in reader.normalized
-    ):
+    if reduction.kind not in HISTORY_KINDS or metric.name in reader.normalized:
         return values, keep, []
     mirrors = members.wandb_mirrors()
     starts = members.field("start_time").tolist()
