@@ -46,6 +46,20 @@ def test_forget_removes_the_runs_and_problems_under_a_folder_and_a_collect_bring
     assert again.output.startswith("Collected runs: 3 new, 0 updated, 2 unchanged")
 
 
+def test_forget_of_a_path_as_close_to_several_runs_names_them_all(make_run, cli):
+    """`forget logs/version_1` among version_11 … version_17 said `did you mean logs/version_17?`: one
+    run of seven alike, offered to a command that deletes."""
+    for version in range(11, 18):
+        make_run(f"version_{version}", {"model": "a"}, [{"step": 1, "acc": 0.5}])
+    cli("collect", "runs")
+    typo = cli("forget", "runs/version_1")
+    assert typo.exit_code == 1
+    assert typo.output == (
+        "Error: the store holds no run collected from runs/version_1; did you mean one of runs/version_11, "
+        "runs/version_12, runs/version_13 (and 4 more)?\n"
+    )
+
+
 def test_forget_of_a_path_the_store_does_not_hold_names_the_one_meant_and_changes_nothing(make_run, cli):
     two_patterns(make_run)
     cli("collect", "runs")

@@ -331,12 +331,29 @@ def _nothing_under(path: str, root: str, every: Iterable[str]) -> str:
         if len(parts) >= depth and "/".join(parts[: depth - 1]) == parent
     }
     meant = closest(name, beside) if not os.path.lexists(path) else None  # there: forgotten, or never read
-    hint = (
-        f"; did you mean {os.path.join(os.path.dirname(path.rstrip('/' + os.sep)), meant)}?"
-        if meant
-        else f" (not collected, or forgotten already); `{command('runs')}` lists what it holds"
-    )
+    folder = os.path.dirname(path.rstrip("/" + os.sep))
+    hint = f" (not collected, or forgotten already); `{command('runs')}` lists what it holds"
+    if meant:
+        alike = _as_close(name, meant, beside)  # version_1: version_11 … version_17 alike; forget deletes
+        shown = [os.path.join(folder, other) for other in alike[:3]]
+        more = f" (and {len(alike) - 3} more)" if len(alike) > 3 else ""
+        hint = (
+            f"; did you mean {shown[0]}?"
+            if len(alike) == 1
+            else f"; did you mean one of {', '.join(shown)}{more}?"
+        )
     return f"the store holds no run collected from {path}{hint}"
+
+
+def _as_close(name: str, meant: str, names: Iterable[str]) -> list[str]:
+    """Return the names as close to `name` as the one meant (itself among them), sorted."""
+    import difflib  # here: only a path a forget does not find needs it
+
+    def score(other: str) -> float:
+        return difflib.SequenceMatcher(None, name.lower(), other.lower()).ratio()
+
+    best = score(meant)
+    return sorted({other for other in names if other == meant or abs(score(other) - best) < 1e-12})
 
 
 class _NothingFound(Exception):
