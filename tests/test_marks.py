@@ -749,3 +749,19 @@ def test_runs_ending_at_different_steps_but_one_epoch_trained_alike_and_are_not_
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     cell = aggregate(store, query).cell(("mlp",), ())
     assert any(mark.kind == "mixed" and "end at different steps" in mark.text for mark in cell.marks)
+
+
+def test_a_size_setting_that_differs_in_every_run_is_not_offered_as_the_seed(store, tmp_path):
+    """Jan21/FAST-GNN-SAT: two runs of one model at n_hidden 32 and 128, no seed param; the warning said
+    `if n_hidden numbers the seeds, count the replicates by it (--replicate n_hidden)`."""
+    point = [{"step": 1, "acc": 0.5}]
+    for run, hidden in enumerate((32, 128)):
+        write_native_run(tmp_path / "runs" / f"v{run}", {"model": "gcn", "n_hidden": hidden}, point)
+    for run, index in enumerate((3, 7)):
+        write_native_run(tmp_path / "runs" / f"r{run}", {"model": "mlp", "run_index": index}, point)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc", direction="max"),), rows=("model",)))
+    (sized,) = [mark for mark in table.cell(("gcn",), ()).marks if mark.kind == "mixed"]
+    assert "n_hidden" in sized.text and "numbers the seeds" not in sized.text
+    (counted,) = [mark for mark in table.cell(("mlp",), ()).marks if mark.kind == "mixed"]
+    assert "if run_index numbers the seeds" in counted.text

@@ -275,7 +275,9 @@ def mixed_text(
             ("has", "its", "it is", "it") if len(own) == 1 else ("have", "their", "they are", "them")
         )
         text += f"; {' and '.join(own)} {has} a value of {its} own in every run"
-        numbering = [key for key in own if all(_is_whole(value) for value in differing[key])]
+        numbering = [
+            key for key in own if all(_is_whole(value) for value in differing[key]) and not _sized(key)
+        ]
         if unnamed and numbering == own and all(_is_fold(key) for key in own):  # nnU-Net's fold_<k>
             keys = " or ".join(repr(key) for key in unnamed)
             fix = option("replicate", ",".join(own))
@@ -304,13 +306,24 @@ def mixed_text(
             )
     if unnamed and not own:  # too few runs to tell a name from a counter: a number of each run's own
         numbering = [
-            key for key, values in differing.items() if len(values) == runs and all(map(_is_whole, values))
+            key
+            for key, values in differing.items()
+            if len(values) == runs and all(map(_is_whole, values)) and not _sized(key)
         ]
         if len(numbering) == 1:
             keys, key = " or ".join(repr(key) for key in unnamed), numbering[0]
             fix = option("replicate", key)
             text += f"; no run has {keys}: if {key} numbers the seeds, count the replicates by it ({fix})"
     return text
+
+
+# what a whole-number setting named so counts is a size or a budget, never a seed (`n_hidden` 32 and 128)
+_SIZES = re.compile(r"hidden|width|dim|size|layers?|units|heads|batch|epochs?|steps|depth|channels|features")
+
+
+def _sized(key: str) -> bool:
+    """Tell whether a param's name says it sizes the model or the training (`model.n_hidden`, `width`)."""
+    return _SIZES.search(key.rpartition(".")[2].lower()) is not None
 
 
 def _no_value(column: np.ndarray) -> bool:
