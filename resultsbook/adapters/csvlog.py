@@ -20,7 +20,7 @@ from resultsbook.sources.keyvalues import holds_numbers
 from resultsbook.sources.rlkit import PLANS, planned_status, rllab_settings
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.settings import read_settings
-from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
+from resultsbook.sources.tabular import RUN_COLUMNS, Table, holds_no_row, read_delimited, row_index_column
 from resultsbook.sources.textio import holds_json_lines, to_timestamp
 from resultsbook.voice import option
 
@@ -334,7 +334,7 @@ def _runs_in_rows(
     if len(np.unique(valid)) == len(valid):
         return []
     kinds = {name.lower(): name for name in table.columns}
-    named = [kinds[key] for key in _RUN_COLUMN_NAMES if key in kinds]
+    named = [kinds[key] for key in RUN_COLUMNS if key in kinds]
     metrics = [name for name in table.numbers if name not in (step_column, *named)]
     logged = (steps[table.present[name] & has_step] for name in metrics)
     if not any(len(np.unique(at)) < len(at) for at in logged):  # no metric holds two values at a step
@@ -345,9 +345,6 @@ def _runs_in_rows(
     from resultsbook.sources.hints import many_runs_columns  # only for a log whose steps repeat
 
     return many_runs_columns(path)
-
-
-_RUN_COLUMN_NAMES = ("seed", "run", "run_id", "trial")  # a column that, varying, tells rows of several runs
 
 
 def _distinct(table: Table, name: str) -> int:

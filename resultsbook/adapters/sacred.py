@@ -12,7 +12,7 @@ import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import clipped, flatten_fields, flatten_params, normalize_value
+from resultsbook.params import clipped, flatten_fields, flatten_params, normalize_value, plain_value
 from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
@@ -364,9 +364,7 @@ def _numpy_scalar(value: Mapping[str, Any]) -> float | int | None:
     if set(value) - {"py/object", "dtype", "value"} or isinstance(number, bool):
         return None
     if isinstance(number, float) and value.get("dtype") in ("float32", "float16"):
-        return float(
-            str(np.dtype(value["dtype"]).type(number))
-        )  # its shortest decimal, as the logger keeps it
+        return plain_value(np.dtype(value["dtype"]).type(number))  # its shortest decimal, as a config's
     return number if isinstance(number, (int, float)) else None
 
 

@@ -43,7 +43,6 @@ COMPRESSORS = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k"}
 _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 _PEEK_BYTES = 64 * 1024  # how much of a CSV the hint reads to tell a file of many runs
-_RUN_COLUMNS = ("seed", "run", "run_id", "trial")  # a column that, varying, tells rows of several runs
 _DIGITS = re.compile(r"\d+")
 _MOST_NAME_PARTS = 6  # more parts than this in a file name are no settings a pattern should name
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -603,6 +602,8 @@ def seeded_table(root: str) -> tuple[str, list[str]] | None:
     """Return a CSV/TSV under a local folder (the shallowest first, a few at most) whose rows are runs
     told apart by a seed or run column, as a paper's per_seed_results.csv is, with the columns that say
     so (`many_runs_columns`), its path relative to root and '/'-separated; None when none is."""
+    from resultsbook.sources.tabular import RUN_COLUMNS  # only to explain
+
     looked = _look(root)
     tables = [
         path
@@ -613,7 +614,7 @@ def seeded_table(root: str) -> tuple[str, list[str]] | None:
     tables.sort(key=lambda path: (path.count(os.sep), path))
     for path in tables[:_MOST_PEEKS]:
         columns = many_runs_columns(os.path.join(root, path))
-        if any(column.lower() in _RUN_COLUMNS for column in columns):
+        if any(column.lower() in RUN_COLUMNS for column in columns):
             return path.replace(os.sep, "/"), columns
     return None
 
@@ -655,6 +656,7 @@ def many_runs_columns(path: str) -> list[str]:
     """Return the columns that make the first rows of a CSV/TSV look like rows of several runs: a
     seed/run column that varies, or text that varies and repeats (env, agent; not a timestamp, which
     never repeats), with the constant text columns beside them; none for a log of one run."""
+    from resultsbook.sources.tabular import RUN_COLUMNS
     from resultsbook.sources.textio import to_float
 
     rows = _head_rows(path)
@@ -669,7 +671,7 @@ def many_runs_columns(path: str) -> list[str]:
         distinct = len(set(cells))
         if not name or not cells:
             continue
-        if name.lower() in _RUN_COLUMNS and distinct > 1:
+        if name.lower() in RUN_COLUMNS and distinct > 1:
             varying.append(name)
         elif all(cell and to_float(cell) is None for cell in cells) and distinct < len(cells):
             (varying if distinct > 1 else constant).append(name)

@@ -31,6 +31,9 @@ from resultsbook.voice import option
 _ROWS_KEPT = "the other rows"
 
 
+RUN_COLUMNS = ("seed", "run", "run_id", "trial")  # a column that, varying, tells rows of several runs
+
+
 @dataclass(frozen=True)
 class Table:
     """The rows of a delimited file by column: numbers (NaN where a cell holds none), which cells hold
