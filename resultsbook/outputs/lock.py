@@ -47,7 +47,9 @@ def retired_outputs(
     return {  # a file rewritten since (by hand: the paper's own now) is no longer resultsbook's
         path: digest
         for path, digest in sorted(retired.items())
-        if path not in written and file_digest(os.path.join(folder, path)) == digest
+        if path not in written
+        and os.path.isfile(os.path.join(folder, path))  # a FIFO in its place is never opened
+        and file_digest(os.path.join(folder, path)) == digest
     }
 
 
