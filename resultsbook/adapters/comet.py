@@ -144,8 +144,8 @@ def resumed_run(parts: list[ReadResult], path: str) -> ReadResult:
                 steps = steps + (spans[key][1] + 1 - steps[0])
                 shifted.add(key)
             if len(steps):
-                begun = spans[key][0] if key in spans else float(steps[0])
-                spans[key] = (begun, max(float(steps[-1]), spans.get(key, (0.0, -math.inf))[1]))
+                begun, ended = spans.get(key, (float(steps[0]), -math.inf))
+                spans[key] = (begun, max(ended, float(steps[-1])))
             builder.add_column(key, steps, series.values, series.times)
     metrics, merged = builder.build(path)
     if shifted:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from resultsbook.outputs.lock import file_digest
 from resultsbook.outputs.quotes import QuoteProblem, paper_texts, strip_comment
 
 _EVENT = re.compile(
@@ -146,8 +147,6 @@ def orphaned_inputs(
     wrote, and nothing updates it. A file another spec writes names an entry of its own, or one this
     spec has not, and is in no retired list of this spec's lock (path -> the digest build wrote: a
     file rewritten since is the paper's own): it is left alone."""
-    from resultsbook.outputs.lock import file_digest
-
     current = {os.path.abspath(path) for path in outputs}
     left = {os.path.abspath(path): digest for path, digest in (retired or {}).items()}
     ours = {"[macros]" if name == "macros" else f"[{name}]" for name in entries}

@@ -732,22 +732,18 @@ def make_cell(
     averaged = members if valued.all() else members.take(valued)
     differing = differing_within_pools(averaged, query)
     marks = cell_marks(runs, query, members, differing, len(averaged))
-    ends = None if spans is None else spans[order, 1]
-    if spans is not None:
-        marks = tuple(resumed_in_turn(mark, runs, spans[order, :2]) for mark in marks)
+    if spans is not None:  # columns: first step, last step, last epoch, points (`_spans`)
+        ordered = spans[order]
+        marks = tuple(resumed_in_turn(mark, runs, ordered[:, :2]) for mark in marks)
     if curves is not None:
         keys = (*query.pool, *query.replicate)
         marks = (*marks, *same_curve_marks(runs, curves[order], keys, metric.name))
-    budgets = None if spans is None else ends_mark(spans[order, 1], members, metric.reduce, spans[order, 2])
-    if budgets is not None:
-        marks = (*marks, budgets)
-    intervals = None
-    if spans is not None:  # each run's step between two points, where it logged them evenly
-        with np.errstate(invalid="ignore", divide="ignore"):
-            intervals = (spans[order, 1] - spans[order, 0]) / (spans[order, 3] - 1)
-    short = None if ends is None else cut_short_mark(ends, runs, members, budgets is not None, intervals)
-    if short is not None:
-        marks = (*marks, short)
+    if spans is not None:
+        budgets = ends_mark(ordered[:, 1], members, metric.reduce, ordered[:, 2])
+        with np.errstate(invalid="ignore", divide="ignore"):  # each run's step between two points
+            intervals = (ordered[:, 1] - ordered[:, 0]) / (ordered[:, 3] - 1)
+        short = cut_short_mark(ordered[:, 1], runs, members, budgets is not None, intervals)
+        marks = (*marks, *(mark for mark in (budgets, short) if mark is not None))
     return Cell(row, column, metric, runs, stats, marks, step, differing=differing)
 
 

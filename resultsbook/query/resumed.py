@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,10 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query.marks import bounded
 from resultsbook.query.runs import Runs, tracker_run_ids
+
+if TYPE_CHECKING:
+    from resultsbook.query.access import MetricReader
+    from resultsbook.query.model import MetricSpec
 
 Key = tuple[Any, ...]
 
@@ -132,7 +136,12 @@ HISTORY_KINDS = frozenset({"min", "max", "mean", "last_k", "at", "best"})  # rea
 
 
 def whole_history_values(
-    reader: Any, metric: Any, members: Runs, ids: np.ndarray, keep: np.ndarray, values: np.ndarray
+    reader: MetricReader,
+    metric: MetricSpec,
+    members: Runs,
+    ids: np.ndarray,
+    keep: np.ndarray,
+    values: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Return a cell's kept values with each resumed W&B run's reduced over the points of all its folders
     (`max`, `best(...)`, ... of the whole training, as W&B's history of the run holds them; the latest
@@ -162,13 +171,14 @@ def whole_history_values(
             continue
         order = sorted(where, key=lambda j: (starts[j] is None, starts[j] or 0.0, j))
         run_ids = [int(members.ids[j]) for j in order]
-        joined = _joined(reader.curves(metric.name, members.take(np.array(order))), run_ids)
+        taken = members.take(np.array(order))
+        joined = _joined(reader.curves(metric.name, taken), run_ids)
         if joined is None:  # steps that start again, or points in one folder alone: its own value stands
             continue
         steps, points = joined
         other = None
         if reduction.kind == "best":
-            found = _joined(reader.curves(reduction.other, members.take(np.array(order))), run_ids)
+            found = _joined(reader.curves(reduction.other, taken), run_ids)
             if found is None:
                 continue
             other = (found[0][metric.skip_first :], found[1][metric.skip_first :])
@@ -208,8 +218,8 @@ def folded_text(
     """Name each W&B run counted once (resumed ones, or with `synced` those read from the TensorBoard
     folder they synced too), with its folder count and the folder whose value is kept, or that its value
     is over all their points (`whole`: the positions in `keep` so recomputed)."""
-    kept = keep.tolist()
-    joined = {kept[position] for position in whole}
+    kept = set(keep.tolist())
+    joined = {int(keep[position]) for position in whole}
     names = members.field("source").tolist()
     mirrors = members.wandb_mirrors()
     texts = []
