@@ -711,6 +711,22 @@ def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(c
     )
 
 
+def test_logs_named_each_their_own_way_in_one_folder_get_their_names_as_the_param(cli, tmp_path):
+    """FoRL's results/ (progress_threshold.csv, with_ppo.csv, ...: one variant each): the hint's
+    `{run}/*.csv` made run = results of every file, and the table averaged 7 variants as 7 runs."""
+    (tmp_path / "forl" / "results").mkdir(parents=True)
+    for index, variant in enumerate(("with_ppo", "newest", "progress_uni_threshold2")):
+        (tmp_path / "forl" / "results" / f"{variant}.csv").write_text(
+            f"eprew,nupdates\n0.{index},1\n0.{index + 5},2\n"
+        )
+    result = cli("collect", "forl")
+    assert result.exit_code == 1
+    assert "or --pattern 'results/{file}.csv' to make their names params (see" in result.output
+    assert cli("collect", "forl", "--pattern", "results/{file}.csv").output.startswith("Collected forl: 3 new")
+    shown = cli("table", "--rows", "file", "--metric", "eprew")
+    assert "newest" in shown.output and "with_ppo" in shown.output and "n = 1 run" in shown.output
+
+
 def test_a_csv_of_many_runs_gets_the_records_adapter_as_the_hint_and_a_one_run_log_does_not(cli, tmp_path):
     """DrQ's published curves (step, episode_reward, env, seed, agent in one file): the hint said
     --pattern '**/bench.csv', which reads the file as one run of 30 rows."""

@@ -1088,9 +1088,9 @@ def _log_files_hint(root: str) -> str:
     onefile = onefile or (f" {option('adapter', 'text')}" if _text_log(file) else "")
     fielded = pattern_for(example, name, paths)
     folders = option("pattern", fielded) + onefile
-    what_params = (
-        "the folders and the parts of the names" if "{" in fielded.rpartition("/")[2] else "the folders"
-    )
+    folder_part, _, name_part = fielded.rpartition("/")
+    named_too = "the folders and the parts of the names" if "{" in folder_part else "their names"
+    what_params = named_too if "{" in name_part else "the folders"
     fields = f", or {folders} to make {what_params} params" if "/" in example else ""
     parts = name_parts_pattern(root, example) if name.startswith("*") else None
     if parts is not None:  # one CSV per model and data set: the names say what each run is
