@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 _command_line = False
+_store_given: str | None = None  # the store the user named ("": none): the commands suggested repeat it
 _spec_entry = False  # whether messages speak of a root a spec's [[sources]] entry asks for
 
 # the flags not spelled --NAME
@@ -115,9 +116,11 @@ def command(name: str, path: str | None = None, **options: str) -> str:
     """
     words, call = _COMMANDS[name]
     placeholder, example = _EXAMPLE_PATHS.get(name, (None, None))
+    if _store_given and "db" not in options and (_command_line or call.startswith("rb.")):
+        options = {**options, "db": _store_given}  # `book.runs()` knows its store
     given = [option(key, value) for key, value in options.items()]
     if _command_line:
-        shown = path if path is not None else placeholder
+        shown = shlex.quote(path) if path is not None else placeholder
         return " ".join([words, *([shown] if shown else []), *given])
     shown = repr(path if path is not None else example) if (path or example) else None
     return f"{call}({', '.join([*([shown] if shown else []), *given])})"
@@ -165,6 +168,22 @@ def of_spec_entry(entry: bool = True) -> Iterator[None]:
         yield
     finally:
         _spec_entry = before
+
+
+@contextmanager
+def given_store(path: str | None, outer_stands: bool = False) -> Iterator[None]:
+    """Repeat the store the user named (`--db`, `db=`) in the commands the messages built inside suggest,
+    or a command run as suggested writes another store; with `outer_stands`, an outer caller's word
+    stands (a command line passes its resolved store on to the Python API, and says itself whether the
+    user named one)."""
+    global _store_given
+    before = _store_given
+    if not (outer_stands and before is not None):
+        _store_given = path or ""
+    try:
+        yield
+    finally:
+        _store_given = before
 
 
 @contextmanager

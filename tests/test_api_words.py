@@ -143,7 +143,7 @@ def test_a_store_left_empty_while_a_collect_is_planning_says_a_collect_is_under_
         "the store holds no runs yet: the collect that made it is still finding them, or was stopped "
         "before it wrote any; try again once it has written some, or collect them: "
     )
-    assert seen["api"] == under_way + "rb.collect('runs/')"
+    assert seen["api"] == under_way + f"rb.collect('runs/', db='{tmp_path / 's.db'}')"  # the store collected
     assert seen["cli"] == "Error: " + under_way + "resultsbook collect PATH\n"
 
 

@@ -210,7 +210,7 @@ def test_an_empty_collect_of_a_project_names_the_guild_home_of_its_virtualenv(tm
     assert result.exit_code == 1
     assert (
         "its Guild AI runs are in venv/.guild/runs/, in a hidden folder collect does not walk into: "
-        "resultsbook collect ./venv/.guild (the Guild home) reads them, a run per run folder"
+        "resultsbook collect ./venv/.guild --db g.db (the Guild home) reads them, a run per run folder"
     ) in result.stderr
     assert "1 new" in cli("collect", "venv/.guild", "--db", "g.db").output
 

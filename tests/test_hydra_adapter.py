@@ -12,6 +12,7 @@ import pytest
 from conftest import write_native_run
 from trackers import FIXTURES, copy_fixture, expected, last_values, read_tree, same_number
 
+import resultsbook as rb
 from resultsbook.params import normalize_value
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.sources.interpolation import resolve_interpolations
@@ -339,6 +340,22 @@ def test_a_sweeps_multirun_yaml_or_a_jobs_hydra_folder_names_the_folder_to_colle
     assert "--pattern" not in folder.output
     assert not (tmp_path / "resultsbook.db").exists()
     assert cli("collect", "multirun/2024-03-14/22-41-53").output.startswith("Collected multirun/2024-03-14/22-41-53: 1 new")
+
+
+def test_the_folder_to_collect_instead_is_named_with_the_store_given_and_quoted(tmp_path, cli, monkeypatch):
+    """chris-santiago/vime@c77d735's job folders (`data.n_labeled=100,data.n_workers=0/.hydra`): the
+    command suggested for the job dropped `--db`, and run as printed it made ./resultsbook.db, a second
+    store; a folder with a space came unquoted, two paths to the shell."""
+    sweep = tmp_path / "multirun" / "my sweep"
+    _flower_job(sweep, 0, "")
+    given = cli("collect", "multirun/my sweep/0/.hydra", "--db", "lab/s.db")
+    assert "collect that folder, resultsbook collect 'multirun/my sweep/0' --db lab/s.db;" in given.output
+    assert not (tmp_path / "lab" / "s.db").exists()
+    unnamed = cli("collect", "multirun/my sweep/0/.hydra")
+    assert "collect that folder, resultsbook collect 'multirun/my sweep/0';" in unnamed.output
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(rb.NotFoundWarning, match=r"rb\.collect\('multirun/my sweep/0', db='lab/s\.db'\)"):
+        rb.collect("multirun/my sweep/0/.hydra", db="lab/s.db")
 
 
 def test_a_job_logged_by_a_csv_logger_whose_job_log_ends_with_an_error_is_failed(tmp_path, cli):

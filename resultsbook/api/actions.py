@@ -43,7 +43,7 @@ from resultsbook.store.location import (
     url_scheme,
 )
 from resultsbook.store.session import opened
-from resultsbook.voice import command, option, said
+from resultsbook.voice import command, given_store, option, said
 
 if TYPE_CHECKING:  # the spec and the renderers load only when needed, not for a collect of folders
     from resultsbook.outputs.build import BuildReport
@@ -96,40 +96,41 @@ def collect(
     typo = new_store_typo(location, lambda: _spec_store(spec, config)) if store_path is not None else None
     if typo is not None:  # a second store beside the paper's, its runs split between the two
         raise typo
-    try:
-        with opened(location, create=True) as store:
-            if paths is None:
-                from resultsbook.spec.sources import check_sources
+    with given_store(os.fspath(store_path) if store_path else None, outer_stands=True):  # hints name it
+        try:
+            with opened(location, create=True) as store:
+                if paths is None:
+                    from resultsbook.spec.sources import check_sources
 
-                assert spec is not None
-                check_sources(spec.path, requests, store.shared)
-            inner = (
-                inner_reading_notes(store, requests, lambda: _spec_sources(spec, config, store_path))
-                if paths is not None
-                else []
-            )  # a collect of the spec's own [[sources]] reads each as before
-            recorded = refuse_older_readings(store, requests)
-            report = collect_sources(store, requests, progress)
-            remember_readings_read(store, recorded, report)
-            if store.copies_found():
-                report = dataclasses.replace(report, notes=(*report.notes, _copies_note(store)))
-            if not report.new + report.updated + report.unchanged:
-                raise _NothingFound(report)  # inside, so that a store made for it is removed again
-            if paths is not None:  # a spec's sources say it themselves
-                remember_readings(store, requests)
-            if inner and report.new + report.updated:
-                report = dataclasses.replace(report, notes=(*report.notes, *inner))
-            read_as_files = pattern is not None or adapter in FILE_RUN_ADAPTERS
-            if paths is not None and read_as_files and report.new + report.updated:
-                glued = glued_field_notes(store, requests, report)
-                alike = shared_name_notes(store, requests, report)
-                report = dataclasses.replace(report, notes=(*report.notes, *glued, *alike))
-    except _NothingFound as nothing:
-        tried = tuple(request.path for request in requests)
-        message = nothing_found(nothing.report, tried, adapter, pattern, from_spec=paths is None)
-        warnings.warn(message, NotFoundWarning, stacklevel=3)  # the caller's line, past `known_keywords`
-        return nothing.report
-    return report
+                    assert spec is not None
+                    check_sources(spec.path, requests, store.shared)
+                inner = (
+                    inner_reading_notes(store, requests, lambda: _spec_sources(spec, config, store_path))
+                    if paths is not None
+                    else []
+                )  # a collect of the spec's own [[sources]] reads each as before
+                recorded = refuse_older_readings(store, requests)
+                report = collect_sources(store, requests, progress)
+                remember_readings_read(store, recorded, report)
+                if store.copies_found():
+                    report = dataclasses.replace(report, notes=(*report.notes, _copies_note(store)))
+                if not report.new + report.updated + report.unchanged:
+                    raise _NothingFound(report)  # inside, so that a store made for it is removed again
+                if paths is not None:  # a spec's sources say it themselves
+                    remember_readings(store, requests)
+                if inner and report.new + report.updated:
+                    report = dataclasses.replace(report, notes=(*report.notes, *inner))
+                read_as_files = pattern is not None or adapter in FILE_RUN_ADAPTERS
+                if paths is not None and read_as_files and report.new + report.updated:
+                    glued = glued_field_notes(store, requests, report)
+                    alike = shared_name_notes(store, requests, report)
+                    report = dataclasses.replace(report, notes=(*report.notes, *glued, *alike))
+        except _NothingFound as nothing:
+            tried = tuple(request.path for request in requests)
+            message = nothing_found(nothing.report, tried, adapter, pattern, from_spec=paths is None)
+            warnings.warn(message, NotFoundWarning, stacklevel=3)  # the caller's line, past `known_keywords`
+            return nothing.report
+        return report
 
 
 def _copies_note(store: Store) -> str:

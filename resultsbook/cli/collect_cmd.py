@@ -75,6 +75,7 @@ def collect_command(
     from resultsbook.errors import NotFoundError, NotFoundWarning
     from resultsbook.params import parse_scalar
     from resultsbook.store.location import refuse_mistyped_url, url_scheme
+    from resultsbook.voice import given_store
 
     adapter = _one_of(adapters, "--adapter", paths)
     pattern = _one_of(patterns, "--pattern", paths)
@@ -102,7 +103,7 @@ def collect_command(
         rules = [parse_derivation_text(text) for text in derive]  # named --derive in what they say
     # collect writes in short transactions of its own (other collectors may write between them)
     store = resolve_db(db_path)
-    with progress_bar("Reading runs") as progress, warnings.catch_warnings():
+    with progress_bar("Reading runs") as progress, warnings.catch_warnings(), given_store(db_path):
         warnings.simplefilter("ignore", NotFoundWarning)  # said below as the error it is here
         report = collect(
             paths, db=store, adapter=adapter, pattern=pattern, options=adapter_options,
@@ -110,7 +111,8 @@ def collect_command(
         )  # fmt: skip
     if not report.new + report.updated + report.unchanged:  # and a store made for it is gone again
         show_problems(report.problems)
-        message = nothing_found(report, paths, adapter, pattern)
+        with given_store(db_path):
+            message = nothing_found(report, paths, adapter, pattern)
         fail("collect", as_json, report_document(report), NotFoundError(message))
     if as_json:
         print_json("collect", True, report_document(report))

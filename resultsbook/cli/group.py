@@ -20,7 +20,7 @@ from resultsbook.cli.outcome import (
     json_text,
     terminated_as_interrupted,
 )
-from resultsbook.voice import to_command_line
+from resultsbook.voice import given_store, to_command_line
 
 GLOBAL_FLAGS = ("--debug",)
 GLOBAL_VALUED = ("--color",)
@@ -84,7 +84,8 @@ class ResultsbookGroup(click.Group):
         **extra: Any,
     ) -> Any:
         """Run a command; map whatever it raises to one line and an exit code."""
-        with to_command_line():  # the library's messages name flags, not keyword arguments
+        # the library's messages name flags, not keyword arguments, and a store only the command names
+        with to_command_line(), given_store(None):
             return self._main(args, prog_name, complete_var, standalone_mode, **extra)
 
     def _main(
