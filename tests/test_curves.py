@@ -253,6 +253,20 @@ def test_runs_without_the_hue_key_name_the_param_of_a_close_name_only_they_hold(
     )
 
 
+def test_runs_without_the_experiment_they_are_grouped_by_are_not_said_to_lack_a_param(cli, make_run) -> None:
+    """Jhko725/Contact-Point-Detection@e5931c1's TensorBoard runs beside its Lightning versions: grouped
+    by `experiment`, a field of the run, the left-out runs were said to have no param 'experiment', as
+    if their config were still to come."""
+    make_run("a", {"seed": 0}, [{"step": 1, "acc": 1.0}], {"experiment": "lightning_logs"})
+    make_run("b", {"seed": 1}, [{"step": 1, "acc": 2.0}])
+    cli("collect", "runs")
+    table = cli("table", "--rows", "experiment", "--metric", "acc")
+    assert (
+        "Warning: 1 run(s) with 'acc' have no experiment (a field of the run their logs do not record, not "
+        "a param) and were left out (the first: runs/b)\n"
+    ) in table.output, table.output
+
+
 def test_runs_without_the_hue_key_are_reported(tmp_path: Path, store: Store) -> None:
     write_native_run(tmp_path / "runs/a", {"seed": 0, "method": "x"}, [{"step": 1, "acc": 1.0}])
     write_native_run(tmp_path / "runs/b", {"seed": 1}, [{"step": 1, "acc": 2.0}])

@@ -201,6 +201,11 @@ def left_out_note(
     or, when the params they hold (`held`) include one of a name close to it (vime's older runs set
     `data.pct_labeled` where the later set `data.n_labeled`), that param, and (`holding`) how many of
     them hold it."""
+    if key in RUN_FIELDS:  # not a config's: waiting for a run to start or forgetting strays gives none
+        return (
+            f"{count} run(s) with {metric!r} have no {key} (a field of the run their logs do not record, "
+            f"not a param) and were left out (the first: {first_source})"
+        )
     left = f"{count} run(s) with {metric!r} have no param {key!r} and were left out "
     left += f"(the first: {first_source}; "
     if nested:
