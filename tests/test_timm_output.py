@@ -161,6 +161,26 @@ def test_folders_that_begin_with_a_date_and_time_give_date_and_time_fields_not_o
     assert pattern_for(other[0], "log.csv", other) == "{run}/log.csv"
 
 
+def test_folders_that_end_with_a_date_and_time_give_the_method_its_field_and_the_stamp_date_and_time(cli, tmp_path):
+    """insper-classroom/08-dqn-vs-a2c-p-j@a04f2ff's `results/<env>/<ALGO>_run_<date>_<time>/progress.csv`:
+    the hint's `{level3}` held the whole folder name, a value of its own in every run, so no table could
+    compare A2C with DQN."""
+    paths = ["a/A2C_run_20250403_103503/progress.csv", "a/DQN_tuned_run_20250403_145030/progress.csv"]
+    assert pattern_for(paths[0], "progress.csv", paths) == "{group}/{run}_run_{date}_{time}/progress.csv"
+    stamped = ["A2C-20250403-103503/log.csv", "DQN-20250404-113434/log.csv"]
+    assert pattern_for(stamped[0], "log.csv", stamped) == "{run}-{date}-{time}/log.csv"
+    for env, algo, stamp in (("cartpole", "A2C", "20250403_143832"), ("cartpole", "DQN_tuned", "20250403_145030"),
+                             ("lunar", "A2C", "20250404_101010")):  # fmt: skip
+        run = tmp_path / "results" / env / f"{algo}_run_{stamp}"
+        run.mkdir(parents=True)
+        (run / "progress.csv").write_text("rollout/ep_rew_mean,time/total_timesteps\n10,100\n20,200\n")
+    hinted = cli("collect", "results")
+    assert "--pattern '{group}/{run}_run_{date}_{time}/progress.csv' to make the folders params" in hinted.output
+    cli("collect", "results", "--pattern", "{group}/{run}_run_{date}_{time}/progress.csv")
+    table = cli("table", "--rows", "run", "--columns", "group", "--metric", "rollout/ep_rew_mean").output
+    assert table.splitlines()[2].split()[0] == "A2C" and table.splitlines()[3].split()[0] == "DQN_tuned", table
+
+
 def test_neudeep_timm_output_read_as_the_hint_says_gives_the_top1_of_each_summary_csv(realdata, cli):
     train = realdata / "timm-neudeep" / "output" / "train"
     if not train.is_dir():

@@ -35,6 +35,7 @@ _RUN_ID = re.compile(r"[0-9a-f]{32}")  # MLflow's run folders: a tracker's id, n
 _SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za-z0-9]*=)")
 # `20210608-165417-resnet50-224`: the date and time a run started (`%Y%m%d-%H%M%S`), then its name
 _STAMPED = re.compile(r"(\d{8})([-_])(\d{6})([-_])(.+)")
+_STAMPED_LAST = re.compile(r"(.+?)([-_])(\d{8})([-_])(\d{6})")  # `A2C_run_20250403_103503`
 _MODEL_AND_SIZE = re.compile(r"[^-]+-\d+")  # the rest of timm's train.py folder: `<model>-<image size>`
 ONEFILE = "onefile"  # its run file may lie beside another that holds more of the run (its settings)
 _MOST_PARTS = 6  # more parts than this in a file name are no settings a pattern should name
@@ -374,7 +375,7 @@ def stamped_field(names: set[str], label: str) -> str | None:
     it was given). None when a name does not begin so."""
     found = [_STAMPED.fullmatch(name) for name in names]
     if not names or not all(found):
-        return None
+        return _stamped_last(names, label) if names else None
     separators = {(match.group(2), match.group(4)) for match in found if match is not None}
     if len(separators) != 1:
         return None
@@ -383,6 +384,25 @@ def stamped_field(names: set[str], label: str) -> str | None:
     timm = all(_MODEL_AND_SIZE.fullmatch(part) for part in rests)
     rest = "{model}-{resolution}" if timm else f"{{{label}}}"
     return f"{{date}}{first}{{time}}{second}{rest}"
+
+
+def _stamped_last(names: set[str], label: str) -> str | None:
+    """Return `{label}_{date}_{time}` when every folder name ends with the date and time its run
+    started, a word every name has before the stamp kept as it is: `A2C_run_20250403_103503` and
+    `DQN_tuned_run_20250403_145030` give `{label}_run_{date}_{time}`. None when a name does not end so."""
+    found = [_STAMPED_LAST.fullmatch(name) for name in names]
+    if not all(found):
+        return None
+    separators = {(match.group(2), match.group(4)) for match in found if match is not None}
+    if len(separators) != 1:
+        return None
+    first, second = separators.pop()
+    heads = [match.group(1) for match in found if match is not None]
+    words = {re.split(r"[-_]", head)[-1] for head in heads}
+    word = words.pop() if len(words) == 1 else ""
+    kept = len(word) < min(map(len, heads)) and len({head[-len(word) - 1] for head in heads}) == 1
+    shared = heads[0][-len(word) - 1 :] if word and kept else ""  # `_run`, with its separator
+    return f"{{{label}}}{shared}{first}{{date}}{second}{{time}}"
 
 
 def file_part(names: set[str]) -> str | None:
