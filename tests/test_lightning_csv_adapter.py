@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from trackers import copy_fixture, expected, last_values, read_tree, same_number
 
-from resultsbook.params import normalize_value
+from resultsbook.params import flatten_params, normalize_value
 
 
 @pytest.fixture
@@ -221,3 +221,24 @@ def test_collecting_a_version_s_checkpoints_folder_names_the_version_folder_to_c
     )
     assert "--adapter" not in result.output
     assert cli("collect", "lightning_logs/version_11", "--db", "rb.db").exit_code == 0
+
+
+def test_a_test_tube_version_folder_gets_its_params_from_meta_tags_csv(tmp_path):
+    """Lightning before 0.7 logged with test-tube: `version_N/meta_tags.csv` (a `key,value` row per
+    hparam) beside metrics.csv and tf/, no hparams.yaml. Jhko725/Contact-Point-Detection@e5931c1's
+    version_14 and version_15 were read with no params at all, silently, and averaged with the others."""
+    folder = tmp_path / "lightning_logs" / "version_15"
+    (folder / "tf").mkdir(parents=True)
+    (folder / "meta_tags.csv").write_text(
+        'key,value\nlr,0.02\nbatch_size,20\nsolver,rk4\nhidden_nodes,"[10,10, 10]"\nname,[\'a\']\n'
+    )
+    (folder / "metrics.csv").write_text(
+        "train_loss,epoch,created_at\n10.3,0,2020-03-03 15:56:57.686896\n10.2,1,2020-03-03 18:43:08.266427\n"
+    )
+    run, problems, adapter = read_tree(tmp_path)["lightning_logs/version_15"]
+    assert adapter == "lightning_csv", problems
+    # a list as a config.json's list is kept (one text for [10,10, 10] and [10, 10, 10]), a Python repr as written
+    assert run.params == flatten_params(
+        {"lr": 0.02, "batch_size": 20, "solver": "rk4", "hidden_nodes": [10, 10, 10], "name": "['a']"}
+    )
+    assert run.metrics["train_loss"].values.tolist() == [10.3, 10.2]

@@ -6,9 +6,11 @@ import os
 from typing import Any
 
 import numpy as np
+import orjson
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
+from resultsbook.params import flatten_params, parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.settings import read_settings
@@ -17,6 +19,8 @@ from resultsbook.voice import said
 
 METRICS_FILE = "metrics.csv"
 HPARAMS_FILE = "hparams.yaml"
+META_TAGS_FILE = "meta_tags.csv"  # test-tube's, Lightning's logger before 0.7: a `key,value` row per hparam
+_RUN_FILES = (HPARAMS_FILE, METRICS_FILE, META_TAGS_FILE)
 STEP_COLUMN = "step"
 NO_METRICS = (
     f"holds {HPARAMS_FILE} but no {METRICS_FILE} nor TensorBoard event file: a run that has not logged "
@@ -40,14 +44,16 @@ class LightningCsvAdapter(Adapter):
             return None
         if HPARAMS_FILE not in folder.files and not version_folder:
             return None
-        names = [n for n in (HPARAMS_FILE, METRICS_FILE) if n in folder.files]
+        names = [n for n in _RUN_FILES if n in folder.files]
         return Claim((self.source(folder.path, [folder.file(n) for n in names]),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read the version folder of a metrics.csv matched by a path pattern, or of a hparams.yaml
         named (the run is its folder's, not a run of params alone beside it)."""
         name, folder = os.path.basename(path), os.path.dirname(path)
-        names = [n for n in (HPARAMS_FILE, METRICS_FILE) if fs.exists(os.path.join(folder, n))]
+        names = [
+            n for n in (HPARAMS_FILE, METRICS_FILE, META_TAGS_FILE) if fs.exists(os.path.join(folder, n))
+        ]
         version_folder = os.path.basename(folder).startswith("version_")
         if name not in (HPARAMS_FILE, METRICS_FILE) or (METRICS_FILE not in names and not version_folder):
             return None
@@ -57,6 +63,8 @@ class LightningCsvAdapter(Adapter):
         """Read one version folder."""
         problems: list[Problem] = []
         params = read_hparams(os.path.join(source.path, HPARAMS_FILE), problems)
+        if not params and META_TAGS_FILE in map(os.path.basename, source.files):
+            params = read_meta_tags(os.path.join(source.path, META_TAGS_FILE), problems)
         metrics_path = os.path.join(source.path, METRICS_FILE)
         table = None
         if fs.exists(metrics_path):
@@ -121,6 +129,28 @@ def split_validation_after_fit(
 def read_hparams(path: str, problems: list[Problem]) -> dict[str, Any]:
     """Read hparams.yaml safely (Python tags become plain data) into dotted params."""
     return read_settings(path, problems, "hyperparameters") if fs.exists(path) else {}
+
+
+def read_meta_tags(path: str, problems: list[Problem]) -> dict[str, Any]:
+    """Read test-tube's meta_tags.csv (a `key,value` row per hparam, lists as `[10, 10]`) into params."""
+    table = read_delimited(path, problems, delimiter=",", text=True)
+    if table is None:
+        return {}
+    if table.columns[:2] != ("key", "value"):
+        problems.append(Problem(path, "has no key,value columns, as test-tube writes them", "no params"))
+        return {}
+    pairs = zip(table.text["key"], table.text["value"])
+    return flatten_params({key: _tag_value(value) for key, value in pairs if key})
+
+
+def _tag_value(text: str) -> Any:
+    """Return a meta_tags.csv value as its type: a number, a bool, a JSON list or object, else the text."""
+    if text.lstrip().startswith(("[", "{")):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:  # a Python repr (`['a']`): the text, as written
+            return text
+    return parse_scalar(text)
 
 
 def read_sparse_table(

@@ -25,7 +25,7 @@ import numpy as np
 
 from resultsbook.adapters import run_file_of_later
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_choice
-from resultsbook.adapters.lightning_csv import split_validation_after_fit
+from resultsbook.adapters.lightning_csv import read_meta_tags, split_validation_after_fit
 from resultsbook.adapters.tb_events import EVENTS_MARK, EventData, joined, read_each_event_file
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params
@@ -36,6 +36,7 @@ from resultsbook.sources.yamlio import read_yaml_file
 from resultsbook.voice import option
 
 LIGHTNING_HPARAMS = "hparams.yaml"
+TEST_TUBE_TAGS = "meta_tags.csv"  # the hparams of Lightning's logger before 0.7 (test-tube), beside tf/
 LIGHTNING_HP_METRIC = "hp_metric"
 # hparams SessionEndInfo.status -> resultsbook status
 _END_STATUS = {1: "finished", 2: "failed", 3: "running"}
@@ -95,6 +96,8 @@ class TensorboardAdapter(Adapter):
         files = [folder.file(name) for name in own]
         if LIGHTNING_HPARAMS in folder.files:
             files.append(folder.file(LIGHTNING_HPARAMS))
+        elif TEST_TUBE_TAGS in folder.files:  # test-tube's version_N/: its event files lie in tf/
+            files.append(folder.file(TEST_TUBE_TAGS))
         else:
             files.extend(detectron2.side_files(folder.path, folder.files))
             files.extend(isaaclab.side_files(folder.path, folder.dirs))
@@ -129,7 +132,7 @@ class TensorboardAdapter(Adapter):
         problems: list[Problem] = []
         root = source.path
         groups: dict[str, list[str]] = {}
-        yaml_path = None
+        yaml_path = tags_path = None
         side: list[str] = []  # a Detectron2 output folder's config.yaml, last_checkpoint and log.txt
         rsl_rl: list[str] = []  # an RSL-RL run folder's params/agent.yaml, params/env.yaml and git/*.diff
         for path in source.files:
@@ -138,6 +141,9 @@ class TensorboardAdapter(Adapter):
                 continue
             if os.path.basename(path) == LIGHTNING_HPARAMS and os.path.dirname(path) == root:
                 yaml_path = path
+                continue
+            if os.path.basename(path) == TEST_TUBE_TAGS and os.path.dirname(path) == root:
+                tags_path = path
                 continue
             if os.path.basename(path) in detectron2.SIDE_FILES and os.path.dirname(path) == root:
                 side.append(path)
@@ -181,6 +187,8 @@ class TensorboardAdapter(Adapter):
             params = _with_lightning_hparams(params, yaml_path, problems)
         elif lightning:  # its hparams.yaml not kept: the event files' hparams, named as the yaml's would be
             params = _lightning_session_params(params)
+        if tags_path is not None:
+            params = {**params, **read_meta_tags(tags_path, problems)}
         series, series_problems = builder.build(root)
         problems.extend(series_problems)
         summary: dict[str, float] = {}
