@@ -242,3 +242,18 @@ def test_a_test_tube_version_folder_gets_its_params_from_meta_tags_csv(tmp_path)
         {"lr": 0.02, "batch_size": 20, "solver": "rk4", "hidden_nodes": [10, 10, 10], "name": "['a']"}
     )
     assert run.metrics["train_loss"].values.tolist() == [10.3, 10.2]
+
+
+def test_a_test_tube_folder_renamed_is_one_run_not_its_csv_unread_and_its_event_files_a_run(tmp_path):
+    """Contact-Point-Detection's hall_of_fame/<date>/lightning_logs/: a test-tube version folder kept
+    under another name. Its tf/ event files were read as a run without params, its metrics.csv left
+    unread, and the pattern the note gave for it stored the same training twice."""
+    folder = tmp_path / "hall_of_fame" / "20200204" / "lightning_logs"
+    (folder / "tf").mkdir(parents=True)
+    (folder / "tf" / "events.out.tfevents.1580000000.host.1.0").write_bytes(b"")
+    (folder / "meta_tags.csv").write_text("key,value\nlr,0.02\n")
+    (folder / "metrics.csv").write_text("train_loss,epoch\n10.3,0\n10.2,1\n")
+    found = read_tree(tmp_path)
+    assert list(found) == ["hall_of_fame/20200204/lightning_logs"]
+    run, _, adapter = found["hall_of_fame/20200204/lightning_logs"]
+    assert (adapter, run.params) == ("lightning_csv", {"lr": 0.02})

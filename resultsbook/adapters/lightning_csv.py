@@ -37,12 +37,15 @@ class LightningCsvAdapter(Adapter):
     claims_by_listing = True
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
-        """Claim a folder with metrics.csv beside hparams.yaml, or named version_<N>; a version_<N>
-        with hparams.yaml alone too (a run that has logged nothing yet: said, not skipped)."""
+        """Claim a folder with metrics.csv beside hparams.yaml (or test-tube's meta_tags.csv), or named
+        version_<N>; a version_<N> with hparams.yaml alone too (a run that has logged nothing yet: said,
+        not skipped)."""
         version_folder = os.path.basename(folder.path).startswith("version_")
         if METRICS_FILE not in folder.files and not (version_folder and HPARAMS_FILE in folder.files):
             return None
-        if HPARAMS_FILE not in folder.files and not version_folder:
+        # test-tube's pair marks a version folder however it was renamed (hall_of_fame/<date>/lightning_logs)
+        settings = HPARAMS_FILE in folder.files or META_TAGS_FILE in folder.files
+        if not settings and not version_folder:
             return None
         names = [n for n in _RUN_FILES if n in folder.files]
         return Claim((self.source(folder.path, [folder.file(n) for n in names]),))
