@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from trackers import copy_fixture, expected, last_values, read_tree, same_number
 
@@ -242,6 +244,10 @@ def test_a_test_tube_version_folder_gets_its_params_from_meta_tags_csv(tmp_path)
         {"lr": 0.02, "batch_size": 20, "solver": "rk4", "hidden_nodes": [10, 10, 10], "name": "['a']"}
     )
     assert run.metrics["train_loss"].values.tolist() == [10.3, 10.2]
+    utc = datetime.timezone.utc
+    created = [datetime.datetime(2020, 3, 3, 15, 56, 57, 686896, utc), datetime.datetime(2020, 3, 3, 18, 43, 8, 266427, utc)]
+    assert run.metrics["train_loss"].times.tolist() == [stamp.timestamp() for stamp in created]
+    assert problems == [] or [p.message for p in problems] == ["has no 'step' column"], problems
 
 
 def test_a_test_tube_folder_renamed_is_one_run_not_its_csv_unread_and_its_event_files_a_run(tmp_path):

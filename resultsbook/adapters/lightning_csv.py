@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -15,12 +16,14 @@ from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.settings import read_settings
 from resultsbook.sources.tabular import Table, read_delimited
+from resultsbook.sources.textio import to_timestamp
 from resultsbook.voice import said
 
 METRICS_FILE = "metrics.csv"
 HPARAMS_FILE = "hparams.yaml"
 META_TAGS_FILE = "meta_tags.csv"  # test-tube's, Lightning's logger before 0.7: a `key,value` row per hparam
 _RUN_FILES = (HPARAMS_FILE, METRICS_FILE, META_TAGS_FILE)
+TEST_TUBE_TIME = "created_at"  # test-tube's metrics.csv: each row's wall time, `2020-03-03 15:56:57.686896`
 STEP_COLUMN = "step"
 NO_METRICS = (
     f"holds {HPARAMS_FILE} but no {METRICS_FILE} nor TensorBoard event file: a run that has not logged "
@@ -70,11 +73,13 @@ class LightningCsvAdapter(Adapter):
             params = read_meta_tags(os.path.join(source.path, META_TAGS_FILE), problems)
         metrics_path = os.path.join(source.path, METRICS_FILE)
         table = None
+        test_tube = META_TAGS_FILE in map(os.path.basename, source.files)
+        times = TEST_TUBE_TIME if test_tube else None
         if fs.exists(metrics_path):
-            table = read_delimited(metrics_path, problems, delimiter=",")
+            table = read_delimited(metrics_path, problems, delimiter=",", text=(times,) if times else ())
         else:
             problems.append(Problem(source.path, NO_METRICS, "its params, no metrics"))
-        metrics = read_sparse_table(metrics_path, table, STEP_COLUMN, problems) if table else {}
+        metrics = read_sparse_table(metrics_path, table, STEP_COLUMN, problems, times) if table else {}
         metrics, summary = split_validation_after_fit(metrics_path, metrics, problems)
         parts = os.path.abspath(source.path).replace(os.sep, "/").split("/")
         run = RunRecord(
@@ -157,13 +162,18 @@ def _tag_value(text: str) -> Any:
 
 
 def read_sparse_table(
-    path: str, table: Table, step_column: str, problems: list[Problem]
+    path: str, table: Table, step_column: str, problems: list[Problem], time_column: str | None = None
 ) -> dict[str, Series]:
-    """Read a table whose rows each hold some metrics at a step (empty cells: not logged then).
+    """Read a table whose rows each hold some metrics at a step (empty cells: not logged then), and
+    the wall time of each row from `time_column` (read as text) when it has one.
 
     The same value repeated at one step (Lightning adds `epoch` to the train and the validation
     row of a step) is one point, not a duplicate.
     """
+    row_times = None
+    if time_column is not None and time_column in table.text:
+        stamps = map(to_timestamp, table.text[time_column])
+        row_times = np.array([math.nan if stamp is None else stamp for stamp in stamps], dtype=np.float64)
     columns = list(table.columns)
     if step_column in table.numbers:
         steps, has_step = table.column(step_column)
@@ -178,13 +188,14 @@ def read_sparse_table(
         steps, has_step = np.arange(table.rows, dtype=np.float64), np.ones(table.rows, dtype=bool)
     builder = SeriesBuilder()
     for name in columns:
-        if name == step_column:
+        if name in (step_column, time_column):
             continue
         values, present = table.metric_column(name, path, problems)
         keep = np.flatnonzero(present & has_step)
         if not len(keep):
             continue
         key_steps, key_values = steps[keep], values[keep]
+        key_times = None if row_times is None else row_times[keep]
         if len(keep) > 1:
             repeated = (key_steps[1:] == key_steps[:-1]) & (
                 (key_values[1:] == key_values[:-1]) | (np.isnan(key_values[1:]) & np.isnan(key_values[:-1]))
@@ -192,7 +203,8 @@ def read_sparse_table(
             if repeated.any():
                 unique = np.concatenate([[True], ~repeated])
                 key_steps, key_values = key_steps[unique], key_values[unique]
-        builder.add_column(name, key_steps, key_values)
+                key_times = None if key_times is None else key_times[unique]
+        builder.add_column(name, key_steps, key_values, key_times)
     series, series_problems = builder.build(path)
     problems.extend(series_problems)
     return series
