@@ -1109,6 +1109,11 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
         "Error: no run logs a metric 'test/acc:max'; a table reduces each run's 'test/acc' with "
         "--metric test/acc --reduce max\n"
     )
+    mistyped = cli("table", "--rows", "model", "--metric", "test/acc:maxx")  # was: did you mean 'test/acc'?
+    assert mistyped.exit_code == 2 and mistyped.output.startswith(
+        "Error: no run logs a metric 'test/acc:maxx'; 'test/acc' is logged, and a table reduces it with "
+        "--reduce R: reduction 'maxx' is not understood; did you mean 'max'?"
+    )
     assert cli("table", "--metric", "x").exit_code == 2  # click usage error: --rows missing
     assert cli("collect", "runs", "--adapter", "nope").exit_code == 2
     near = cli("collect", "runs", "--adapter", "lightning")

@@ -827,8 +827,8 @@ def _reduction_hint(key: str, logged: Iterable[str]) -> str | None:
         return None
     try:
         parse_reduction(reduction)
-    except QueryError:
-        return None
+    except QueryError as error:  # `val/loss:maxx`: a reduction mistyped, not a metric
+        return f"{metric!r} is logged, and a table reduces it with {option('reduce', 'R')}: {error}"
     given = said(
         f"{option('metric', metric)} {option('reduce', reduction)}",
         f"{option('metric', metric)}, {option('reduce', reduction)}",
