@@ -57,9 +57,7 @@ class LightningCsvAdapter(Adapter):
         """Read the version folder of a metrics.csv matched by a path pattern, or of a hparams.yaml
         named (the run is its folder's, not a run of params alone beside it)."""
         name, folder = os.path.basename(path), os.path.dirname(path)
-        names = [
-            n for n in (HPARAMS_FILE, METRICS_FILE, META_TAGS_FILE) if fs.exists(os.path.join(folder, n))
-        ]
+        names = [n for n in _RUN_FILES if fs.exists(os.path.join(folder, n))]
         version_folder = os.path.basename(folder).startswith("version_")
         if name not in (HPARAMS_FILE, METRICS_FILE) or (METRICS_FILE not in names and not version_folder):
             return None
@@ -69,11 +67,11 @@ class LightningCsvAdapter(Adapter):
         """Read one version folder."""
         problems: list[Problem] = []
         params = read_hparams(os.path.join(source.path, HPARAMS_FILE), problems)
-        if not params and META_TAGS_FILE in map(os.path.basename, source.files):
+        test_tube = META_TAGS_FILE in map(os.path.basename, source.files)
+        if not params and test_tube:
             params = read_meta_tags(os.path.join(source.path, META_TAGS_FILE), problems)
         metrics_path = os.path.join(source.path, METRICS_FILE)
         table = None
-        test_tube = META_TAGS_FILE in map(os.path.basename, source.files)
         times = TEST_TUBE_TIME if test_tube else None
         if fs.exists(metrics_path):
             table = read_delimited(metrics_path, problems, delimiter=",", text=(times,) if times else ())

@@ -25,7 +25,7 @@ import numpy as np
 
 from resultsbook.adapters import run_file_of_later
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_choice
-from resultsbook.adapters.lightning_csv import read_meta_tags, split_validation_after_fit
+from resultsbook.adapters.lightning_csv import META_TAGS_FILE, read_meta_tags, split_validation_after_fit
 from resultsbook.adapters.tb_events import EVENTS_MARK, EventData, joined, read_each_event_file
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params
@@ -36,7 +36,6 @@ from resultsbook.sources.yamlio import read_yaml_file
 from resultsbook.voice import option
 
 LIGHTNING_HPARAMS = "hparams.yaml"
-TEST_TUBE_TAGS = "meta_tags.csv"  # the hparams of Lightning's logger before 0.7 (test-tube), beside tf/
 LIGHTNING_HP_METRIC = "hp_metric"
 # hparams SessionEndInfo.status -> resultsbook status
 _END_STATUS = {1: "finished", 2: "failed", 3: "running"}
@@ -96,8 +95,8 @@ class TensorboardAdapter(Adapter):
         files = [folder.file(name) for name in own]
         if LIGHTNING_HPARAMS in folder.files:
             files.append(folder.file(LIGHTNING_HPARAMS))
-        elif TEST_TUBE_TAGS in folder.files:  # test-tube's version_N/: its event files lie in tf/
-            files.append(folder.file(TEST_TUBE_TAGS))
+        elif META_TAGS_FILE in folder.files:  # test-tube's version_N/: its event files lie in tf/
+            files.append(folder.file(META_TAGS_FILE))
         else:
             files.extend(detectron2.side_files(folder.path, folder.files))
             files.extend(isaaclab.side_files(folder.path, folder.dirs))
@@ -142,7 +141,7 @@ class TensorboardAdapter(Adapter):
             if os.path.basename(path) == LIGHTNING_HPARAMS and os.path.dirname(path) == root:
                 yaml_path = path
                 continue
-            if os.path.basename(path) == TEST_TUBE_TAGS and os.path.dirname(path) == root:
+            if os.path.basename(path) == META_TAGS_FILE and os.path.dirname(path) == root:
                 tags_path = path
                 continue
             if os.path.basename(path) in detectron2.SIDE_FILES and os.path.dirname(path) == root:
