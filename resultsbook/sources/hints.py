@@ -464,18 +464,18 @@ def pattern_for(
             ]
             return "/".join([*numbered_levels, fielded])
     folder = example.rpartition("/")[0]
-    if not numbered and _all_in(folder, paths, name) and not any(mark in folder for mark in "{}*?["):
+    if name and not numbered and _all_in(folder, paths, name) and not any(mark in folder for mark in "{}*?["):
         # a field of the folders would hold one value for every run: the file names tell them apart
         field = "level1" if "file" in taken else "file"
         return f"{folder}/{{{field}}}{name[1:]}" if folder else f"{{{field}}}{name[1:]}"
     return "/".join([*fields, f"{numbered}{suffix}" if numbered else name or parts[-1]])
 
 
-def _all_in(folder: str, paths: Sequence[str], name: str | None) -> bool:
+def _all_in(folder: str, paths: Sequence[str], name: str) -> bool:
     """Tell whether several files named each their own way (`name` a glob such as `*.csv`) all lie in
     `folder`."""
-    return bool(name and name.startswith("*") and len(paths) > 1) and all(
-        path.rpartition("/")[0] == folder for path in paths
+    return (
+        name.startswith("*") and len(paths) > 1 and all(path.rpartition("/")[0] == folder for path in paths)
     )
 
 
