@@ -81,6 +81,28 @@ def test_unique_false_replaces_the_previous_run_of_the_same_name(tmp_path):
     assert list(record.metrics["loss"].values) == [1.0]
 
 
+def test_unique_false_runs_whose_names_clean_up_alike_keep_folders_of_their_own(tmp_path):
+    """Names of another script (`中文_seed0`, `日本語_seed0`) all became `seed0`, and names alike in
+    their first 80 characters one folder: with `unique=False` each run replaced the other's files, and
+    collect found one run of three. A rerun of the same config still replaces its own."""
+    long = "transformer_d512_h8_l6_dropout0.1_warmup4000_labelsmoothing0.1_dataset-wmt14-en-de"
+    names = [("中文_seed0", {"dataset": "中文"}), ("日本語_seed0", {"dataset": "日本語"})]
+    names += [(f"{long}_lr{lr}_seed0", {"lr": lr}) for lr in (0.001, 0.0003)]
+    for _ in range(2):  # a rerun of every run
+        for name, config in names:
+            with resultsbook.Run(tmp_path, config=config, name=name, unique=False, code_dir=tmp_path) as run:
+                run.log(1, loss=1.0)
+    folders = sorted(p.name for p in tmp_path.iterdir() if p.is_dir() and p.name != "cache")
+    assert len(folders) == 4 and "中文_seed0" in folders and "日本語_seed0" in folders, folders
+    configs = [json.loads((tmp_path / folder / "config.json").read_text()) for folder in folders]
+    assert sorted(config["lr"] for config in configs if "lr" in config) == [0.0003, 0.001]
+    unnamed = [{"data": "/datasets/imagenet/train-" + "x" * 20 + tag, "seed": 0} for tag in "ab"]
+    for config in unnamed:  # the path, too long for the name, is what tells them apart
+        with resultsbook.Run(tmp_path / "u", config=config, unique=False, code_dir=tmp_path) as run:
+            run.log(1, loss=1.0)
+    assert len([p for p in (tmp_path / "u").iterdir() if p.is_dir() and p.name != "cache"]) == 2
+
+
 def test_metric_lines_are_whole_and_on_disk_after_a_flush_while_running(tmp_path):
     run = resultsbook.Run(tmp_path, config={"seed": 0}, flush_every=3600, code_dir=tmp_path)
     run.log(1, loss=0.5)

@@ -97,7 +97,9 @@ class Run:
         pending = take_pending_seed()
         if pending is not None:
             self._merge_seed(pending)
-        stem = folder_stem(name, self.config)
+        stem, lossy = _stem_and_loss(name, self.config)
+        if not unique and lossy and _another_config_in(os.path.join(os.fspath(root), stem), self.config):
+            stem = _with_digest(stem, json.dumps(self.config, sort_keys=True, default=str))
         if self.rank is not None and all_ranks:
             stem = f"{stem}_rank{self.rank}"
         self.folder = make_run_folder(os.fspath(root), stem, unique)
@@ -419,20 +421,49 @@ def config_dict(config: Any) -> dict[str, Any]:
 
 def folder_stem(name: str | None, config: Mapping[str, Any]) -> str:
     """Return a readable folder name: `name`, else up to four short config values (mlp_moons_seed0)."""
+    return _stem_and_loss(name, config)[0]
+
+
+def _stem_and_loss(name: str | None, config: Mapping[str, Any]) -> tuple[str, bool]:
+    """Return `folder_stem`, and whether it lost some of what it was made from (a `/` or a space of
+    the name, its end past 80 characters; a config value left out), so that runs that differ in it
+    would share the folder."""
     if name:
-        return _safe_name(name) or "run"
+        stem = _safe_name(name) or "run"
+        return stem, stem != name
     parts: list[str] = []
+    used = 0
     for key, value in config.items():
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
             continue
         if isinstance(value, str):
             if 0 < len(value) <= 24:
                 parts.append(value)
+                used += 1
         else:
             parts.append(f"{key}{value}")
+            used += 1
         if len(parts) == 4 or sum(len(part) + 1 for part in parts) > 40:
             break
-    return _safe_name("_".join(parts)) or "run"
+    stem = _safe_name("_".join(parts)) or "run"
+    return stem, used < len(config) or stem != "_".join(parts)
+
+
+def _another_config_in(folder: str, config: Mapping[str, Any]) -> bool:
+    """Tell whether `folder` holds a run of another config (which a `unique=False` run of this one,
+    its name made alike, would replace)."""
+    try:
+        with open(os.path.join(folder, CONFIG_FILE), encoding="utf-8") as handle:
+            return bool(json.load(handle) != config)
+    except (OSError, ValueError):  # no run there, or one whose config cannot be read: the folder is free
+        return False
+
+
+def _with_digest(stem: str, whole: str) -> str:
+    """Return `stem` with a short digest of what it stands for, so that two different wholes differ."""
+    import hashlib
+
+    return f"{stem[:71].rstrip('._-')}-{hashlib.sha1(whole.encode()).hexdigest()[:8]}"
 
 
 def make_run_folder(root: str, stem: str, unique: bool) -> str:
@@ -459,7 +490,7 @@ def make_run_folder(root: str, stem: str, unique: bool) -> str:
 def _safe_name(text: str) -> str:
     import re
 
-    return re.sub(r"[^A-Za-z0-9._+=-]+", "_", text)[:80].strip("._-")
+    return re.sub(r"[^\w.+=-]+", "_", text)[:80].strip("._-")  # letters of any script kept
 
 
 def _line_template(keys: tuple[str, ...]) -> str:
