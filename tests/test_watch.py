@@ -31,10 +31,10 @@ def project(tmp_path):
 class Watcher:
     """`resultsbook watch` in a subprocess, its output collected line by line."""
 
-    def __init__(self, project: Path, *args: str) -> None:
+    def __init__(self, project: Path, *args: str, debounce: int = 100) -> None:
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "resultsbook", "watch", "--debounce", "100", *args],
+            [sys.executable, "-m", "resultsbook", "watch", "--debounce", str(debounce), *args],
             cwd=project,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -89,6 +89,31 @@ def test_a_new_run_rewrites_the_table_once_and_runs_then(project, monkeypatch):
         assert watcher.stop() == 0
     assert watcher.lines[-1] == "Stopped."
     assert not any("KeyboardInterrupt" in line for line in watcher.lines), watcher.lines  # watchfiles' log
+
+
+def test_runs_another_collect_stored_before_a_round_are_in_the_outputs_it_builds(project):
+    """A collect in another terminal stored a new run before the watch's round came to it: the round
+    found the run unchanged, built from the runs it had loaded before, without it, and its outputs
+    stayed stale (`check` failing) while it went on watching. The watch is stopped (SIGSTOP) while
+    the other collect runs, so that it always comes first."""
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        watcher.process.send_signal(signal.SIGSTOP)
+        try:
+            add_seed(project, 3)
+            other = [sys.executable, "-m", "resultsbook", "collect", "-q"]
+            subprocess.run(other, cwd=project, check=True, capture_output=True, timeout=60)
+        finally:
+            watcher.process.send_signal(signal.SIGCONT)
+        watcher.wait_for("] runs:", timeout=60)
+        time.sleep(2)  # a later round would show up here
+        checked = subprocess.run(
+            [sys.executable, "-m", "resultsbook", "check"], cwd=project, capture_output=True, text=True
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr + "\n".join(watcher.lines)
+    finally:
+        assert watcher.stop() == 0
 
 
 SLOW_THEN = "python -c \"import time; open('then-started', 'w'); time.sleep(1.5); open('then-done', 'w')\""

@@ -136,8 +136,15 @@ def _watch(
         nonlocal failed
         with interrupt.round():
             version = store.data_version()  # before: what others commit meanwhile is seen next time
+            # runs another collect stored since the last build are not in the memo, and this round's
+            # collect finds them unchanged: load every run again, and build even if it brought none
+            others_wrote = others.wrote_since_built(version)
+            if others_wrote:
+                memo.runs = None
+                memo.selections.clear()
             quoted = paper.stats()  # likewise for the paper: an edit during the build is checked next
-            update = rebuild(spec, store, reason, None if failed else paths, then, memo, sources)
+            paths_read = None if failed else paths
+            update = rebuild(spec, store, reason, paths_read, then, memo, sources, others_wrote)
             if update is not None:
                 failed = bool(update.error)
                 on_update(update)
@@ -233,21 +240,28 @@ class OtherWriters:
         self.store = store
         self.lock = lock
         self.debounce = debounce_ms / 1000
-        self.state = self._now()
+        self.built_state = self._now()  # the store's version and the lock's stat the last build saw
+        self.seen = self.built_state  # as last looked at: the debounce runs from its last change
         self.changed_at: float | None = None
 
     def built(self, version: int) -> None:
         """Take the store as of `version` (read before the rebuild) and the lock as now as built."""
-        self.state = (version, _stat(self.lock))
+        self.built_state = self.seen = (version, _stat(self.lock))
         self.changed_at = None
+
+    def wrote_since_built(self, version: int) -> bool:
+        """Tell whether the store at `version` holds what others committed since the last build."""
+        return version != self.built_state[0]
 
     def settled(self) -> bool:
         """Tell whether others wrote since the last build and have been quiet for the debounce."""
         state = self._now()
-        if state != self.state:
-            self.state, self.changed_at = state, time.monotonic()
+        if state != self.seen:
+            self.seen, self.changed_at = state, time.monotonic()
             return False
-        if self.changed_at is None or time.monotonic() - self.changed_at < self.debounce:
+        if state == self.built_state or self.changed_at is None:
+            return False
+        if time.monotonic() - self.changed_at < self.debounce:
             return False
         self.changed_at = None
         return True
@@ -297,11 +311,13 @@ def rebuild(
     then: str | None,
     memo: BuildMemo,
     sources: Sequence[Any] | None = None,
+    others_wrote: bool = False,
 ) -> WatchUpdate | None:
     """Collect (only `paths` when given) and build the outputs whose inputs changed; never raise.
 
     With `sources` (the remote ones, listed again on a timer), only those are collected, and a round
-    that brought no run is no update at all: None."""
+    that brought no run is no update at all: None. With `others_wrote` (another process wrote the
+    store since the last build), the outputs are built even when this collect brought no run."""
     started = time.time()
     changed = list(paths) if paths is not None else None
     polled = sources is not None
@@ -311,9 +327,9 @@ def rebuild(
         collected = collect(store, wanted, changed=changed) if wanted else None
         remember_readings_read(store, recorded, collected)
         nothing_new = collected is not None and not (collected.new or collected.updated or collected.missing)
-        if polled and nothing_new:
+        if polled and nothing_new and not others_wrote:
             return None
-        if reason == "runs" and nothing_new:
+        if reason == "runs" and nothing_new and not others_wrote:
             return WatchUpdate(
                 started, reason, collected, seconds=time.time() - started, paths=tuple(changed or ())
             )
