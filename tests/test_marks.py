@@ -765,3 +765,24 @@ def test_a_size_setting_that_differs_in_every_run_is_not_offered_as_the_seed(sto
     assert "n_hidden" in sized.text and "numbers the seeds" not in sized.text
     (counted,) = [mark for mark in table.cell(("mlp",), ()).marks if mark.kind == "mixed"]
     assert "if run_index numbers the seeds" in counted.text
+
+
+def test_a_best_the_test_finds_the_worse_of_the_two_is_not_called_significantly_better(store, tmp_path):
+    """A mean raised by one far seed (0 … 0.8 and 110, mean 11.36) beside seeds at 10.0 … 10.9 (mean
+    10.45) was bold `significantly better than b (Mann–Whitney U test, p = 0.0028)`: the two-sided p
+    was read as evidence for the bold, though the test finds a's runs the smaller."""
+    values = {"a": [0.1 * i for i in range(9)] + [110.0], "b": [10.0 + 0.1 * i for i in range(10)]}
+    for method, scores in values.items():
+        for seed, value in enumerate(scores):
+            write_native_run(tmp_path / "runs" / f"{method}_{seed}", {"method": method, "seed": seed},
+                             [{"step": 1, "acc": value}])  # fmt: skip
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
+    layout = layout_table(table, TableFormat(test="mannwhitney"), Labels())
+    assert emphasis(layout) == ["best", None]
+    basis = layout.bases[(0, 0)]
+    said = "not significantly better than b (Mann–Whitney U test, p = 0.0028, in favour of b)"
+    assert basis.text == f"best; {said}"
+    assert [mark.kind for mark in layout.marks[(0, 0)]] == ["nonsig"]
+    cell = json.loads(render_table(table, "json", TableFormat(test="mannwhitney")))["cells"][0]
+    assert (cell["emphasis_basis"]["significant"], cell["emphasis_basis"]["opposite"]) == (False, True)

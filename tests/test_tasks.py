@@ -706,3 +706,21 @@ def test_a_profile_of_a_lower_is_better_metric_says_its_best_line_is_the_lowest(
         "Warning: profile: 'score' is lower-is-better, and a profile counts the runs above each τ: the best "
         "row's line is the lowest; negate it with a derived metric for a profile whose best is on top"
     ) in built.output
+
+
+def test_a_method_missing_a_hard_task_is_not_called_significantly_better_where_the_test_finds_it_worse(
+    tmp_path, cli
+):
+    """`partial` has no run on the hard game C, so its mean over two games (0.40) beats base's over
+    three (0.34); the test compares them on the games both ran, where partial is far worse, yet its
+    cell was bold `significantly better than base / Mean (…, p = 0.001)`."""
+    base = {"A": [5, 5.5, 4.5, 5.2, 4.8], "B": [50, 55, 45, 52, 48], "C": [0, 1, 0, 0.5, 0.2]}
+    partial = {"A": [4, 4.1, 3.9, 4.2, 3.8], "B": [40, 41, 39, 42, 38]}
+    atari_like_project(tmp_path, {"base": base, "partial": partial})
+    assert cli("build").exit_code == 0
+    document = json.loads((tmp_path / "agg.json").read_text())
+    mean = next(c for c in document["cells"] if (c["row"]["method"], c["aggregate"]) == ("partial", "mean"))
+    assert mean["emphasis"] == "best" and mean["emphasis_basis"]["significant"] is False
+    assert "not significantly better than base / Mean" in mean["emphasis_basis"]["text"]
+    assert mean["emphasis_basis"]["text"].endswith(", in favour of base / Mean)")
+    assert "nonsig" in [m["kind"] for m in mean["marks"]]

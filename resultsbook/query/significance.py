@@ -8,6 +8,9 @@ permutation  permutation test of the difference in the centre statistic (mean, m
              PERMUTATIONS splits, else PERMUTATIONS random ones, seeded — as scipy.stats.permutation_test
 mannwhitney  Mann–Whitney U test, two-sided (ranks: tests a shift of the whole distribution)
 
+A two-sided p says that two samples differ, not which way: `compare` also returns the side the test's
+own statistic finds larger, which for the Mann–Whitney test can be the one with the smaller mean.
+
 Conventions of the permutation test (scipy's): p = min(1, 2 min(P(T* <= t), P(T* >= t))), values
 within 100 machine epsilons of the observed difference count as equal to it, and a random
 (non-exact) test adds one to both counts (Phipson & Smyth).
@@ -18,6 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,19 +58,39 @@ def test_name(test: str, center: str) -> str:
     return f"permutation test of the difference in {_CENTER_WORDS.get(center, center)}"
 
 
-def p_value(
+class Comparison(NamedTuple):
+    """A two-sample test's two-sided p-value (NaN: none) and the side its own statistic finds larger:
+    1 the first sample, -1 the second, 0 neither (a two-sided p says they differ, not which way)."""
+
+    p: float
+    larger: int
+
+
+def compare(
     test: str, first: Sequence[float], second: Sequence[float], center: str = "mean", seed: int = 0
-) -> float:
-    """Return the two-sided p-value of `test` between two samples; NaN when it cannot be computed."""
+) -> Comparison:
+    """Return the two-sided p-value of `test` between two samples and which one the test finds larger."""
     a = np.asarray([v for v in first if not math.isnan(v)], dtype=np.float64)
     b = np.asarray([v for v in second if not math.isnan(v)], dtype=np.float64)
     if test == "welch":
-        return welch_p(a, b)
+        p = welch_p(a, b)
+    elif test == "mannwhitney":
+        p = mann_whitney_p(a, b)
+    elif test == "permutation":
+        p = permutation_p(a, b, center, seed=seed)
+    else:
+        raise QueryError(f"unknown test {test!r}; choose from {', '.join(TESTS)}")
+    return Comparison(p, 0 if math.isnan(p) else _larger(test, a, b, center))
+
+
+def _larger(test: str, a: np.ndarray, b: np.ndarray, center: str) -> int:
+    """Return the side the test's statistic finds larger: the centres' difference, or for the
+    Mann–Whitney test its U against n·m/2 (which can disagree with the means: one far value)."""
     if test == "mannwhitney":
-        return mann_whitney_p(a, b)
-    if test == "permutation":
-        return permutation_p(a, b, center, seed=seed)
-    raise QueryError(f"unknown test {test!r}; choose from {', '.join(TESTS)}")
+        above = np.count_nonzero(a[:, None] > b[None, :]) - np.count_nonzero(a[:, None] < b[None, :])
+        return int(np.sign(above))
+    function = STATISTIC_FUNCTIONS["mean" if test == "welch" else center]
+    return int(np.sign(float(function(a)) - float(function(b))))
 
 
 def welch_p(a: np.ndarray, b: np.ndarray) -> float:

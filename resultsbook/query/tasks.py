@@ -44,6 +44,7 @@ from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, CellRuns, Mark, ResultTable, TableQuery
 from resultsbook.query.runs import Runs
 from resultsbook.query.select import check_filter_keys, run_value, select_runs, why_nothing_selected
+from resultsbook.query.significance import Comparison
 from resultsbook.query.stats import iqm_along
 from resultsbook.query.taskscale import scale_warnings
 from resultsbook.store import Store
@@ -199,20 +200,22 @@ def improvement_interval(
     return float(low), float(high)
 
 
-def difference_p(query: TableQuery, first: Cell, second: Cell) -> float:
-    """Return the stratified bootstrap p-value of the difference between two aggregate cells."""
+def difference_p(query: TableQuery, first: Cell, second: Cell) -> Comparison:
+    """Return the stratified bootstrap p-value of the difference between two aggregate cells, on the
+    tasks both ran, and which one the resampled differences find larger."""
+    untested = Comparison(float("nan"), 0)
     if first.statistic is None or first.statistic in PAIRWISE:
-        return float("nan")
+        return untested
     a, b = _per_task(first.runs), _per_task(second.runs)
     shared = sorted(set(a) & set(b), key=lambda t: tuple(sort_key(v) for v in t))
     if not shared:
-        return float("nan")
+        return untested
     x, y = [a[t] for t in shared], [b[t] for t in shared]
     # a side with a single run on every task has no spread to resample: its bootstrap is one value,
     # and a test against it would take the other side's spread for the whole of the difference's
     single = any(all(len(v) < 2 for v in side) for side in (x, y))
     if single or not all(np.isfinite(v).all() for v in (*x, *y)):
-        return float("nan")
+        return untested
     k = len(shared)
     name, threshold = first.statistic, query.optimality_threshold
     distribution = bootstrap_distribution(
@@ -225,7 +228,7 @@ def difference_p(query: TableQuery, first: Cell, second: Cell) -> float:
     resamples = len(distribution) + 1
     below = (np.count_nonzero(distribution <= 0) + 1) / resamples
     above = (np.count_nonzero(distribution >= 0) + 1) / resamples
-    return float(min(1.0, 2 * min(below, above)))
+    return Comparison(float(min(1.0, 2 * min(below, above))), int(np.sign(above - below)))
 
 
 # ----------------------------------------------------------------------------- the table

@@ -185,7 +185,11 @@ def _json_basis(table: ResultTable, basis: Basis) -> dict[str, Any]:
         out["against"] = _json_position(table, basis.against) if basis.against is not None else None
         out["p"] = None if math.isnan(basis.p) else basis.p
         out["alpha"] = basis.alpha
-        out["significant"] = None if math.isnan(basis.p) else bool(basis.p < basis.alpha)
+        out["significant"] = (
+            None if math.isnan(basis.p) else bool(basis.p < basis.alpha and not basis.opposite)
+        )
+        if basis.opposite:
+            out["opposite"] = True
     if basis.untested:
         out["untested"] = basis.untested
     return out

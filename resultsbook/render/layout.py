@@ -14,7 +14,7 @@ from resultsbook.params import format_value
 from resultsbook.query.goal import Goal, metric_goal
 from resultsbook.query.marks import ENDS_TEXT, PLURAL_BY_S, named_list
 from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, ResultTable
-from resultsbook.query.significance import TESTS, p_value, resolve_test, test_name
+from resultsbook.query.significance import TESTS, Comparison, compare, resolve_test, test_name
 from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
 from resultsbook.render.numformat import NumberFormat, cell_format, column_format
 
@@ -201,6 +201,7 @@ class Basis:
     p: float = math.nan
     alpha: float = math.nan
     untested: str = ""
+    opposite: bool = False  # the test found the difference the other way: p < alpha, yet not significant
 
 
 @dataclass(frozen=True)
@@ -461,18 +462,22 @@ def _emphasize(
         runner_up = [
             (r, c) for r, c in positions if len(shown) > 1 and _number(grid[r][c]) * sign == shown[1]
         ]
-        p_values: dict[tuple[int, int], float] = {}
+        p_values: dict[tuple[int, int], Comparison] = {}
         if test != "none" and fmt.ties:
             # a tie is a test that ran and found no difference: a cell it cannot test is no tie
-            p_values = {p: _p_value(table, fmt, best[0], p) for p in positions if p not in best}
-            best += [p for p, value in p_values.items() if value >= fmt.alpha]
+            p_values = {p: _compare_cells(table, fmt, best[0], p) for p in positions if p not in best}
+            best += [p for p, result in p_values.items() if _no_worse(fmt, result, sign)]
             runner_up = [p for p in runner_up if p not in best]
-        tested: dict[Position, tuple[Position, float]] = {}  # each bold cell's rival and p-value
-        if test != "none" and runner_up and (not fmt.ties or any(math.isnan(p_values[p]) for p in runner_up)):
+        tested: dict[Position, tuple[Position, Comparison]] = {}  # each bold cell's rival and its test
+        if (
+            test != "none"
+            and runner_up
+            and (not fmt.ties or any(math.isnan(p_values[p].p) for p in runner_up))
+        ):
             rival = max(runner_up, key=lambda p: _centre(table, fmt, p) * sign)
             for position in best:
-                tested[position] = (rival, _p_value(table, fmt, position, rival))
-                if (mark := _nonsig_mark(table, fmt, labels, position, *tested[position])) is not None:
+                tested[position] = (rival, _compare_cells(table, fmt, position, rival))
+                if (mark := _nonsig_mark(table, fmt, labels, position, *tested[position], sign)) is not None:
                     marks[position] = (mark,)
         below = len(positions) - len(best) - len(runner_up)
         second = runner_up if fmt.second and 0 < len(runner_up) <= below else []
@@ -482,7 +487,9 @@ def _emphasize(
         rest = [p for p in positions if p not in best]
         strongest = max(rest, key=lambda p: _centre(table, fmt, p) * sign) if rest else None
         for position in best:
-            bases[position] = _bold_basis(table, fmt, labels, position, printed, p_values, tested, strongest)
+            bases[position] = _bold_basis(
+                table, fmt, labels, position, printed, p_values, tested, strongest, sign
+            )
         for position in second:
             shares = tuple(p for p in second if p != position)
             bases[position] = Basis(
@@ -492,25 +499,53 @@ def _emphasize(
 
 
 def _nonsig_mark(
-    table: ResultTable, fmt: TableFormat, labels: Labels, position: Position, rival: Position, p: float
+    table: ResultTable,
+    fmt: TableFormat,
+    labels: Labels,
+    position: Position,
+    rival: Position,
+    result: Comparison,
+    sign: int,
 ) -> Mark | None:
-    """Return the ° mark of a bold cell its test against `rival` gave `p`: not significantly better,
-    or not shown to be better (no p-value); None when it is significantly better."""
+    """Return the ° mark of a bold cell whose test against `rival` gave `result` (`sign`: 1 where
+    higher is better, -1 where lower): not significantly better, or not shown to be better (no
+    p-value); None when it is significantly better."""
     name = cell_label(table, table.rows[rival[0]], table.columns[rival[1]], labels)
-    if math.isnan(p):
+    if math.isnan(result.p):
         return Mark(
             "nonsig",
             f"not shown to be better than {name}: {_untested(table, fmt, position, rival)}",
             note="untested",
         )
-    if p < fmt.alpha:
+    if _significant(fmt, result, sign):
         return None
-    return Mark("nonsig", f"not significantly better than {name} ({_tested_by(table, fmt, p)})")
+    favours = name if _opposite(result, sign) else ""
+    return Mark(
+        "nonsig", f"not significantly better than {name} ({_tested_by(table, fmt, result.p, favours)})"
+    )
 
 
-def _tested_by(table: ResultTable, fmt: TableFormat, p: float) -> str:
-    """Name the test behind bold and the p-value it gave, as a mark says them: `Welch's t-test, p = 0.54`."""
-    return f"{table_test_name(table, fmt)}, p = {p_text(p, fmt.alpha)}"
+def _significant(fmt: TableFormat, result: Comparison, sign: int) -> bool:
+    """Tell whether a test found the first cell significantly better: p < alpha, and its own statistic
+    points the way the goal calls better (a two-sided p alone says the cells differ, not which way)."""
+    return result.p < fmt.alpha and not _opposite(result, sign)
+
+
+def _no_worse(fmt: TableFormat, result: Comparison, sign: int) -> bool:
+    """Tell whether the test of the best against a cell ran and found the best not significantly better."""
+    return not math.isnan(result.p) and not _significant(fmt, result, sign)
+
+
+def _opposite(result: Comparison, sign: int) -> bool:
+    """Tell whether a test finds the second cell the better one, though the first prints the better value."""
+    return result.larger * sign < 0
+
+
+def _tested_by(table: ResultTable, fmt: TableFormat, p: float, favours: str = "") -> str:
+    """Name the test behind bold and the p-value it gave, as a mark says them: `Welch's t-test, p = 0.54`,
+    and the cell it finds the better where that is not the one its p-value was asked about."""
+    in_favour = f", in favour of {favours}" if favours else ""
+    return f"{table_test_name(table, fmt)}, p = {p_text(p, fmt.alpha)}{in_favour}"
 
 
 def _bold_basis(
@@ -519,9 +554,10 @@ def _bold_basis(
     labels: Labels,
     position: Position,
     printed: Sequence[Position],
-    p_values: Mapping[Position, float],
-    tested: Mapping[Position, tuple[Position, float]],
+    p_values: Mapping[Position, Comparison],
+    tested: Mapping[Position, tuple[Position, Comparison]],
     strongest: Position | None,
+    sign: int,
 ) -> Basis:
     """Say why a cell is bold: it prints the best value (`printed`, with the others that print it) or,
     with ties, a test found it not significantly worse than the best; and which test it took, against
@@ -534,14 +570,16 @@ def _bold_basis(
     shares = tuple(p for p in printed if p != position) if position in printed else ()
     lead = f"best, printed by {named_list([name(p) for p in shares], SHOWN_CELLS)} too" if shares else "best"
     words = table_test_name(table, fmt)
-    if position not in printed:  # with ties: the test against the best found no difference
-        against, p = printed[0], p_values[position]
-        said = f"not significantly worse than {name(against)} ({_tested_by(table, fmt, p)})"
-        return Basis("not_worse", said, (), words, against, p, fmt.alpha)
+    if position not in printed:  # with ties: the test against the best found it no worse
+        against, result = printed[0], p_values[position]
+        opposite = _opposite(result, sign)  # a p below alpha that finds this cell the better
+        favours = name(position) if opposite else ""
+        said = f"not significantly worse than {name(against)} ({_tested_by(table, fmt, result.p, favours)})"
+        return Basis("not_worse", said, (), words, against, result.p, fmt.alpha, opposite=opposite)
     if position in tested:
-        against, p = tested[position]
+        against, result = tested[position]
     elif fmt.ties and position == printed[0] and strongest is not None and p_values:
-        against, p = strongest, p_values[strongest]
+        against, result = strongest, p_values[strongest]
     else:
         if table_test(table, fmt) == "none" and fmt.test != "none":
             why = "one run a cell: bold is the best value printed, as no test compares single values"
@@ -554,10 +592,15 @@ def _bold_basis(
         else:
             why = "every cell it competes with prints this value: there is no runner-up"
         return Basis("best", f"{lead}; not tested: {why}", shares, untested=why)
-    mark = _nonsig_mark(table, fmt, labels, position, against, p)
-    said = mark.text if mark else f"significantly better than {name(against)} ({_tested_by(table, fmt, p)})"
-    untested = _untested(table, fmt, position, against) if math.isnan(p) else ""
-    return Basis("best", f"{lead}; {said}", shares, words, against, p, fmt.alpha, untested)
+    mark = _nonsig_mark(table, fmt, labels, position, against, result, sign)
+    said = (
+        mark.text
+        if mark
+        else f"significantly better than {name(against)} ({_tested_by(table, fmt, result.p)})"
+    )
+    untested = _untested(table, fmt, position, against) if math.isnan(result.p) else ""
+    opposite = _opposite(result, sign)
+    return Basis("best", f"{lead}; {said}", shares, words, against, result.p, fmt.alpha, untested, opposite)
 
 
 def p_text(p: float, alpha: float) -> str:
@@ -576,7 +619,9 @@ def _centre(table: ResultTable, fmt: TableFormat, position: tuple[int, int]) -> 
     return cell.stats.get(fmt.center, math.nan) if cell is not None else math.nan
 
 
-def _p_value(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> float:
+def _compare_cells(
+    table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]
+) -> Comparison:
     cells = [table.cell(table.rows[r], table.columns[c]) for r, c in (first, second)]
     assert cells[0] is not None and cells[1] is not None
     test = table_test(table, fmt)
@@ -584,7 +629,7 @@ def _p_value(table: ResultTable, fmt: TableFormat, first: tuple[int, int], secon
         from resultsbook.query.tasks import difference_p
 
         return difference_p(table.query, cells[0], cells[1])
-    return p_value(test, cells[0].values, cells[1].values, fmt.center, table.query.bootstrap_seed)
+    return compare(test, cells[0].values, cells[1].values, fmt.center, table.query.bootstrap_seed)
 
 
 def _untested(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> str:
