@@ -724,3 +724,23 @@ def test_a_method_missing_a_hard_task_is_not_called_significantly_better_where_t
     assert "not significantly better than base / Mean" in mean["emphasis_basis"]["text"]
     assert mean["emphasis_basis"]["text"].endswith(", in favour of base / Mean)")
     assert "nonsig" in [m["kind"] for m in mean["marks"]]
+
+
+def test_the_best_aggregate_is_tested_against_the_strongest_of_the_rows_printing_the_runner_up_value(
+    tmp_path, cli
+):
+    """base (0.50) and noisy (0.52) both print 0.5 at one decimal under ours' 0.7: the test ran
+    against base, the first in the table (an aggregate cell has no `mean` stat, so every rival's centre
+    read NaN), and found ours significantly better, where against noisy it finds no difference."""
+    shares = {"ours": [0.69, 0.70, 0.71, 0.70, 0.70], "base": [0.49, 0.50, 0.51, 0.50, 0.50]}
+    shares["noisy"] = [-0.5, 0.0, 1.5, 1.4, 0.2]
+    high = {"A": 10.0, "B": 100.0, "C": 1000.0}  # atari_like_project's normalisation
+    methods = {method: {g: [v * h for v in runs] for g, h in high.items()} for method, runs in shares.items()}
+    atari_like_project(tmp_path, methods)
+    with open(tmp_path / "resultsbook.toml", "a") as handle:
+        handle.write("digits = 1\n")
+    assert cli("build").exit_code == 0
+    document = json.loads((tmp_path / "agg.json").read_text())
+    mean = next(c for c in document["cells"] if (c["row"]["method"], c["aggregate"]) == ("ours", "mean"))
+    assert mean["emphasis_basis"]["against"]["row"] == {"method": "noisy"}
+    assert mean["emphasis_basis"]["significant"] is False and "nonsig" in [m["kind"] for m in mean["marks"]]

@@ -615,8 +615,9 @@ def p_text(p: float, alpha: float) -> str:
 
 
 def _centre(table: ResultTable, fmt: TableFormat, position: tuple[int, int]) -> float:
+    """Return the unrounded number a cell shows: its centre, or an aggregate cell's value."""
     cell = table.cell(table.rows[position[0]], table.columns[position[1]])
-    return cell.stats.get(fmt.center, math.nan) if cell is not None else math.nan
+    return cell.stats.get(center_key(cell, fmt), math.nan) if cell is not None else math.nan
 
 
 def _compare_cells(
