@@ -781,3 +781,14 @@ def test_a_ddof_that_leaves_a_cell_no_spread_says_so(make_run, store, tmp_path):
         in (result.notes)
     )
     assert not [note for note in table(store, tmp_path).notes if "ddof" in note]
+
+
+def test_a_ddof_that_leaves_a_cell_no_std_is_not_said_to_leave_its_t_interval_out(make_run, store, tmp_path):
+    """`--stat mean,ci95 --ddof 2` over cells of 2 seeds said `2 cell(s) of n = 2 print none`, yet both
+    printed their t-interval, whose s is the sample std (ddof 1) whatever the table's ddof."""
+    for model in ("a", "c"):
+        for seed in range(2):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([0.5 + seed / 10]))
+    result = table(store, tmp_path, ddof=2, stats=("mean", "ci95"))
+    assert result.cell(("a",), ()).stats["ci95"] > 0 and result.cell(("c",), ()).stats["ci95"] > 0
+    assert not [note for note in result.notes if "ddof" in note]

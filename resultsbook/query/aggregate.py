@@ -243,7 +243,7 @@ def _with_runs_without_value(
     return cells
 
 
-_DDOF_SPREADS = ("std", "sem", "ci95", "ci99")  # the statistics whose value divides by n - ddof
+_DDOF_SPREADS = ("std", "sem")  # the statistics whose value divides by n - ddof (ci95 takes ddof 1)
 
 
 def _ddof_notes(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> list[str]:
