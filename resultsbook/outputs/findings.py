@@ -19,10 +19,12 @@ from resultsbook.query.outliers import finite_median, lone_outlier
 from resultsbook.query.taskscale import number_text
 from resultsbook.render.layout import (
     MARK_SUMMARIES,
+    DisplayCell,
     Labels,
     Layout,
     TableFormat,
     cell_label,
+    interval_keys,
     key_value_label,
     mark_summary,
     replicates_word,
@@ -276,27 +278,46 @@ def rounded_spread_findings(
     labels: Labels,
     setting: Callable[[int], str] = "digits = {}".format,
 ) -> list[Finding]:
-    """Return the cells whose spread is not zero but prints as zero (`0.82 ± 0.00` at two decimals), which
-    reads as replicates that agree exactly, with the decimals that would print it (`setting`: how the reader
+    """Return the cells whose spread is not zero but prints as zero (`0.82 ± 0.00` at two decimals,
+    `0e-6 ± 0e-6`), or whose interval's ends differ but print alike (`[0.82, 0.82]`), which reads as
+    replicates that agree exactly, with the decimals that would print it (`setting`: how the reader
     asks for them)."""
-    if layout.spread_kind != "pm":
-        return []
     findings = []
     for r, (_, displays) in enumerate(layout.body):
         for c, display in enumerate(displays):
             cell = table.cell(table.rows[r], table.columns[c])
             shown = spread_of(cell, fmt) if cell is not None and display is not None else None
-            value = cell.stats.get(shown, math.nan) if cell is not None and shown else math.nan
-            if display is None or display.spread is None or not (math.isfinite(value) and value > 0):
+            if cell is None or display is None or shown is None:
                 continue
-            if display.spread.strip("0.") != "":
+            said = _spread_printed_as_none(cell.stats, shown, display)
+            if said is None:
                 continue
-            needed = -math.floor(math.log10(value / 10**display.exponent))
+            printed, size = said
+            needed = -math.floor(math.log10(size / 10**display.exponent))
             shows = f"{setting(needed)} prints it" if needed <= MAX_DIGITS else f"it is below 1e-{MAX_DIGITS}"
             text = (
-                f"its {shown}, {value:.2g}, prints as {display.spread} at {display.digits} decimal(s), which "
-                f"reads as replicates that agree exactly; {shows}"
+                f"its {shown}, {printed} at {display.digits} decimal(s), which reads as replicates that "
+                f"agree exactly; {shows}"
             )
             where = cell_label(table, table.rows[r], table.columns[c], labels)
             findings.append(Finding(name, where, "rounding", text))
     return findings
+
+
+def _spread_printed_as_none(
+    stats: Mapping[str, float], shown: str, display: DisplayCell
+) -> tuple[str, float] | None:
+    """Return how a spread that is not zero prints as none (`0.0002, prints as 0.00`; an interval's
+    two ends printed alike) and the size its decimals must show (the interval's width); else None."""
+    if display.spread is not None:
+        size = stats.get(shown, math.nan)
+        if not (math.isfinite(size) and size > 0) or float(display.spread) != 0:
+            return None
+        return f"{size:.2g}, prints as {display.spread}", size
+    if display.interval is None:
+        return None
+    low, high = (stats.get(key, math.nan) for key in interval_keys(shown))
+    size = high - low
+    if not (math.isfinite(size) and size > 0) or display.interval[0] != display.interval[1]:
+        return None
+    return f"[{low:.2g}, {high:.2g}], prints as [{display.interval[0]}, {display.interval[1]}]", size

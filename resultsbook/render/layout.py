@@ -329,12 +329,17 @@ def _spread_size(cell: Cell, spread: str | None) -> float:
     return cell.stats.get(spread, math.nan)
 
 
+def interval_keys(spread: str) -> tuple[str, str]:
+    """Return the stats holding the ends of an interval spread: `min` and `max`, or `iqr_lo` and `iqr_hi`."""
+    return ("min", "max") if spread == "minmax" else (f"{spread}_lo", f"{spread}_hi")
+
+
 def _display(cell: Cell | None, fmt: TableFormat, number: NumberFormat) -> DisplayCell | None:
     """Format one cell; None when no run falls there or no run has a value."""
     if cell is None:
         return None
     shown = spread_of(cell, fmt)
-    low_key, high_key = ("min", "max") if shown == "minmax" else (f"{shown}_lo", f"{shown}_hi")
+    low_key, high_key = interval_keys(shown or "")
     shown_keys = (low_key, high_key) if shown in INTERVAL_SPREADS else (shown,) if shown else ()
     number = cell_format(
         number, [cell.stats.get(key, math.nan) for key in (center_key(cell, fmt), *shown_keys)]
