@@ -143,3 +143,26 @@ def test_metrics_down_the_side_with_the_default_highlight_say_why_nothing_is_bol
     spec.write_text(spec.read_text() + 'highlight = "row"\n')
     again = cli("build")
     assert "none is bold" not in again.output and "**0.815 ± 0.007**" in (tmp_path / "t.md").read_text()
+
+
+def test_a_highlight_along_the_aggregates_over_tasks_is_refused_naming_the_highlight_that_compares_methods(
+    runs, cli
+):
+    """`--highlight row` on a table over tasks made each method's Mean, Median and Optimality gap
+    compete for one bold: different statistics, the gap lower-is-better, so td3's mean was `best` of
+    its row beside its own gap."""
+    said = (
+        "highlight 'row' would compare the aggregates of each algo (Mean, Median, Optimality gap), different "
+        "statistics, which never compete; highlight 'column' bolds the best algo of each aggregate"
+    )
+    aggregates = "mean,median,optimality_gap"
+    args = ("--rows", "algo", "--tasks", "env", "--metric", "return", "--aggregates", aggregates)
+    refused = cli("table", *args, "--highlight", "row")
+    assert refused.exit_code == 2 and refused.output == f"Error: {said}\n", refused.output
+    assert cli("table", *args).exit_code == 0
+    (runs / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "return"\nrows = ["algo"]\ntasks = "env"\n'
+        'aggregates = ["mean", "median", "optimality_gap"]\nhighlight = "row"\noutputs = ["t.md"]\n'
+    )
+    built = cli("build")
+    assert built.exit_code == 2 and f"[tables.t] {said}\n" in built.output, built.output

@@ -364,7 +364,8 @@ def _display(cell: Cell | None, fmt: TableFormat, number: NumberFormat) -> Displ
 
 
 def check_highlight(table: ResultTable, highlight: str) -> None:
-    """Refuse a highlight that is not column, row, none or one of the table's keys."""
+    """Refuse a highlight that is not column, row, none or one of the table's keys, or that would
+    compare nothing but the aggregates over tasks (a mean with a median and an optimality gap)."""
     keys = (*table.row_keys, *table.column_keys)
     if highlight not in HIGHLIGHTS and highlight not in keys:
         guess = closest(highlight, [*HIGHLIGHTS, *keys])
@@ -372,28 +373,43 @@ def check_highlight(table: ResultTable, highlight: str) -> None:
         raise RenderError(
             f"highlight {highlight!r} is not column, row, none or one of the keys {', '.join(keys)}{hint}"
         )
+    names = list(dict.fromkeys(str(column[-1]) for column in table.columns)) if table.query.tasks else []
+    if _varying_keys(table, highlight) == {AGGREGATE_KEY} and len(names) > 1:
+        from resultsbook.query.tasks import AGGREGATE_NAMES
+
+        names = [AGGREGATE_NAMES.get(name, name) for name in names]
+        raise RenderError(
+            f"highlight {highlight!r} would compare the aggregates of each {'/'.join(table.row_keys)} "
+            f"({', '.join(names)}), different statistics, which never compete; highlight 'column' bolds "
+            f"the best {'/'.join(table.row_keys)} of each aggregate"
+        )
+
+
+def _varying_keys(table: ResultTable, highlight: str) -> set[str]:
+    """Return the keys in which the cells competing for bold differ (a key of none for `none`)."""
+    if highlight == "column":
+        return set(table.row_keys)
+    if highlight == "row":
+        return set(table.column_keys)
+    return {highlight}
 
 
 def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int, int]]]:
-    """Return groups of (row, column) indexes whose cells compete for "best": same metric, differing
-    only along the highlight direction (down a column, along a row, or in one named key)."""
+    """Return groups of (row, column) indexes whose cells compete for "best": same metric and
+    aggregate over tasks, differing only along the highlight direction (down a column, along a row,
+    or in one named key)."""
     keys = (*table.row_keys, *table.column_keys)
     check_highlight(table, highlight)
-    if highlight == "column":
-        varying = set(table.row_keys)
-    elif highlight == "row":
-        varying = set(table.column_keys)
-    else:
-        varying = {highlight}
+    varying = _varying_keys(table, highlight)
     groups: dict[tuple[Any, ...], list[tuple[int, int]]] = {}
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
-            if table.cell(row, column) is None:
+            if (cell := table.cell(row, column)) is None:
                 continue
             values = dict(zip(keys, (*row, *column)))
             fixed = tuple(format_value(v) for k, v in values.items() if k not in varying)
             metric = table.query.metric_key(table.metric_of(row, column))
-            groups.setdefault((fixed, metric), []).append((r, c))
+            groups.setdefault((fixed, metric, cell.statistic), []).append((r, c))
     return list(groups.values())
 
 
