@@ -650,6 +650,25 @@ def _build_final_values(
     return (tmp_path / "numbers.tex").read_text()
 
 
+def test_a_standard_error_in_the_text_has_the_decimals_that_show_it_not_zero(tmp_path: Path) -> None:
+    """Ten seeds of std 1.5 (the table reads them to whole numbers) have a standard error of 0.47: the
+    numbers file quoted it as `0`, in `\\rbvalue[sem]` and in a named value, with the std's decimals."""
+    numbers = _build_final_values(
+        tmp_path,
+        "ret",
+        {"ours": [96.0, 97.0, 98.0, 99.0, 100.0] * 2},
+        "",
+        'cell_sem = { cell = "t/ours", stat = "sem" }\n'
+        'all_sem = { metric = "ret", where = { method = "ours" }, stat = "sem" }\n'
+        'all_std = { metric = "ret", where = { method = "ours" }, stat = "std" }\n',
+    )
+    lines = numbers.splitlines()
+    assert "\\@namedef{rb@v@std@t/ours}{1}" in lines  # the std as the table prints it
+    assert "\\@namedef{rb@v@sem@t/ours}{0.5}" in lines
+    assert "\\newcommand{\\cellSem}{0.5}" in lines and "\\newcommand{\\allSem}{0.5}" in lines
+    assert "\\newcommand{\\allStd}{1}" in lines
+
+
 def test_a_count_of_seeds_no_run_has_is_refused_not_written_as_one(tmp_path: Path) -> None:
     """Five DVCLive folds numbered by `fold`, none with a `seed`: `n_folds = { count = "seeds" }`
     wrote \\nFolds{} as 1 (every run's seed `none`, one value), a number the text then quoted."""

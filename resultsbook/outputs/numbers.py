@@ -21,12 +21,12 @@ from resultsbook.query import ResultTable
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import Cell, Mark
 from resultsbook.query.select import key_hint, run_value, select_runs
-from resultsbook.query.stats import describe
+from resultsbook.query.stats import SPREADS, describe
 from resultsbook.query.tasks import COUNTS
 from resultsbook.render.latex import tex_number
 from resultsbook.render.layout import DisplayCell, center_key, layout_table
 from resultsbook.render.macros import key_tag
-from resultsbook.render.numformat import column_format, fmt_number, printed_difference
+from resultsbook.render.numformat import column_format, fmt_number, printed_difference, spread_digits
 from resultsbook.spec import Spec, TableSpec, ValueSpec
 from resultsbook.store import Store
 
@@ -125,7 +125,8 @@ def table_numbers(name: str, table_spec: TableSpec, table: ResultTable, spec: Sp
             key = keys[(row, column)]
             latex = {"value": tex_number(shown.center), "pm": _pm(shown, latex=True)}
             for stat, number in sorted(cell.stats.items()):
-                text = _count_or_number(number, stat, shown.digits, shown.exponent)
+                digits = _spread_shown(number, stat, shown.digits, shown.exponent)
+                text = _count_or_number(number, stat, digits, shown.exponent)
                 if text is not None:
                     latex[stat] = tex_number(text)
             plain = _pm(shown, latex=False)
@@ -201,7 +202,8 @@ def _named(
             return found.cell.stats[found.center], found.value
         number = _stat(value, found)
         if value.digits is None:
-            return number, _fmt(number, value.stat, found.digits, found.exponent)
+            digits = _spread_shown(number, value.stat, found.digits, found.exponent)
+            return number, _fmt(number, value.stat, digits, found.exponent)
         return number, _fmt(number, value.stat, value.digits)
     if value.kind in ("difference", "ratio"):
         first, second = (_cell(value, key, cells) for key in value.cells)
@@ -238,7 +240,8 @@ def _named(
     number = stats[value.stat]
     if value.digits is not None:
         return number, _fmt(number, value.stat, value.digits)
-    stat_format = column_format([stats["mean"]], [stats.get("std", math.nan)])
+    spread = number if value.stat in SPREADS else stats.get("std", math.nan)  # a spread shows itself
+    stat_format = column_format([stats["mean"]], [spread])
     return number, _fmt(number, value.stat, stat_format.digits, stat_format.exponent)
 
 
@@ -282,6 +285,17 @@ def _stat(value: ValueSpec, found: CellNumbers) -> float:
             "(add it to the table's stats)"
         )
     return found.cell.stats[stat]
+
+
+def _spread_shown(number: float, stat: str, digits: int, exponent: int) -> int:
+    """Return the decimals to quote a cell's statistic with: the cell's, but for a spread they would
+    print as 0 (an s.e.m. of 0.34 beside a std read to whole numbers), one significant digit of it,
+    as a column of such spreads gets."""
+    if stat not in SPREADS or not (math.isfinite(number) and number > 0):
+        return digits
+    if float(fmt_number(number, digits, exponent) or "nan") != 0:
+        return digits
+    return spread_digits(number, exponent)
 
 
 def _fmt(number: float, stat: str, digits: int, exponent: int = 0) -> str:

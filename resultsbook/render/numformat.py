@@ -85,11 +85,15 @@ def column_format(centers: Iterable[float], spreads: Iterable[float]) -> NumberF
         exponent = 3 * math.floor(_decade(typical) / 3)
     positive = sorted(abs(s) for s in spreads if s is not None and math.isfinite(s) and s > 0)
     if positive:
-        spread = positive[(len(positive) - 1) // 2] / 10**exponent
-        return NumberFormat(_clamp(-_decade(spread)), exponent)
+        return NumberFormat(spread_digits(positive[(len(positive) - 1) // 2], exponent), exponent)
     if typical:
         return NumberFormat(_clamp(2 - _decade(typical / 10**exponent)), exponent)
     return NumberFormat(1, exponent)
+
+
+def spread_digits(spread: float, exponent: int = 0) -> int:
+    """Return the decimals that print one significant digit of a positive spread in a power of ten."""
+    return _clamp(-_decade(spread / 10**exponent))
 
 
 def cell_format(column: NumberFormat, values: Iterable[float]) -> NumberFormat:
