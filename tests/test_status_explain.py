@@ -1423,3 +1423,38 @@ def test_explain_says_at_which_step_each_runs_value_was_taken(tmp_path, monkeypa
     assert [run["steps"] for run in cell["runs"]] == [[100, 1000]] * 3
     [cell] = json.loads(run_cli("explain", "t1", "cnn", "--json").output)["cells"]
     assert cell["step"] == 1000
+
+
+def test_explain_names_the_step_where_key_was_best_and_the_step_the_metric_was_read_at(tmp_path, monkeypatch):
+    """val/acc is best at step 300 and test/acc logged at steps 0, 500 and 1000: best(val/acc) reads
+    test/acc at step 0, its last point at or before 300, and `explain t b` said `best(val/acc, max) at
+    step 0`, as if val/acc were best there."""
+    for model, peaks in (("a", (300, 300, 300)), ("b", (300, 300, 600))):
+        for seed, peak in enumerate(peaks):
+            points = {s: {"step": s, "val/acc": 1 - abs(s - peak) / 1000} for s in range(100, 1001, 100)}
+            for step in (0, 500, 1000):
+                points.setdefault(step, {"step": step})["test/acc"] = 0.5 + step / 2000 + seed / 100
+            config = {"model": model, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{model}_s{seed}", config, sorted(points.values(), key=str))
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "test/acc"\ngoal = "max"\n'
+        'reduce = "best(val/acc, max)"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("collect").exit_code == 0
+    assert run_cli("explain", "t", "a").output.splitlines()[0] == (
+        "t / a: 0.51 ± 0.01 (n = 3, per run: best(val/acc, max): val/acc best at step 300, test/acc read at "
+        "step 0 (its last point at or before it))"
+    )
+    lines = run_cli("explain", "t", "b").output.splitlines()
+    assert lines[0].endswith(
+        "(n = 3, per run: best(val/acc, max): test/acc read at its last point at or before the step where "
+        "val/acc is best)"
+    )
+    assert [line.split()[-5:-1] for line in lines[3:6]] == [
+        ["0", "(best", "at", "300)"],
+        ["0", "(best", "at", "300)"],
+        ["500", "(best", "at", "600)"],
+    ]
+    [cell] = json.loads(run_cli("explain", "t", "b", "--json").output)["cells"]
+    assert [(run["step"], run["best_step"]) for run in cell["runs"]] == [(0, 300), (0, 300), (500, 600)]

@@ -305,8 +305,9 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
                 # the step its value is taken at; `steps`, the first and last of the points it is over
                 "step": span[0] if span is not None and span[0] == span[1] else None,
                 "steps": list(span) if span is not None else None,
+                **({"best_step": best} if best is not None else {}),
             }
-            for (run, value), span in zip(item.runs, item.run_steps())
+            for (run, value), span, best in zip(item.runs, item.run_steps(), item.run_best_steps())
         ],
         "differing": {key: list(values) for key, values in item.differing.items()},
         "allowed": dict(item.allowed),
@@ -351,12 +352,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     from tabulate import tabulate
 
     from resultsbook.errors import listing_text
-    from resultsbook.freshness.explain import (
-        CellExplanation,
-        dirty_text,
-        environment_differences,
-        steps_text,
-    )
+    from resultsbook.freshness.explain import CellExplanation, dirty_text, environment_differences
     from resultsbook.params import format_value
     from resultsbook.query.marks import clipped_apart
     from resultsbook.render.escape import escape_terminal
@@ -373,8 +369,8 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
             *(format_value(run.params[k]) if k in run.params else "" for k in replicate),  # blank: no seed
             run.status,
             (run.git_commit or "")[:10] + ("*" if run.git_dirty else ""), run.source,
-            *([steps_text(span)] if item.steps_differ else []), f"{value:.6g}")]
-        for (run, value), span in zip(item.runs, spans)
+            *([step] if item.steps_differ else []), f"{value:.6g}")]
+        for (run, value), step in zip(item.runs, item.step_texts())
     ]  # fmt: skip
     # the step each value is taken at, where they differ (a seed at step 300 of 1000); else the header's
     step = ["steps" if any(s and s[0] != s[1] for s in spans) else "step"] if item.steps_differ else []

@@ -68,16 +68,23 @@ class CellExplanation:
     # each run's first and last step of the points its value comes from (one step twice for last,
     # at(step), best(KEY)), in the order of `runs`; None where no logged point gives it
     steps: tuple[tuple[float, float] | None, ...] = ()
+    # for best(KEY): each run's step where KEY is best, in the order of `runs`; the point read is the
+    # metric's last at or before it, which may lie steps earlier (a metric logged less often than KEY)
+    best_steps: tuple[float | None, ...] = ()
+    metric: str = ""  # the metric's name, where best(KEY) names it beside KEY
 
     @property
     def steps_differ(self) -> bool:
         """Tell whether the runs with a value took it at (or over) different steps: a column says each."""
-        return len(set(self._valued_steps())) > 1
+        return len(set(zip(self._valued_steps(), self._valued_best_steps()))) > 1
 
     def per_run(self) -> str:
         """Say what each run's value is, as the header does: its reduction and, when it is the same for
         every run, the step it is taken at (`last at step 1000`) or the steps it is over (`max over steps
-        100–1000`); a curve's reduction names its step already (its value at step 300, ...)."""
+        100–1000`); a curve's reduction names its step already (its value at step 300, ...). A best(KEY)
+        read before KEY's best step names both: `val/acc best at step 300, the value read at step 0`."""
+        if self._read_before_best():
+            return self._best_per_run()
         shared = set(self._valued_steps())
         span = shared.pop() if len(shared) == 1 else None
         if self.kind == "curve" or (span is None and self.step is None):
@@ -89,6 +96,44 @@ class CellExplanation:
             same = reduction is not None and reduction.kind == "at" and reduction.step == at
             return self.reduce if same else f"{self.reduce} at step {step_text(at)}"
         return f"{self.reduce} over steps {steps_text(span)}"
+
+    def step_texts(self) -> list[str]:
+        """Write each run's step as its column says it: `0`, or `0 (best at 300)` where best(KEY) read
+        the metric before KEY's best step."""
+        texts = []
+        for span, best in zip(self.run_steps(), self.run_best_steps()):
+            read_before = span is not None and best is not None and span[0] != best
+            best_at = f" (best at {step_text(best)})" if best is not None and read_before else ""
+            texts.append(steps_text(span) + best_at)
+        return texts
+
+    def _best_per_run(self) -> str:
+        """Say where best(KEY) found KEY best and where it read the metric: both steps where every run
+        shares them, else that the column gives them."""
+        reduction = _parsed(self.reduce)
+        key = reduction.other if reduction is not None else "KEY"
+        pairs = set(zip(self._valued_steps(), self._valued_best_steps()))
+        read = self.metric or "the value"
+        if len(pairs) == 1:
+            span, best = pairs.pop()
+            if span is not None and best is not None:
+                return (
+                    f"{self.reduce}: {key} best at step {step_text(best)}, {read} read at step "
+                    f"{step_text(span[0])} (its last point at or before it)"
+                )
+        return f"{self.reduce}: {read} read at its last point at or before the step where {key} is best"
+
+    def _read_before_best(self) -> bool:
+        """Tell whether best(KEY) read some run's metric at a step before the one where KEY is best."""
+        pairs = zip(self._valued_steps(), self._valued_best_steps())
+        return any(span is not None and best is not None and span[0] != best for span, best in pairs)
+
+    def run_best_steps(self) -> list[float | None]:
+        """Return each run's step where best(KEY)'s KEY is best, in the order of `runs`; None for none."""
+        return list(self.best_steps or (None,) * len(self.runs))
+
+    def _valued_best_steps(self) -> list[float | None]:
+        return [best for (_, value), best in zip(self.runs, self.run_best_steps()) if value == value]
 
     def run_steps(self) -> list[tuple[float, float] | None]:
         """Return the steps of each run, in the order of `runs`; None for a run listed with nan."""
@@ -415,6 +460,7 @@ def _cell_explanations(
         differing = differing_params(members, exempt=table.query.replicate)
         values = found.runs.values.tolist()
         steps = tuple(reader.value_steps(found.metric, members))
+        best_steps = tuple(reader.best_steps(found.metric, members))
         # a bar draws no bold best: its cell's own marks, not the significance of a highlight
         marks = found.marks if bars else layout.marks.get((r, c), ())
         explanations.append(
@@ -448,6 +494,8 @@ def _cell_explanations(
                 replicate=tuple(table.query.replicate),
                 kind="bar" if bars else "cell",
                 steps=steps,
+                best_steps=best_steps,
+                metric=found.metric.name,
             )
         )
     return explanations

@@ -29,6 +29,7 @@ from resultsbook.query.normalize import Normalization
 from resultsbook.query.reduce import (
     Reduction,
     UnknownDirection,
+    best_step_of,
     best_steps_of_rows,
     logged_spans,
     parse_reduction,
@@ -399,6 +400,17 @@ class MetricReader:
         return [
             reduced_steps(reduction, *curves[run.id], others.get(run.id)) if run.id in curves else None
             for run in runs
+        ]
+
+    def best_steps(self, metric: MetricSpec, runs: list[StoredRun]) -> list[float | None]:
+        """Return, for each run, the step where best(KEY)'s KEY is best (the metric's point read is the
+        last at or before it); None for another reduction, or a run with no curve of KEY."""
+        reduction = parse_reduction(metric.reduce)
+        if reduction.kind != "best" or reduction.other is None:
+            return [None] * len(runs)
+        others = self.curves(reduction.other, runs, metric.skip_first)
+        return [
+            best_step_of(*others[run.id], reduction.direction) if run.id in others else None for run in runs
         ]
 
     def values(self, metric: MetricSpec, runs: Iterable[StoredRun]) -> dict[int, float]:
