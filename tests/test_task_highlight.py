@@ -5,6 +5,8 @@ best algorithm of each env."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import curve, write_native_run
 
@@ -166,3 +168,24 @@ def test_a_highlight_along_the_aggregates_over_tasks_is_refused_naming_the_highl
     )
     built = cli("build")
     assert built.exit_code == 2 and f"[tables.t] {said}\n" in built.output, built.output
+
+
+def test_suites_across_a_table_over_tasks_compete_within_each_aggregate_never_with_another(tmp_path, cli):
+    """With the suites across beside the aggregates, `--highlight row` compares each suite's Mean with
+    the other suite's Mean and its Optimality gap with the other's; it made all four cells of a row one
+    contest, where the Mean of 0.9 beat every gap."""
+    for method, score in (("a", 0.7), ("b", 0.5)):
+        for suite, shift in (("s1", 0.0), ("s2", 0.2)):
+            for game in ("g0", "g1"):
+                for seed in range(3):
+                    config = {"method": method, "suite": suite, "game": f"{suite}{game}", "seed": seed}
+                    folder = tmp_path / "runs" / f"{method}{suite}{game}{seed}"
+                    write_native_run(folder, config, curve([score + shift + seed / 100]))
+    cli("collect", "runs")
+    keys = ("--rows", "method", "--columns", "suite", "--tasks", "game")
+    asked = ("--metric", "acc", "--goal", "acc=max", "--aggregates", "mean,optimality_gap")
+    shown = cli("table", *keys, *asked, "--highlight", "row", "--format", "json")
+    cells = json.loads(shown.output)["cells"]
+    bold = sorted((c["row"]["method"], c["aggregate"]) for c in cells if c.get("emphasis") == "best")
+    assert bold == [("a", "mean"), ("a", "optimality_gap"), ("b", "mean"), ("b", "optimality_gap")]
+    assert {c["column"]["suite"] for c in cells if c.get("emphasis")} == {"s2"}
