@@ -581,6 +581,34 @@ def test_a_quoted_key_holding_a_percent_sign_is_named_not_passed(paper):
     ) in result.output.splitlines(), result.output
 
 
+def test_a_quoted_key_holding_a_hash_or_braces_is_named_with_the_key_latex_reads(tmp_path, make_run, cli):
+    """`\\rbvalue{t/a#b}` and `\\rbvalue{t/{plain}}` passed check (a `#` was taken for a macro's
+    parameter, braces in a key were never read as a quote) and pdflatex stopped with `Illegal parameter
+    number` and `No value`; they are now named as `&` is, with the key the numbers file writes."""
+    for method in ("a#b", "plain"):
+        for seed in range(3):
+            make_run(f"{method}{seed}", {"method": method, "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 100}])
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "paper" / "main.tex").write_text(
+        "A \\rbvalue{t/a#b}, B \\rbvalue{t/{plain}}.\n\\newcommand{\\acc}[1]{\\rbvalue{t/#1}}\n"
+    )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\nrows = ["method"]\noutputs = []\n\n'
+        '[macros]\noutput = "numbers.tex"\npaper = ["paper/main.tex"]\n'
+    )
+    cli("collect", "runs")
+    cli("build")
+    result = cli("check")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        "Error: paper/main.tex:1: \\rbvalue{t/a#b} is no cell of numbers.tex (LaTeX stops there); "
+        "did you mean t/a-b?",
+        "Error: paper/main.tex:1: \\rbvalue{t/{plain}} is no cell of numbers.tex (LaTeX stops there); "
+        "did you mean t/plain?",
+    ], result.output
+
+
 def test_check_reads_a_quote_as_latex_does_its_statistic_lowercased_and_its_key_on_the_next_line(paper):
     """`\\rbvalue[PM]{…}` compiles (the numbers file lowercases the statistic) and check failed on it;
     `\\rbvalue` with its key on the next line, and `[ n]` (TeX keeps the space), stop pdflatex and check

@@ -18,10 +18,13 @@ _COMMENT = re.compile(r"(?<!\\)%.*")
 _AFTER_PM = re.compile(r"(?:\\pm|±)[\s{}$]*$")  # `$\pm$ `, `\pm{} `, `± ` just before a quote
 _ESCAPED = re.compile(r"\\([%&_#$])")  # `\%` in a key: the character, as the paper means it
 _NAMED_VALUE = re.compile(r"^\\newcommand\{\\([A-Za-z]+)\}", re.MULTILINE)  # a [macros.values] number
-_UNKNOWN_YET = re.compile(r"[#\\]")  # a macro's parameter or another command: known when TeX runs
+# a macro's parameter (`#1`, `##1`) or another command: known when TeX runs; a lone `#` (`a#b`) is a
+# key character LaTeX stops on
+_UNKNOWN_YET = re.compile(r"#+\d|\\")
 # `\rbvalue[stat]{key}` as LaTeX reads it: the statistic as written (the numbers file lowercases it, and
-# keeps its spaces), spaces and one line end between the command and its arguments
-_PAPER_QUOTE = re.compile(r"\\rbvalue\s*(?:\[([^\]]*)\])?\s*\{([^{}]*)\}")
+# keeps its spaces), spaces and one line end between the command and its arguments; braces within the
+# key (`t/{plain}`) are part of it, one level deep
+_PAPER_QUOTE = re.compile(r"\\rbvalue\s*(?:\[([^\]]*)\])?\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
 _DANGLING = re.compile(r"\\rbvalue\s*(?:\[[^\]]*\])?\s*(?:\{[^{}]*)?$")  # arguments on a following line
 _READ_ON = 3  # lines looked at for a quote's arguments (comment lines between skipped)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # TeX's \lowercase
