@@ -637,6 +637,26 @@ def test_check_reads_a_quote_as_latex_does_its_statistic_lowercased_and_its_key_
     ], result.output
 
 
+def test_check_reads_the_quotes_of_a_file_the_paper_inputs_or_includes(paper):
+    """`[macros] paper` named main.tex, which `\\input`s a section holding `\\rbvalue{table1/mlp/circels}`:
+    check read main.tex alone and said OK, and LaTeX stopped in the section."""
+    run_cli("build")
+    main = paper / "paper" / "main.tex"
+    main.write_text(main.read_text().replace("\\end{document}", "\\input{sections/one}\n\\end{document}"))
+    (paper / "paper" / "sections").mkdir()
+    (paper / "paper" / "sections" / "one.tex").write_text("As \\rbvalue{table1/mlp/circels}.\n\\include{two}\n")
+    (paper / "paper" / "two.tex").write_text("% \\input{one}\nAnd \\rbvalue[pm]{table1/x}.\n")
+    result = run_cli("check")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        "Error: paper/sections/one.tex:1: \\rbvalue{table1/mlp/circels} is no cell of paper/results/numbers.tex "
+        "(LaTeX stops there); did you mean table1/mlp/circles?",
+        "Error: paper/two.tex:2: \\rbvalue[pm]{table1/x} is no cell of paper/results/numbers.tex "
+        "(LaTeX stops there); keys are TABLE/ROW.../COLUMN...",
+    ], result.output
+
+
 def test_check_fails_while_the_paper_inputs_a_file_no_entry_writes_any_more(paper):
     """table1's outputs renamed in the spec (results/main_table.tex): the paper still input
     results/table1.tex, which nothing rebuilt, and check said OK while the paper showed old numbers."""

@@ -10,13 +10,20 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from resultsbook.outputs.lock import file_digest
-from resultsbook.outputs.quotes import QuoteProblem, paper_texts, strip_comment
+from resultsbook.outputs.quotes import (
+    MAX_INPUT_DEPTH,
+    PAPER_INPUT,
+    QuoteProblem,
+    input_files,
+    paper_texts,
+    strip_comment,
+)
 
 _EVENT = re.compile(
-    r"\\(onecolumn|twocolumn|documentclass)(?![A-Za-z@])(?:\s*\[([^\]]*)\])?|\\(?:input|include)\s*\{([^}]*)\}"
-    r"|\\(begin|end)\s*\{(?:table|figure)\*\}"
+    r"\\(onecolumn|twocolumn|documentclass)(?![A-Za-z@])(?:\s*\[([^\]]*)\])?|"
+    + PAPER_INPUT.pattern
+    + r"|\\(begin|end)\s*\{(?:table|figure)\*\}"
 )
-_MAX_DEPTH = 16  # \input nested deeper than a paper's files go: not followed further
 _MAX_READS = 10_000  # files read in all: a paper inputting its files in many places stops here
 
 
@@ -91,21 +98,14 @@ class _Reader:
             elif kind in ("begin starred", "end starred"):
                 self.starred = max(0, self.starred + (1 if kind == "begin starred" else -1))
             else:
-                paths = _resolved(argument, (os.path.dirname(path), base))
+                paths = input_files(argument, (os.path.dirname(path), base))
                 if self.tables & paths:
                     self.placements.append(Placement(path, line, one_column, self.starred > 0))
                 inner = next((p for p in self.events if p in paths), None)
-                if inner is not None and inner not in self.reading and depth < _MAX_DEPTH and self.reads:
+                if inner is not None and inner not in self.reading and depth < MAX_INPUT_DEPTH and self.reads:
                     one_column = self.read(inner, base, one_column, depth + 1)
         self.reading.discard(path)
         return one_column
-
-
-def _resolved(target: str, folders: Iterable[str]) -> set[str]:
-    """Return the files an \\input target may name: from the inputting file's folder or the root's,
-    with or without `.tex` (TeX adds it)."""
-    names = (target, f"{target}.tex")
-    return {os.path.abspath(os.path.join(folder, name)) for folder in folders for name in names}
 
 
 _CLASS = re.compile(r"\\documentclass\s*(?:\[([^\]]*)\])?\s*\{([^}]*)\}")
@@ -157,7 +157,7 @@ def orphaned_inputs(
         for kind, line, argument in _events(text):
             if kind != "input":
                 continue
-            for target in sorted(_resolved(argument, (os.path.dirname(os.path.abspath(path)), *roots))):
+            for target in sorted(input_files(argument, (os.path.dirname(os.path.abspath(path)), *roots))):
                 if target in current or not os.path.isfile(target):
                     continue
                 as_written = target in left and file_digest(target) == left[target]

@@ -26,9 +26,11 @@ _UNKNOWN_YET = re.compile(r"#+\d|\\")
 # key (`t/{plain}`) are part of it, one level deep
 _PAPER_QUOTE = re.compile(r"\\rbvalue\s*(?:\[([^\]]*)\])?\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
 _DANGLING = re.compile(r"\\rbvalue\s*(?:\[[^\]]*\])?\s*(?:\{[^{}]*)?$")  # arguments on a following line
+PAPER_INPUT = re.compile(r"\\(?:input|include)\s*\{([^}]*)\}")  # a file the paper reads in its place
 _READ_ON = 3  # lines looked at for a quote's arguments (comment lines between skipped)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # TeX's \lowercase
 _MAX_BYTES = 16 << 20  # a paper's source file is far smaller: a bigger one is not read
+MAX_INPUT_DEPTH = 16  # \input nested deeper than a paper's files go: not followed further
 _MAX_FILES = 2000  # a paper has tens of files: a pattern matching more names something else
 
 
@@ -158,16 +160,55 @@ def paper_texts(
             problems.append(QuoteProblem(os.path.relpath(pattern), _unmatched(pattern, skipped)))
         files.update((path, None) for path in matched if os.path.abspath(path) not in skipped)
     texts: dict[str, str] = {}
+    read: set[str] = set()  # absolute paths: a file a pattern names and another inputs is read once
     for path in files:
-        try:
-            if os.path.getsize(path) > _MAX_BYTES:
-                raise OSError(f"larger than {_MAX_BYTES >> 20} MB: not a paper's source")
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                texts[path] = handle.read()
-        except OSError as error:
-            reason = getattr(error, "strerror", None) or error
-            problems.append(QuoteProblem(os.path.relpath(path), f"cannot be read ({reason})"))
+        if os.path.abspath(path) not in read:
+            _read_with_inputs(path, os.path.dirname(path), skipped, texts, problems, read)
     return texts, problems
+
+
+def _read_with_inputs(
+    path: str,
+    base: str,
+    skipped: Container[str],
+    texts: dict[str, str],
+    problems: list[QuoteProblem],
+    read: set[str],
+    depth: int = 0,
+) -> None:
+    """Read one paper file into `texts`, then the files it `\\input`s or `\\include`s that are on disk
+    (neither `skipped`, the outputs, nor `read` before), as TeX reads them: a section's quotes count."""
+    read.add(os.path.abspath(path))
+    text = _paper_text(path, problems)
+    if text is None:
+        return
+    texts[path] = text
+    for line in text.splitlines():
+        for target in PAPER_INPUT.findall(strip_comment(line)):
+            for found in sorted(input_files(target.strip(), (os.path.dirname(path), base))):
+                fresh = found not in read and found not in skipped and os.path.isfile(found)
+                if fresh and len(read) < _MAX_FILES and depth < MAX_INPUT_DEPTH:
+                    _read_with_inputs(found, base, skipped, texts, problems, read, depth + 1)
+
+
+def _paper_text(path: str, problems: list[QuoteProblem]) -> str | None:
+    """Return a paper file's text, or None with the reason it cannot be read added to `problems`."""
+    try:
+        if os.path.getsize(path) > _MAX_BYTES:
+            raise OSError(f"larger than {_MAX_BYTES >> 20} MB: not a paper's source")
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError as error:
+        reason = getattr(error, "strerror", None) or error
+        problems.append(QuoteProblem(os.path.relpath(path), f"cannot be read ({reason})"))
+        return None
+
+
+def input_files(target: str, folders: Iterable[str]) -> set[str]:
+    """Return the files an \\input target may name: from the inputting file's folder or the root's,
+    with or without `.tex` (TeX adds it)."""
+    names = (target, f"{target}.tex")
+    return {os.path.abspath(os.path.join(folder, name)) for folder in folders for name in names}
 
 
 def paper_uses(command: str, patterns: Sequence[str], generated: Iterable[str]) -> bool:
