@@ -182,6 +182,34 @@ def test_a_named_value_whose_command_latex_has_is_named_at_build_with_a_rename(t
     ]
 
 
+def test_a_named_value_whose_command_resultsbook_defines_is_named_at_build_with_a_rename(tmp_path: Path) -> None:
+    """`rbvalue = { cell = ... }` and `rbnote` became \\rbvalue and \\rbnote, the numbers file's own
+    commands: the paper stopped at the numbers file with `Command \\rbvalue already defined`, and build
+    said nothing, though it named `pm` or `section` with a rename."""
+    spec, store = make_project(
+        tmp_path,
+        '\n[macros]\noutput = "results/numbers.tex"\n\n[macros.values]\n'
+        'rbvalue = { cell = "table1/ours/a" }\nrbnote = { count = "seeds" }\nbest = { cell = "table1/ours/a" }\n',
+    )
+    with store:
+        report = build(spec, store)
+    assert [f.text for f in report.findings if f.kind == "taken"] == [
+        f"[macros.values.{name}] becomes \\{name}, a command resultsbook itself defines: the paper stops at "
+        f"results/numbers.tex or at a table; rename the value, e.g. {name}_value for \\{name}Value"
+        for name in ("rbvalue", "rbnote")
+    ]
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass{article}\\input{results/numbers.tex}\\begin{document}\\best\\end{document}\n"
+    )
+    pdflatex = require_pdflatex()
+    subprocess.run([pdflatex, "-interaction=nonstopmode", "doc.tex"], cwd=tmp_path, capture_output=True)
+    log = (tmp_path / "doc.log").read_text()
+    assert [line for line in log.splitlines() if line.startswith("!")][:2] == [
+        "! LaTeX Error: Command \\rbvalue already defined.",
+        "! LaTeX Error: Command \\rbnote already defined.",
+    ]
+
+
 def test_a_value_name_giving_a_command_beginning_with_end_is_refused(tmp_path: Path) -> None:
     """`end_acc` became \\endAcc, which \\newcommand refuses (`Command \\endAcc already defined. Or name
     \\end... illegal`): LaTeX keeps \\end... names for environments."""

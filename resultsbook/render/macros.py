@@ -11,6 +11,9 @@ from collections.abc import Iterable, Mapping
 
 from resultsbook.render.escape import escape_latex, escape_terminal
 
+# the commands resultsbook's own files define (the numbers file; a table's box in table.tex.j2): a named
+# value of one of these names stops the paper as a command LaTeX has does
+OWN_COMMANDS = ("rbvalue", "rbnote", "rbtablebox")
 _UNSAFE_KEY = re.compile(r"[^A-Za-z0-9._+\-=:,()/!?* ]")
 QUOTED_CELL = re.compile(r"\\rbvalue\s*(?:\[\s*([^\]]*?)\s*\])?\s*\{([^{}]*)\}")  # [stat], key
 _POWER = re.compile(r"\\ensuremath\{\\times 10\^\{(-?\d+)\}\}")
