@@ -5,8 +5,10 @@ package to add for what the paper's packages cannot typeset. Labels and order pe
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -216,6 +218,34 @@ def test_a_label_needing_a_package_is_a_warning_naming_the_label_and_the_package
     assert not [f for f in build_report.findings if f.kind == "typeset"]
     preamble = [r"\usepackage[T1]{fontenc}", r"\usepackage{amssymb}"]
     compile_page(tmp_path / "results", r"\input{table1.tex}", [], preamble=preamble)
+
+
+def test_a_value_written_decomposed_keeps_its_accents_and_a_mark_latex_lacks_is_said(tmp_path: Path, cli) -> None:
+    """A method `Re\\u0301sume\\u0301` (accents written decomposed, NFD, as macOS tools do) printed
+    `Resume` in the LaTeX table and `Résumé` in Markdown, and nothing was said: each combining accent
+    was dropped on its own. A mark LaTeX has no accent for (`v\\u20d7`) is said, not dropped unseen."""
+    from conftest import write_native_run
+
+    for method, value in (("Re\u0301sume\u0301", 0.5), ("v\u20d7", 0.4)):
+        for seed in range(3):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{value}{seed}", config, [{"step": 1, "acc": value}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["method"]\n'
+        'outputs = ["t.tex"]\n'
+    )
+    cli("collect", "runs")
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert "Warning: t: label 'v\u20d7': v\u20d7 cannot be typeset without XeLaTeX or LuaLaTeX" in built.output
+    table = (tmp_path / "t.tex").read_text()
+    assert "R\\'{e}sum\\'{e} & " in table and "\nv & " in table
+    assert escape_latex("a&\u0301b") == "a\\&b"  # a mark on a special character leaves it escaped
+    compiled = compile_page(tmp_path, r"\input{t.tex}", [])
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
+    text = subprocess.run(["pdftotext", str(compiled.folder / "doc.pdf"), "-"], capture_output=True, text=True)
+    assert "Résumé" in unicodedata.normalize("NFC", text.stdout)  # an OT1 accent is read back decomposed
 
 
 def test_superscripts_fractions_and_currency_in_a_label_need_nothing_beyond_pdflatex(tmp_path: Path) -> None:

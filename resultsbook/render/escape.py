@@ -60,13 +60,17 @@ def escape_latex(text: str) -> str:
     lr\\_0.1 \\& 50\\% \\#1 \\{a\\} \\ensuremath{\\pm} \\ensuremath{\\alpha}
     """
     # the character tables load when first needed: every command's terminal output goes through this module
-    from resultsbook.render.latexchars import latex_char
+    from resultsbook.render.latexchars import latex_accented, latex_char, latex_units
 
     if isinstance(text, RawLatex):
         return text.latex
     out: list[str] = []
-    for char in str(text):
-        if char in _LATEX_SPECIAL:
+    for unit in latex_units(str(text)):  # `e` and a combining accent are one `é`, not `e`
+        # marks LaTeX has no accent for are left out of the letter (unicode_requirements says so)
+        char, accented = unit[0], latex_accented(unit)
+        if accented is not None:
+            piece = accented
+        elif char in _LATEX_SPECIAL:
             piece = _LATEX_SPECIAL[char]
         elif ord(char) < 128:
             piece = char if char.isprintable() else " "

@@ -114,6 +114,42 @@ _ACCENTS = {
 _BELOW = {"c", "d", "b", "k"}  # accents under the letter: i and j keep their dots
 
 
+def latex_units(text: str) -> list[str]:
+    """Split text, composed as editors write it (NFC), into what pdflatex typesets as one: a character
+    with the combining marks that follow it (`q\u0301`, which has no composed form).
+
+    >>> latex_units("Re\u0301sume\u0301")
+    ['R', 'é', 's', 'u', 'm', 'é']
+    """
+    units: list[str] = []
+    for char in unicodedata.normalize("NFC", text):
+        if units and unicodedata.category(char).startswith("M"):
+            units[-1] += char
+        else:
+            units.append(char)
+    return units
+
+
+def latex_accented(unit: str) -> str | None:
+    """Return a letter and the combining accents after it (one of `latex_units`) as accent commands,
+    `e\u0301` as `\\'{e}`; None for a single character or marks LaTeX has no accent for."""
+    accented = _accented(unit) if len(unit) > 1 else None
+    return None if accented is None else accented[0]
+
+
+def latex_unit(unit: str) -> tuple[str, Requirement | None]:
+    """Return how pdflatex typesets one of `latex_units` and what it needs beyond the kernel: a letter
+    with marks LaTeX has no accent for is its letter, the marks needing a Unicode engine (said, not
+    dropped unseen)."""
+    if len(unit) == 1:
+        return latex_char(unit)
+    accented = _accented(unit)
+    if accented is not None:
+        return accented
+    text, requirement = latex_char(unit[0])
+    return text, requirement or UNICODE_ENGINE
+
+
 def latex_char(char: str) -> tuple[str, Requirement | None]:
     """Return how pdflatex typesets a non-ASCII character and what it needs beyond the kernel.
 
@@ -139,8 +175,10 @@ def latex_char(char: str) -> tuple[str, Requirement | None]:
     if accented is not None:
         return accented
     category = unicodedata.category(char)
-    if category in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") or category.startswith("M"):
-        return "", None  # control, format and unassigned characters, stray combining marks: nothing to print
+    if category.startswith("M"):  # a mark on nothing: pdflatex stops on it, a Unicode engine prints it
+        return "", UNICODE_ENGINE
+    if category in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
+        return "", None  # control, format and unassigned characters: nothing to print
     if category == "Zs":
         return " ", None
     return char, _script_requirement(char)
@@ -238,11 +276,11 @@ def latex_to_text(source: str) -> str:
 def unicode_requirements(text: str) -> dict[str, Requirement]:
     """Return {character: what it needs} for every character of `text` beyond the LaTeX kernel."""
     needs = {}
-    for char in dict.fromkeys(text):
-        if ord(char) >= 128:
-            _, requirement = latex_char(char)
+    for unit in dict.fromkeys(latex_units(text)):
+        if max(map(ord, unit)) >= 128:
+            _, requirement = latex_unit(unit)
             if requirement is not None:
-                needs[char] = requirement
+                needs[unit] = requirement
     return needs
 
 
