@@ -396,6 +396,28 @@ def test_the_note_says_bold_is_tested_against_the_runner_up_two_sided_and_uncorr
     )
 
 
+def test_the_note_of_a_table_of_several_metrics_names_them_as_its_header_does(make_run, cli, tmp_path):
+    """With `[labels.keys] test_acc = "Accuracy"` the header read `Accuracy | NLL` and the note under it
+    `test\\_acc: higher is better; val\\_nll: lower is better`, names the reader never saw; the
+    numbers file's \\rbnote said the same."""
+    for method, level in (("a", 0.5), ("b", 0.6), ("c", 0.7)):
+        for seed in range(3):
+            metrics = [{"step": 1, "test_acc": level + seed / 100, "val_nll": 2 - level + seed / 100}]
+            make_run(f"{method}{seed}", {"method": method, "seed": seed}, metrics)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[labels.keys]\ntest_acc = "Accuracy"\nval_nll = "NLL"\n\n[tables.t]\n'
+        'metrics = [{ name = "test_acc", goal = "max" }, { name = "val_nll", goal = "min" }]\n'
+        'rows = ["method"]\ncolumns = ["metric"]\noutputs = ["t.tex", "t.md"]\n\n'
+        '[macros]\noutput = "numbers.tex"\n'
+    )
+    cli("collect", "runs")
+    assert cli("build").exit_code == 0
+    said = "Bold: best (Accuracy: higher is better; NLL: lower is better; Welch's t-test"
+    assert said in (tmp_path / "t.md").read_text()
+    assert said in (tmp_path / "t.tex").read_text()
+    assert said in (tmp_path / "numbers.tex").read_text()
+
+
 def test_every_format_says_that_a_dash_is_a_cell_no_run_reached(make_run, store, tmp_path):
     """A dash under MLP / Moons read as "does not apply" in the paper: nothing said it had no run."""
     for model, dataset in (("logreg", "moons"), ("logreg", "circles"), ("mlp", "circles")):

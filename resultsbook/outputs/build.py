@@ -841,7 +841,7 @@ def render_outputs(spec: Spec, table_spec: TableSpec, table: ResultTable) -> dic
             generated=generated,
         )
         if path.endswith(".csv") and table_spec.csv_metadata:
-            note = stat_note(table, table_spec.format) if table.cells else ""
+            note = stat_note(table, table_spec.format, labels=table_spec.labels) if table.cells else ""
             texts[path + "-metadata.json"] = render_csv_metadata(
                 table, os.path.basename(path), str(table_spec.caption or table_spec.name), note, source,
                 table_spec.labels,

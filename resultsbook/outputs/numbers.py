@@ -170,7 +170,7 @@ def compute_numbers(
         if table.cells:
             from resultsbook.render.layout import stat_note
 
-            notes[name] = stat_note(table, table_spec.format)
+            notes[name] = stat_note(table, table_spec.format, labels=table_spec.labels)
     notes.update(figure_notes or {})
     values = {}
     if spec.macros is not None:

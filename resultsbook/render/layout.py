@@ -263,7 +263,7 @@ def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels, bold: str
         body=tuple((_row_labels(table, index, labels), tuple(cells)) for index, cells in enumerate(grid)),
         group_starts=_group_starts(table),
         footnotes=footnotes,
-        stat_note=stat_note(table, fmt, bold=bold, grid=grid) if fmt.stat_note else "",
+        stat_note=stat_note(table, fmt, bold=bold, grid=grid, labels=labels) if fmt.stat_note else "",
         spread_kind="none"
         if fmt.spread is None
         else ("interval" if fmt.spread in INTERVAL_SPREADS else "pm"),
@@ -805,11 +805,12 @@ def stat_note(
     emphasis: bool = True,
     bold: str = "Bold",
     grid: Sequence[Sequence[DisplayCell | None]] | None = None,
+    labels: Labels | None = None,
 ) -> str:
     """Say what the numbers are: statistic, interval (of which statistic, how computed), spread with
     ddof, replicate count, reduction, scale, normalisation and (with `emphasis`, for tables) what
     the bold means, in which direction and by which test (`grid`: the cells as they print, when laid
-    out already)."""
+    out already; `labels`: the names the header gives the metrics)."""
     if table.query.tasks:
         from resultsbook.query.tasks import tasks_note
 
@@ -818,7 +819,8 @@ def stat_note(
         note = _replicates_note(table, fmt)
     note += _scale_note(table)
     if emphasis and fmt.highlight != "none" and _competes(table, fmt.highlight):
-        note += _bold_note(table, fmt, bold, _competing(table, fmt, grid or _display_grid(table, fmt)))
+        competing = _competing(table, fmt, grid or _display_grid(table, fmt))
+        note += _bold_note(table, fmt, bold, competing, labels)
     for text in table.metric_notes:
         note += f" {text}."
     return note
@@ -950,15 +952,19 @@ def _competing(
 
 
 def _bold_note(
-    table: ResultTable, fmt: TableFormat, bold: str = "Bold", competing: Sequence[tuple[int, int, int]] = ()
+    table: ResultTable,
+    fmt: TableFormat,
+    bold: str = "Bold",
+    competing: Sequence[tuple[int, int, int]] = (),
+    labels: Labels | None = None,
 ) -> str:
     """Say what bold (or what stands for it) means: best in which direction, by which test, and, where
     several cells print the best value (`competing`, as `_competing` counts them), that each is bold
-    and how it was tested; name metrics left without it."""
+    and how it was tested; name metrics left without it, as the header names them (`labels`)."""
     shared = any(printing > 1 for *_, printing in competing)
     goals: dict[str, Goal] = {}
     for cell in table.cells.values():
-        name = cell.metric.label or cell.metric.name
+        name = cell.metric.label or (labels.key(cell.metric.name) if labels else cell.metric.name)
         if cell.statistic not in ("optimality_gap", "probability_of_improvement"):
             goals.setdefault(name, cell_goal(cell))
     known = {name: goal for name, goal in goals.items() if goal.direction is not None}
