@@ -311,6 +311,21 @@ def test_a_top_level_key_appended_below_a_table_says_to_move_it_above_the_first_
     )
 
 
+def test_a_seeds_list_that_disagrees_with_replicates_is_refused_naming_both(tmp_path):
+    """`seeds = [0, 1, 2, 3, 4, 5]` with `replicates = 5` was taken, and every cell of the table got `*`
+    with `n = 5 of 5 seeds asked for (missing seed 5)`: the spec asked for two counts at once."""
+    spec = '[tables.t]\nmetric = "a"\nrows = ["m"]\nreplicates = 5\nseeds = [0, 1, 2, 3, 4, 5]\n'
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [tables.t]: seeds = [0, 1, 2, 3, 4, 5] lists 6 seeds and replicates = 5 asks for 5: "
+        "make them agree, or drop replicates (the seeds listed are the count)"
+    )
+    (tmp_path / "resultsbook.toml").write_text(spec.replace("5]", "4]"))  # five seeds, five replicates
+    assert load_spec(str(tmp_path / "resultsbook.toml")).tables["t"].query.expected == 5
+
+
 FLAGS = ("second", "show_n", "stat_note", "ties", "escape_formulas", "longtable", "multirow", "csv_metadata")
 
 

@@ -92,6 +92,13 @@ class TableQuery:
             )
         if self.min_replicates < 0:
             raise QueryError(f"min_replicates = {self.min_replicates} must be 0 or more")
+        listed = len(dict.fromkeys(self.replicate_values))
+        if self.expected is not None and listed and listed != self.expected:  # every cell would be marked
+            seeds = list(self.replicate_values)
+            raise QueryError(
+                f"seeds = {seeds} lists {listed} seeds and replicates = {self.expected} asks for "
+                f"{self.expected}: make them agree, or drop replicates (the seeds listed are the count)"
+            )
         both = next((key for key in self.columns if key in self.rows), None)
         if both is not None:  # rows = ["model"], columns = ["dataset", "model"]: mlp / moons / mlp
             raise QueryError(f"{both!r} is both a row and a column key; keep it in one")
