@@ -88,6 +88,19 @@ def test_an_infinite_mean_is_never_the_bold_best(make_run, cli):
     assert "| b       | **100 ± 2** |" in markdown and "|        inf∞ |" in markdown
 
 
+def test_a_column_whose_only_rival_is_infinite_is_not_counted_among_the_tests(make_run, cli):
+    """Walker held a's value and b's infinite one (c had no run there): nothing was bold and no test ran
+    in it, yet the note said `α = 0.05 in each of 2 columns`, counting a test never made."""
+    values = {("a", "hopper"): 120.0, ("b", "hopper"): -20.0, ("c", "hopper"): 80.0, ("a", "walker"): 120.0}
+    values[("b", "walker")] = math.inf
+    for (model, game), value in values.items():
+        for seed in range(4):
+            config = {"model": model, "game": game, "seed": seed}
+            make_run(f"{model}{game}{seed}", config, curve([value + seed], key="return"))
+    markdown = _table(cli, "--columns", "game", "--metric", "return", "--goal", "max", "--format", "markdown")
+    assert "Welch's t-test against the runner-up, two-sided, α = 0.05)." in markdown, markdown
+
+
 def test_a_bold_probability_of_improvement_says_it_is_not_tested(make_run, cli):
     scores = {"a": [0.9, 0.8, 0.85], "b": [0.5, 0.4, 0.45], "c": [0.1, 0.42, 0.6]}
     for model, values in scores.items():

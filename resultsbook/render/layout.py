@@ -933,8 +933,9 @@ def _competing(
 ) -> list[tuple[int, int, int]]:
     """Return, for each group of cells that compete for bold (two or more, a goal known), how many
     cells it has, how many print a value (a cell of marks alone prints none) and how many print its
-    best value (all of those are bold; when every value printed is the best, none is tested); not the
-    probabilities of improvement, which no test compares (each is against the same row)."""
+    best value (all of those are bold; when every value printed is the best, none is tested), infinite
+    values left out as the bold leaves them; not the probabilities of improvement, which no test
+    compares (each is against the same row)."""
     from resultsbook.query.tasks import PAIRWISE
 
     out = []
@@ -944,8 +945,11 @@ def _competing(
         if len(group) < 2 or direction is None or (first is not None and first.statistic in PAIRWISE):
             continue
         sign = 1 if direction == "max" else -1
+        # an infinite centre ranks nowhere (see _emphasize): no test is made against it
         numbers = [
-            _number(shown) * sign for r, c in group if (shown := grid[r][c]) is not None and shown.center
+            _number(shown) * sign
+            for r, c in group
+            if (shown := grid[r][c]) is not None and shown.center and _ranked(shown)
         ]
         out.append((len(group), len(numbers), numbers.count(max(numbers)) if numbers else 0))
     return out
