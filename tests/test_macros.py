@@ -210,6 +210,30 @@ def test_a_named_value_whose_command_resultsbook_defines_is_named_at_build_with_
     ]
 
 
+def test_a_ratio_over_a_cell_that_prints_as_zero_is_warned_at_build(tmp_path: Path, cli) -> None:
+    """`r0 = { ratio = [...] }` over cells −1.6 and 0.0 (std 0.3) wrote `\\newcommand{\\rZero}{255}` and
+    nothing was said: the denominator's sign is not known, and the ratio is the noise of it."""
+    from conftest import write_native_run
+
+    deltas = {"base": (-1.9, -1.6, -1.3), "flat": (-0.3, 0.01, 0.3), "ours": (-1.0, -0.8, -0.6)}
+    for method, values in deltas.items():
+        for seed, value in enumerate(values):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, "delta": value}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "delta"\ngoal = "max"\nrows = ["method"]\n'
+        'outputs = []\n\n[macros]\noutput = "numbers.tex"\n\n[macros.values]\n'
+        'r0 = { ratio = ["t/base", "t/flat"] }\nrneg = { ratio = ["t/base", "t/ours"] }\n'
+    )
+    cli("collect", "runs")
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert [line for line in built.output.splitlines() if "divides by" in line] == [
+        "Warning: macros: [macros.values.r0] divides by t/flat, which prints as 0.0 ± 0.3: its sign is not "
+        "known, so \\rZero is noise; quote a difference = [...] of the two cells instead"
+    ]
+
+
 def test_a_value_name_giving_a_command_beginning_with_end_is_refused(tmp_path: Path) -> None:
     """`end_acc` became \\endAcc, which \\newcommand refuses (`Command \\endAcc already defined. Or name
     \\end... illegal`): LaTeX keeps \\end... names for environments."""

@@ -716,7 +716,7 @@ def compute_numbers_and_sections(
 
 def numbers_entry(spec: Spec, output: str, book: NumberBook) -> EntryResult:
     """Render the numbers file: named values, then every cell's statistics, then the notes."""
-    from resultsbook.outputs.numbers import marks_text, value_origin
+    from resultsbook.outputs.numbers import marks_text, ratio_findings, value_origin
     from resultsbook.render.layout import MARK_SYMBOLS
     from resultsbook.render.macros import alike_keys, render_macros
 
@@ -749,7 +749,9 @@ def numbers_entry(spec: Spec, output: str, book: NumberBook) -> EntryResult:
     values = {f"\\{value.macro}": {"value": value.text} for value in book.values.values()}
     digest = hashlib.sha256(text.encode()).hexdigest()
     alike = tuple(Finding("macros", "", "key", line) for line in (*book.joined, *alike_keys(book.cells)))
-    return EntryResult("macros", digest, {output: text.encode()}, values, findings=alike)
+    named = spec.macros.values if spec.macros is not None else {}
+    ratios = tuple(Finding("macros", "", "ratio", line) for line in ratio_findings(named, book.cells))
+    return EntryResult("macros", digest, {output: text.encode()}, values, findings=alike + ratios)
 
 
 def numbers_blocker(

@@ -245,6 +245,37 @@ def _named(
     return number, _fmt(number, value.stat, stat_format.digits, stat_format.exponent)
 
 
+def ratio_findings(values: Mapping[str, ValueSpec], cells: Mapping[str, CellNumbers]) -> list[str]:
+    """Say which ratios divide by a cell that prints as 0 or whose spread covers 0: the ratio's size
+    and sign are then the noise of its denominator (−1.6 / 0.0063 printed as 255)."""
+    lines = []
+    for name, value in values.items():
+        found = cells.get(value.cells[1]) if value.kind == "ratio" else None
+        if found is None:
+            continue
+        number = _stat(value, found)
+        printed = (
+            found.value if value.stat == "value" else _fmt(number, value.stat, found.digits, found.exponent)
+        )
+        # the centre's sign is noise when its std reaches past 0 (a spread's own sign is always +)
+        spread = found.cell.stats.get("std", math.nan) if value.stat == "value" else math.nan
+        if _prints_zero(printed) or abs(number) <= spread:
+            shown = found.plain if value.stat == "value" else printed
+            lines.append(
+                f"[macros.values.{name}] divides by {value.cells[1]}, which prints as {shown}: its sign is "
+                f"not known, so \\{value.macro} is noise; quote a difference = [...] of the two cells instead"
+            )
+    return lines
+
+
+def _prints_zero(text: str) -> bool:
+    """Tell whether a number as printed reads 0 (`0.0`, `-0.00`, `0.0e-9`)."""
+    try:
+        return float(text.replace("\u2212", "-")) == 0
+    except ValueError:  # a dash: no number
+        return False
+
+
 def _replicate_of(run: StoredRun, keys: Sequence[str]) -> tuple[str, ...] | None:
     """Return a run's replicate values as text, or None when it lacks one (its config not written
     yet): such a run is no seed of its own."""
