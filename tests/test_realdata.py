@@ -183,7 +183,8 @@ def test_the_example_shows_the_iris_papers_atari_100k_aggregates(example):
     assert "2600 run(s) logged HNS already normalised" in note  # CURL's records
     assert "unpaired stratified bootstrap test of the difference against the runner-up, two-sided, α = 0.05 in each of 4 columns, uncorrected" in note
     document = (folder / "results/atari100k.tex").read_text()
-    assert "1.046 {\\small[" in document
+    # the runner-up's underline under its number, its interval beside it a size smaller
+    assert "\\underline{1.046} {\\fontsize{\\fpeval{0.9*\\csname f@size\\endcsname}}" in document
 
 
 ATARI_TASKS = {"rows": "method", "tasks": "game", "replicate": "run", "aggregates": ("mean", "median", "iqm")}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+
 import pytest
 from conftest import assert_snapshot, compile_latex, curve
 
@@ -416,6 +420,36 @@ def test_the_note_of_a_table_of_several_metrics_names_them_as_its_header_does(ma
     assert said in (tmp_path / "t.md").read_text()
     assert said in (tmp_path / "t.tex").read_text()
     assert said in (tmp_path / "numbers.tex").read_text()
+
+
+def test_an_interval_is_set_smaller_than_its_number_and_an_underline_leaves_it_out(make_run, cli, tmp_path):
+    """Cells printed `1.39 {\\small[1.36, 1.41]}`: \\small is a size of its own, 9pt, larger than the
+    number in an IEEEtran table (\\footnotesize, 8pt); and the runner-up's \\underline went under the
+    brackets, whose depth took the rule down onto the next row."""
+    from paper_pages import compile_page
+
+    for method, level in (("a", 1.2), ("b", 1.4), ("c", 2.0)):
+        for seed in range(5):
+            make_run(f"{method}{seed}", {"method": method, "seed": seed}, curve([level + seed / 100], key="nll"))
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "nll"\ngoal = "min"\nrows = ["method"]\n'
+        'spread = "bootstrap"\nreplicates = 5\noutputs = ["t.tex"]\n'
+    )
+    cli("collect", "runs")
+    assert cli("build").exit_code == 0
+    table = (tmp_path / "t.tex").read_text()
+    runner_up = next(line for line in table.splitlines() if line.startswith("b & "))
+    assert runner_up.startswith("b & \\underline{1.42} {"), runner_up  # the number alone
+    body = "\\begin{table}[h]\\footnotesize\\input{t.tex}\\end{table}"
+    compiled = compile_page(tmp_path, body, [], options="conference", documentclass="IEEEtran")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
+    xml = subprocess.run(["pdftotext", "-bbox", str(compiled.folder / "doc.pdf"), "-"], capture_output=True, text=True)
+    heights = {
+        word: float(high) - float(low)
+        for low, high, word in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', xml.stdout)
+    }
+    assert heights["[1.41,"] < heights["1.42"], heights  # smaller than the number, in an 8pt table too
 
 
 def test_every_format_says_that_a_dash_is_a_cell_no_run_reached(make_run, store, tmp_path):

@@ -227,6 +227,11 @@ def _group_spans(layout: Layout) -> dict[int, int]:
     return {start: end - start for start, end in itertools.pairwise(starts)}
 
 
+# an interval 0.9 times its number's size, whatever size the table is set in (\small, absolute, is larger
+# than the number in an IEEEtran table, \footnotesize); \fpeval needs LaTeX 2022-06 or later
+_SMALLER = r"\fontsize{\fpeval{0.9*\csname f@size\endcsname}}{\csname f@baselineskip\endcsname}\selectfont"
+
+
 def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
     """Return one value cell: number and spread in the chosen style, emphasis, footnote marks."""
     s_column = style == "siunitx-S"
@@ -248,13 +253,16 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
             text = body
         return text + _marks(cell.marks, _ends_in_power(cell))
     text = _number_text(cell, style)
+    interval = ""
     if cell.interval is not None:
         low, high = (tex_number(bound) for bound in cell.interval)
-        text += rf" {{\small[{low}, {high}]}}"
+        interval = rf" {{{_SMALLER}[{low}, {high}]}}"
     if cell.emphasis == "best":
-        text = _bold(text, style)
-    elif cell.emphasis == "second":
-        text = rf"\underline{{{text}}}"
+        text = _bold(text + interval, style)
+    elif cell.emphasis == "second":  # under the brackets, whose depth would take the rule into the next row
+        text = rf"\underline{{{text}}}{interval}"
+    else:
+        text += interval
     return text + _marks(cell.marks, _ends_in_power(cell))
 
 
