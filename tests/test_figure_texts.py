@@ -127,6 +127,20 @@ def _legend(labels: list[str], style: FigureStyle) -> Any:
     return legend
 
 
+def test_a_line_end_in_a_value_is_a_space_in_a_pdf_or_png_legend_as_in_the_tables(tmp_path: Path) -> None:
+    """A method `line\\nbreak` read `line\\nbreak`, backslash and n, in PDF and PNG legends, where the
+    table, the Markdown and the .pgf show `line break`."""
+    from resultsbook.render.plots import figure_text
+
+    pdf = tmp_path / "fig.pdf"
+    data = _many_methods(["line\nbreak", "tab\there"])
+    pdf.write_bytes(render_figure(data, FigureStyle(width=WIDTH_IN), FigureOptions(), ".pdf"))
+    words = [text for text, _, _ in _words(pdf)]
+    assert {"line", "break", "tab", "here"} <= set(words) and not [w for w in words if "\\" in w], words
+    assert figure_text("line\nbreak", pgf=False) == ("line break", False)  # a PNG draws the same text
+    assert figure_text("line\nbreak", pgf=True) == ("line break", False)
+
+
 def test_a_legend_that_fits_keeps_its_four_columns_and_whole_labels() -> None:
     legend = _legend(["Baseline", "Ours", "Big model", "Small"], FigureStyle())
     assert legend._ncols == 4

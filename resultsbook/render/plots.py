@@ -457,9 +457,13 @@ def figure_text(label: str, pgf: bool) -> tuple[str, bool]:
     return _plain(str(label)), False
 
 
+_LINE_BREAKS = str.maketrans("\n\r\t", "   ")
+
+
 def _plain(text: str) -> str:
-    """Figure text outside LaTeX: control characters (no glyph, or reordering text) shown as escapes."""
-    return escape_terminal(text)
+    """Figure text outside LaTeX: a line end or tab is a space, as in the tables and the .pgf; other
+    control characters (no glyph, or reordering text) shown as escapes."""
+    return escape_terminal(text.translate(_LINE_BREAKS))
 
 
 def mathtext_drawable(latex: str) -> bool:
