@@ -141,6 +141,50 @@ def test_a_log_axis_names_the_values_it_cannot_draw(tmp_path: Path) -> None:
     ) in result.notes
 
 
+INFINITE_FIGURES = """
+[figures.curves]
+kind = "curve"
+metric = "rew"
+hue = "algo"
+outputs = ["curves.pdf"]
+
+[figures.bars]
+kind = "bar"
+metric = "rew"
+x = "env"
+hue = "algo"
+outputs = ["bars.pdf", "bars.png"]
+
+[figures.dots]
+kind = "points"
+metric = "rew"
+x = "env"
+hue = "algo"
+outputs = ["dots.pdf"]
+"""
+
+
+def test_infinite_values_a_figure_cannot_draw_are_named_with_the_figure_and_cell(tmp_path: Path) -> None:
+    """A seed whose return went to inf: its curve stopped there, the bar of its cell was missing (numpy's
+    `RuntimeWarning: invalid value encountered in dot` leaking to the terminal), and build said nothing."""
+    runs = {}
+    for seed in range(3):
+        runs[("Hopper", "sac", seed)] = [(s, 20.0 + s / 10 + seed) for s in (0, 100, 200)]
+        runs[("Hopper", "ppo", seed)] = [(s, 10.0 + s / 10 + seed) for s in (0, 100, 200)]
+    runs[("Hopper", "ppo", 2)][-1] = (200, float("inf"))
+    spec, store = _project(tmp_path, runs, INFINITE_FIGURES)
+    said = {}
+    for name in ("curves", "bars", "dots"):  # warnings are errors here: none may leak from drawing
+        _, result = render_figure_files(spec, spec.figures[name], store, store.runs(), {})
+        said[name] = [note for note in result.notes if note.startswith("infinite")]
+    left_out = "infinite values cannot be drawn and are left out of the figure: "
+    assert said == {
+        "curves": [left_out + "ppo: 1 of 3 point(s), from x = 200"],
+        "bars": [left_out + "Hopper, ppo: its bar"],
+        "dots": [left_out + "Hopper, ppo: its centre; Hopper, ppo: 1 of 3 seed(s)"],
+    }
+
+
 def test_a_log_axis_ticks_read_as_numbers_not_as_mathtext_source(tmp_path: Path) -> None:
     """The tick labels of a log axis were drawn as `$\\mathdefault{10^{2}}$`, the source matplotlib
     writes for mathtext, since every tick label was drawn as plain text."""

@@ -28,6 +28,7 @@ from resultsbook.render.plots import (
     curve_plot_data,
     drawing_problems,
     drawn_texts,
+    infinite_problems,
     log_scale_problems,
     render_figure,
     task_lines_plot_data,
@@ -211,7 +212,7 @@ def render_figure_files(
     )
     texts = drawn_texts(result.data, figure.options)
     preamble = list(dict.fromkeys([*spec.paper_preamble, *preamble_for(texts)]))
-    notes = [*result.notes, *log_scale_problems(result.data, figure.options)]
+    notes = [*result.notes, *log_scale_problems(result.data, figure.options), *infinite_problems(result.data)]
     files = {}
     for path in figure.outputs:
         suffix = os.path.splitext(path)[1]

@@ -564,6 +564,35 @@ def log_scale_problems(data: PlotData, options: FigureOptions) -> list[str]:
     return problems
 
 
+def infinite_problems(data: PlotData) -> list[str]:
+    """Say which values are infinite (a run that diverged), which matplotlib leaves out without a word:
+    a curve's points (it stops there), a bar, a seed's dot."""
+    from resultsbook.query.marks import bounded
+
+    missing = []
+    for panel in data.panels:
+        for line in panel.lines:
+            where = ", ".join(str(text) for text in (panel.title, line.label) if text) or "the line"
+            infinite = np.isinf(line.center)
+            if infinite.any():
+                first = float(line.x[infinite][0])
+                missing.append(
+                    f"{where}: {int(infinite.sum())} of {len(infinite)} point(s), from x = {first:g}"
+                )
+        for item in panel.bars:
+            where = (
+                ", ".join(str(text) for text in (panel.title, item.group, item.label) if text) or "the bar"
+            )
+            seeds = sum(1 for value in item.values if math.isinf(value))
+            if math.isinf(item.center):
+                missing.append(f"{where}: its {'bar' if data.kind == 'bar' else 'centre'}")
+            if seeds and data.kind == "points":
+                missing.append(f"{where}: {seeds} of {len(item.values)} seed(s)")
+    if not missing:
+        return []
+    return [f"infinite values cannot be drawn and are left out of the figure: {bounded(missing)}"]
+
+
 def font_has(style: FigureStyle, char: str) -> bool:
     """Tell whether one of the figure's font families has a glyph for a character."""
     return any(ord(char) in _charmap(family) for family in installed_families(style.font))
@@ -735,6 +764,8 @@ def marker_indices(x: np.ndarray, low: float, high: float, count: int, line: int
 def plot_bar(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, options: FigureOptions) -> None:
     """Draw one facet of a bar figure: bars grouped by x, error bars from the table's spread."""
     for item, position, width in _positions(panel, data):
+        if not math.isfinite(item.center):  # no bar to draw (infinite_problems says so)
+            continue
         hatch = HATCHES[item.look.dash]  # beyond the palette's size: hatched bars, white lines
         axis.bar(
             position, item.center, width=width * 0.92, color=item.look.color, linewidth=0,
@@ -751,12 +782,15 @@ def plot_points(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, opt
     """Draw one facet of a points figure: each seed as a hollow dot, the centre and interval beside."""
     for item, position, width in _positions(panel, data):
         values = np.sort(np.asarray(item.values))
+        values = values[~np.isinf(values)]  # not drawn (infinite_problems says so)
         # a fixed zig-zag over three columns keeps equal values apart without random jitter
         offsets = (np.arange(len(values)) % 3 - 1) * width * 0.12
         axis.plot(
             position - width * 0.15 + offsets, values, linestyle="none", marker=item.look.marker,
             markerfacecolor="none", markeredgecolor=item.look.color, markersize=3.0, markeredgewidth=0.6,
         )  # fmt: skip
+        if not math.isfinite(item.center):
+            continue
         axis.errorbar(
             position + width * 0.3, item.center, yerr=[[item.center - item.low], [item.high - item.center]],
             fmt=item.look.marker, color=item.look.color, markersize=4.0, elinewidth=0.9, capthick=0.9,
