@@ -4,6 +4,9 @@ commands that write it say why they cannot. Needs root to mount a tmpfs (skipped
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +60,29 @@ def test_a_journal_holding_writes_is_not_skipped_on_a_read_only_filesystem(tmpfs
     result = cli(*TABLE, "--db", str(db))
     assert result.exit_code == 74
     assert "its journal" in result.output and "holds writes not yet in it" in result.output
+
+
+def _as_a_user(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a command as an ordinary user would be: root's power to write any folder dropped."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to drop the capabilities that write any folder")
+    bounded = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner,-chown"]
+    return subprocess.run([*bounded, sys.executable, *command], cwd=cwd, capture_output=True, text=True)
+
+
+def test_reading_commands_read_a_store_in_a_folder_the_user_cannot_write(tmp_path, make_run, cli):
+    """Someone else's results folder (chmod 555): every reading command failed, exit 74, advising to make
+    the store writable, which it was; SQLite could not make its WAL index beside it."""
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    db = _project_on(folder, make_run, cli)
+    before = cli(*TABLE, "--db", str(db)).output
+    folder.chmod(0o555)
+    try:
+        shown = _as_a_user("-m", "resultsbook", *TABLE, "--db", str(db), cwd=tmp_path)
+        assert (shown.returncode, shown.stdout) == (0, before), shown.stderr
+        listed = _as_a_user("-m", "resultsbook", "runs", "--db", str(db), cwd=tmp_path)
+        assert listed.stdout.endswith("12 run(s)\n"), listed.stderr
+        assert sorted(os.listdir(folder)) == ["resultsbook.db"]  # nothing written beside it
+    finally:
+        folder.chmod(0o755)

@@ -98,9 +98,13 @@ class Store:
             raise SpecError(f"{path} is not a regular file; the store is a SQLite file, e.g. resultsbook.db")
         if mode is not None and not create and stat.S_ISREG(mode) and info.st_size == 0:
             raise empty_store(path)  # a placeholder, a `touch`ed name: reading never makes it a store
-        # SQLite in WAL mode cannot open a store on a read-only filesystem as usual, even to read
-        if mode is not None and not create and on_read_only_filesystem(path):
-            return cls(path, _read_only_connection(path))
+        # SQLite in WAL mode cannot open a store on a read-only filesystem as usual, even to read, nor
+        # one in a folder this user cannot write (someone else's results) whose WAL index is not there
+        if mode is not None and not create:
+            if on_read_only_filesystem(path):
+                return cls(path, _read_only_connection(path, "is on a read-only filesystem"))
+            if _no_index_can_be_made(path):
+                return cls(path, _read_only_connection(path, "is in a folder you cannot write"))
         if mode is None:
             if not create:
                 raise missing_store(path)
@@ -799,17 +803,28 @@ def stored_run(row: tuple[Any, ...], params: Mapping[str, Any]) -> StoredRun:
     )
 
 
-def _read_only_connection(path: str) -> Connection:
-    """Open a store on a read-only filesystem as the unchanging file it is there (SQLite's `immutable`:
-    no lock, no WAL index); refuse one whose WAL journal holds writes not yet in the file."""
+def _no_index_can_be_made(path: str) -> bool:
+    """Tell whether SQLite could not make or open the store's WAL index (`-shm`) to read it: its folder
+    is not writable by this user, and the index is not there to be opened for writing."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.access(folder, os.W_OK):
+        return False
+    index = f"{path}-shm"
+    return not (os.path.exists(index) and os.access(index, os.W_OK))
+
+
+def _read_only_connection(path: str, why: str) -> Connection:
+    """Open a store that cannot be written where it lies (`why`: on a read-only filesystem, in a folder
+    this user cannot write) as the unchanging file it is there (SQLite's `immutable`: no lock, no WAL
+    index); refuse one whose WAL journal holds writes not yet in the file."""
     from urllib.parse import quote
 
     journal = f"{path}-wal"
     if os.path.exists(journal) and os.path.getsize(journal) > 0:
         raise StoreError(
-            f"the store {path} is on a read-only filesystem and its journal {journal} holds writes not "
-            "yet in it; mount it writable once (any resultsbook command folds them in), or copy both "
-            f"files elsewhere and pass {option('db', 'COPY')}"
+            f"the store {path} {why} and its journal {journal} holds writes not yet in it; open it once "
+            "where it can be written (any resultsbook command folds them in), or copy both files "
+            f"elsewhere and pass {option('db', 'COPY')}"
         )
     try:
         connection = sqlite3.connect(
@@ -820,9 +835,8 @@ def _read_only_connection(path: str) -> Connection:
         if pending_migrations(connection):
             connection.close()
             raise StoreError(
-                f"the store {path} was written by an older resultsbook and is on a read-only filesystem; "
-                "open it once where it is writable (any command upgrades it), or copy it and pass "
-                f"{option('db', 'COPY')}"
+                f"the store {path} was written by an older resultsbook and {why}; open it once where it "
+                f"can be written (any command upgrades it), or copy it and pass {option('db', 'COPY')}"
             )
     except sqlite3.Error as error:
         raise store_problem(path, error) from error
