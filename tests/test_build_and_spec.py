@@ -326,6 +326,21 @@ def test_a_seeds_list_that_disagrees_with_replicates_is_refused_naming_both(tmp_
     assert load_spec(str(tmp_path / "resultsbook.toml")).tables["t"].query.expected == 5
 
 
+def test_a_seeds_list_mixing_numbers_and_a_quoted_number_is_refused(tmp_path):
+    """`seeds = [0, 1, "2", 3, 4]` was taken: no run's seed is the text "2", so every cell got `*`, "missing
+    seed 2" beside "averages seed 2, which the table's list of seeds does not name"."""
+    spec = '[tables.t]\nmetric = "a"\nrows = ["m"]\nseeds = [0, 1, "2", 3, 4]\n'
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        'resultsbook.toml: [tables.t] seeds mixes numbers (0) and text ("2"); write every seed as the runs '
+        "record it, e.g. 2 unquoted"
+    )
+    (tmp_path / "resultsbook.toml").write_text(spec.replace('[0, 1, "2", 3, 4]', '["a", "b"]'))  # named seeds
+    assert load_spec(str(tmp_path / "resultsbook.toml")).tables["t"].query.replicate_values == ("a", "b")
+
+
 FLAGS = ("second", "show_n", "stat_note", "ties", "escape_formulas", "longtable", "multirow", "csv_metadata")
 
 

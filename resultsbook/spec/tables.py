@@ -475,4 +475,12 @@ def _seed_list(value: Any, where: str, context: str) -> list[Any]:
             f"{where}: {context} seeds = {value} must be the list of seeds, e.g. seeds = {example}; "
             f"for the number of seeds each cell should have, write replicates = {value}"
         )
-    return list_value(value, where, f"{context} seeds")
+    seeds = list_value(value, where, f"{context} seeds")
+    texts = [seed for seed in seeds if isinstance(seed, str)]
+    if texts and len(texts) < len(seeds):  # `[0, 1, "2", 3]`: a quoted number names no run's seed
+        numbers = [seed for seed in seeds if not isinstance(seed, str)]
+        raise SpecError(
+            f'{where}: {context} seeds mixes numbers ({numbers[0]}) and text ("{texts[0]}"); write every '
+            f"seed as the runs record it, e.g. {texts[0]} unquoted"
+        )
+    return seeds
