@@ -171,3 +171,14 @@ def test_forget_of_a_file_of_a_run_read_from_its_folder_names_the_folder(tmp_pat
         "Error: the store holds no run collected from logs/ppx; did you mean logs/ppo?\n"
     )
     assert "Forgot 1 run of 1 source" in cli("forget", "logs/ppo").output
+
+
+def test_a_store_whose_runs_were_all_forgotten_is_not_said_to_be_still_collecting(make_run, cli):
+    """After `forget runs`, `runs` answered that "the collect that made it is still finding them, or was
+    stopped before it wrote any", of runs forgotten on purpose."""
+    two_patterns(make_run)
+    assert cli("collect", "runs").exit_code == 0
+    assert cli("forget", "runs").exit_code == 0
+    listed = cli("runs")
+    assert listed.exit_code == 1
+    assert listed.output == "Error: the store holds no runs; collect them first: resultsbook collect PATH\n"

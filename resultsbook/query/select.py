@@ -444,7 +444,7 @@ def nothing_collected(store: Store | None) -> NotFoundError:
     """Return the error for a store without runs: a store no collect has written into yet exists only
     while the collect that made it plans (it lists every folder before it writes; one that finds
     nothing removes the store again), or after that collect was killed."""
-    if store is None or store.ever_written():
+    if store is None or store.ever_written() or store.collect_readings():  # `forget` takes the sources
         return NotFoundError(f"the store holds no runs; collect them first: {command('collect')}")
     return NotFoundError(
         "the store holds no runs yet: the collect that made it is still finding them, or was stopped "
