@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -65,6 +66,32 @@ def test_a_damaged_store_is_named_with_a_recovery_and_recover_keeps_its_data(pro
     assert again.output == original
     series = ["table", "--rows", "model", "--metric", "acc", "--reduce", "last(2)"]
     assert cli(*series, "--db", "damaged-recovered.db").output == cli(*series).output
+
+
+KILLED_MID_RECOVER = """
+import os, signal, sys
+import resultsbook.store.recover as recover
+copy = recover._copy
+def killed(*args):
+    copy(*args)  # every row written into the new store, then the process killed (out of memory, kill -9)
+    os.kill(os.getpid(), signal.SIGKILL)
+recover._copy = killed
+recover.recover_store("damaged.db", "damaged-recovered.db")
+"""
+
+
+def test_a_recover_killed_half_way_leaves_no_store_that_looks_recovered(project: Path, cli) -> None:
+    """Killed mid-copy, recover left damaged-recovered.db holding part of the store (`runs` said its
+    collect was still finding runs), and the next recover refused: "damaged-recovered.db exists"."""
+    with sqlite3.connect(project / "resultsbook.db") as db:
+        page = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'series'").fetchone()[0]
+    damage_copy(project / "resultsbook.db", project / "damaged.db", page)
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_RECOVER], cwd=project, capture_output=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not (project / "damaged-recovered.db").exists()
+    recovered = cli("recover", "damaged.db")
+    assert recovered.output.startswith("Recovered 6 run(s) into damaged-recovered.db"), recovered.output
+    assert sorted(path.name for path in project.glob("damaged-recovered.db*")) == ["damaged-recovered.db"]
 
 
 def test_a_file_that_is_no_store_is_named_and_left_alone(project: Path, cli) -> None:

@@ -11,6 +11,7 @@ is never written to: it is read from a copy.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -67,7 +68,10 @@ def recover_store(damaged: str, target: str) -> RecoverReport:
     if not has_sqlite_header(damaged):
         raise StoreError(f"{damaged} is not an SQLite file, so it holds no store to recover; check the path")
     if os.path.exists(target):
-        raise SpecError(f"{target} exists; recover into a new file (resultsbook never overwrites a store)")
+        raise SpecError(
+            f"{target} exists; recover into a new file, or delete it first (resultsbook never overwrites a "
+            "store)"
+        )
     with tempfile.TemporaryDirectory(prefix="resultsbook-recover-") as folder:
         copy = os.path.join(folder, "damaged.db")
         for suffix in ("", "-wal"):
@@ -82,17 +86,43 @@ def recover_store(damaged: str, target: str) -> RecoverReport:
                 f"the first page of {damaged} (its list of tables) is damaged ({error}), so no row can be "
                 f"found; collect the logs again into a new file with {option('db', 'NEW.db')}"
             ) from error
-        store = Store.open(target)
+        # written under another name, then named `target` whole: a recover killed half-way (out of
+        # memory, kill -9) leaves no store that looks recovered, and the next one starts afresh
+        partial = f"{target}.partial"
+        _remove_partial(partial)
+        store = Store.open(partial)
         try:
             with store.transaction():
                 report = _copy(old, store.db.conn, target)
+            store.close()
+            _name(partial, target)
         except BaseException:
-            store.discard()
+            store.close()
+            _remove_partial(partial)
             raise
         finally:
             old.close()
-        store.close()
+        _remove_partial(partial)
         return report
+
+
+def _name(partial: str, target: str) -> None:
+    """Give the recovered store its name, never over a store made there meanwhile."""
+    try:
+        os.link(partial, target)
+    except FileExistsError:
+        raise SpecError(f"{target} was made while recovering; recover into a new file") from None
+    except OSError:  # a filesystem without hard links
+        if os.path.exists(target):
+            raise SpecError(f"{target} was made while recovering; recover into a new file") from None
+        os.rename(partial, target)
+
+
+def _remove_partial(partial: str) -> None:
+    """Remove what a recover writes before naming it (its file and SQLite's files beside it)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial + suffix)
 
 
 def _copy(old: sqlite3.Connection, new: sqlite3.Connection, target: str) -> RecoverReport:
