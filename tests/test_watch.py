@@ -297,6 +297,30 @@ def test_a_spec_typo_or_deletion_then_its_fix_saved_by_an_editor_rebuilds_with_t
         assert watcher.stop() == 0
 
 
+def test_a_spec_saved_by_emptying_it_then_writing_it_rebuilds_with_what_was_written(project):
+    """An editor that truncates the file, then writes it 50-100 ms later: the watch read the empty spec
+    (no sources, no tables), re-armed, missed the write, and kept its outputs stale until the next edit."""
+    spec = project / "resultsbook.toml"
+    edited = spec.read_text().replace("digits = 1", "digits = 3", 1)
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        with open(spec, "w") as handle:  # the truncation, on disk at once
+            handle.flush()
+            time.sleep(0.07)
+            handle.write(edited)
+        watcher.wait_for("] spec:")
+        time.sleep(1)
+        spec_lines = [line for line in watcher.lines if "] spec:" in line]
+        assert len(spec_lines) == 1 and "paper/results/table1.tex" in spec_lines[0], watcher.lines
+        checked = subprocess.run(
+            [sys.executable, "-m", "resultsbook", "check"], cwd=project, capture_output=True, text=True
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    finally:
+        assert watcher.stop() == 0
+
+
 def train_into_runs(project: Path, *seeds: int) -> None:
     """Train elsewhere, then move the folder in as runs/ at once."""
     arguments = [sys.executable, "train.py", "--seeds", *map(str, seeds), "--out", "incoming"]

@@ -197,6 +197,13 @@ def _watch(
                     # an editor that saved the invalid spec by renaming a new file over it (or a
                     # deleted spec) left the watcher on a file that is gone: its fix sends no event
                     spec_edited = spec_edited or _stat(spec.path) != invalid_stat
+                if spec_edited and _empty(spec.path):
+                    # an editor's save that empties the file first: its text comes next (an empty spec,
+                    # read now, would be a spec of no sources, and its text could come while re-arming)
+                    invalid, invalid_stat, spec_edited = True, _stat(spec.path), False
+                    paths = [p for p in paths if os.path.abspath(p) != os.path.abspath(spec.path)]
+                    if not paths:
+                        continue
                 if spec_edited:
                     fresh, error = reload_spec(spec)
                     if error is None:
@@ -268,6 +275,14 @@ class OtherWriters:
 
     def _now(self) -> tuple[int, tuple[int, int] | None]:
         return self.store.data_version(), _stat(self.lock)
+
+
+def _empty(path: str) -> bool:
+    """Tell whether a file is there and empty."""
+    try:
+        return os.stat(path).st_size == 0
+    except OSError:
+        return False
 
 
 def _stat(path: str) -> tuple[int, int] | None:
