@@ -4,16 +4,20 @@ W3C CSVW sidecar; `check` compares both."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 from pathlib import Path
 
+from conftest import write_native_run
 from figure_project import make_project
 
 from resultsbook.freshness.check import check
 from resultsbook.outputs.build import build
 from resultsbook.outputs.lock import read_lock
 from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.spec import load_spec
+from resultsbook.store import Store
 
 SIDECAR = """
 [tables.final]
@@ -92,3 +96,25 @@ def test_a_csv_carries_in_words_every_mark_the_printed_table_shows(tmp_path: Pat
     markdown = (tmp_path / "results/marked.md").read_text()
     assert "| **74.0**\\*#° |" in markdown  # the symbols the CSV's words start with
     store.close()
+
+
+def test_a_value_holding_a_bare_carriage_return_is_quoted_and_stays_in_its_field(tmp_path: Path) -> None:
+    """A method named `\\r=2` was written unquoted: a spreadsheet split the line at the `\\r` and ran
+    `=2` as a formula past `escape_formulas`. Every field holding a line break is now quoted."""
+    for index, method in enumerate(["\r=2", "a\rb", "c\nd"]):
+        for seed in (0, 1):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"r{index}_{seed}", config, [{"step": 1, "acc": 0.5}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["method"]\n'
+        'escape_formulas = true\noutputs = ["t.csv"]\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(spec.db) as store:
+        collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+        build(spec, store)
+    text = (tmp_path / "t.csv").read_bytes().decode()
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert sorted(row[0] for row in rows[1:]) == ["'\r=2", "a\rb", "c\nd"]
+    assert all(len(row) == len(rows[0]) for row in rows)
+    assert text.split("\n")[1].startswith('"\'\r=2",')

@@ -90,7 +90,7 @@ def runs_command(
     from resultsbook.query.aggregate import differing_params
     from resultsbook.query.marks import clipped_apart
     from resultsbook.query.select import check_filter_keys, parse_filter, select_runs, why_nothing_selected
-    from resultsbook.render.escape import escape_terminal, neutralize_formula
+    from resultsbook.render.escape import escape_terminal
 
     output_format = "json" if as_json else output_format
     filters = [parse_filter(w) for w in where]
@@ -158,14 +158,9 @@ def runs_command(
     ]
     notes += [note for key, stat in wanted if stat and (note := _blank_note(key, stat, runs, summaries))]
     if output_format == "csv":
-        import csv
-        import io
+        from resultsbook.render.data import csv_text
 
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        clean = (lambda row: [neutralize_formula(v) for v in row]) if escape_formulas else list
-        writer.writerows([clean(header), *(clean(row) for row in rows)])
-        click.echo(buffer.getvalue(), nl=False)
+        click.echo(csv_text([header, *rows], escape_formulas), nl=False)
         for note in notes:
             echo(note, err=True)
         return

@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from resultsbook.params import normalize_value
@@ -60,11 +60,8 @@ def render_csv(
     What produced it is recorded in the lock, and in `render_csv_metadata`'s sidecar if wanted. With
     `escape_formulas`, text that a spreadsheet would run as a formula gets a leading `'`.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     stats = stat_columns(table)
-    clean = (lambda row: [neutralize_formula(v) for v in row]) if escape_formulas else list
-    writer.writerow(clean([*table.row_keys, *table.column_keys, *stats, marks_column(table)]))
+    lines: list[list[Any]] = [[*table.row_keys, *table.column_keys, *stats, marks_column(table)]]
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
             cell = table.cell(row, column)
@@ -73,8 +70,24 @@ def render_csv(
             values = [_csv_number(cell.stats.get(name, math.nan), name, digits) for name in stats]
             marks = layout.marks.get((r, c), ()) if layout is not None else cell.marks
             keys = [*(_csv_key(v) for v in row), *(_csv_key(v) for v in column)]
-            writer.writerow(clean([*keys, *values, marks_text(marks)]))
-    return buffer.getvalue()
+            lines.append([*keys, *values, marks_text(marks)])
+    return csv_text(lines, escape_formulas)
+
+
+def csv_text(rows: Iterable[Sequence[Any]], escape_formulas: bool = False) -> str:
+    """Return rows as CSV lines ended by `\\n`, quoting every field that holds a line break (`\\r` too),
+    a quote or a comma; with `escape_formulas`, text a spreadsheet would run gets a leading `'`."""
+    buffer = io.StringIO()
+    # the writer quotes the characters of its line terminator: with "\n" alone a bare "\r" went
+    # unquoted, split the record, and what followed it started a line of its own (a live formula)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = []
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([neutralize_formula(v) for v in row] if escape_formulas else row)
+        lines.append(buffer.getvalue().removesuffix("\r\n") + "\n")
+    return "".join(lines)
 
 
 MARKS_SEPARATOR = " ; "
