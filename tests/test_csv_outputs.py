@@ -118,3 +118,27 @@ def test_a_value_holding_a_bare_carriage_return_is_quoted_and_stays_in_its_field
     assert sorted(row[0] for row in rows[1:]) == ["'\r=2", "a\rb", "c\nd"]
     assert all(len(row) == len(rows[0]) for row in rows)
     assert text.split("\n")[1].startswith('"\'\r=2",')
+
+
+def test_digits_round_csv_and_json_numbers_as_the_table_prints_them_never_to_zero(tmp_path: Path) -> None:
+    """With `digits = 2`, losses around 1e-4 printed `127.50e-6 ± 17.08e-6` while the CSV said
+    `0.00,0.00` and each run's JSON value was 0.0: data files now round at the printed power of ten."""
+    losses = {"a": [1.2e-4, 1.5e-4, 1.1e-4, 1.3e-4], "b": [2.2e-4, 2.0e-4, 2.6e-4, 2.1e-4]}
+    for model, values in losses.items():
+        for seed, value in enumerate(values):
+            config = {"model": model, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{model}{seed}", config, [{"loss": value}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "loss"\ngoal = "min"\nrows = ["model"]\n'
+        'digits = 2\noutputs = ["t.md", "t.csv", "t.json"]\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(spec.db) as store:
+        collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+        build(spec, store)
+    assert "127.50e-6 ± 17.08e-6" in (tmp_path / "t.md").read_text()
+    rows = {row["model"]: row for row in csv.DictReader((tmp_path / "t.csv").read_text().splitlines())}
+    assert (rows["a"]["mean"], rows["a"]["std"]) == ("0.00012750", "0.00001708")
+    cell = json.loads((tmp_path / "t.json").read_text())["cells"][0]
+    assert cell["stats"]["mean"] == 0.0001275 and cell["stats"]["std"] == 1.708e-05
+    assert [run["value"] for run in cell["runs"]] == [0.00012, 0.00015, 0.00011, 0.00013]

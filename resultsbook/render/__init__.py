@@ -49,7 +49,7 @@ def render_table(
     if output_format == "csv":
         from resultsbook.render.data import render_csv
 
-        return render_csv(table, fmt.digits, fmt.escape_formulas, csv_layout(table, fmt, labels))
+        return render_csv(table, _rounding(table, fmt), fmt.escape_formulas, csv_layout(table, fmt, labels))
     from resultsbook.render.layout import PLAIN_BOLD
 
     plain = output_format == "terminal" and not color
@@ -57,7 +57,7 @@ def render_table(
     if output_format == "json":
         from resultsbook.render.data import render_json
 
-        return render_json(table, fmt.digits, generated, layout)
+        return render_json(table, _rounding(table, fmt), generated, layout)
     if output_format == "latex":
         from resultsbook.render.latex import LatexOptions, render_latex
 
@@ -69,6 +69,14 @@ def render_table(
     from resultsbook.render.terminal import render_terminal
 
     return render_terminal(layout, color)
+
+
+def _rounding(table: ResultTable, fmt: TableFormat) -> Any:
+    """Return how CSV and JSON round each cell's numbers: as it prints them when the table sets
+    `digits` (its power of ten kept: 127.50e-6 is 0.00012750, not 0.00), else None (unrounded)."""
+    from resultsbook.render.layout import printed_formats
+
+    return printed_formats(table, fmt) if fmt.digits is not None else None
 
 
 def csv_layout(table: ResultTable, fmt: TableFormat, labels: Labels) -> Any:

@@ -1,4 +1,5 @@
-"""The aggregated table as data for scripts: CSV (one line per cell) and JSON, numbers unrounded.
+"""The aggregated table as data for scripts: CSV (one line per cell) and JSON, numbers unrounded (with
+`digits`, rounded as each cell prints them, at its power of ten: 127.50e-6 is 0.00012750).
 
 A CSV line ends with the cell's marks in words, in a `marks` column (empty when it has none): each
 mark as the printed table's symbol and its sentence, `° not significantly better than ...`, joined
@@ -16,17 +17,18 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from resultsbook.params import normalize_value
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import Mark, ResultTable
 from resultsbook.render.escape import neutralize_formula
-from resultsbook.render.layout import Basis, Labels, Layout, marks_in_words
-from resultsbook.render.numformat import fmt_fixed
+from resultsbook.render.layout import Basis, Labels, Layout, Position, marks_in_words
+from resultsbook.render.numformat import NumberFormat
 from resultsbook.voice import file_words
 
+Rounding = Mapping[Position, NumberFormat]  # each cell's printed format, by (row, column) index
 JSON_FORMAT_VERSION = 3  # 2: infinities as "inf"/"-inf", marks with details, runs with notes;
 # 3: the highlighted cells (emphasis best/second) and their nonsig marks, as the printed table has them;
 # emphasis_basis (why a cell is highlighted: its test, p-value, rival) was added beside them without a
@@ -52,10 +54,14 @@ def stat_columns(table: ResultTable) -> list[str]:
 
 
 def render_csv(
-    table: ResultTable, digits: int | None = None, escape_formulas: bool = False, layout: Layout | None = None
+    table: ResultTable,
+    rounding: Rounding | None = None,
+    escape_formulas: bool = False,
+    layout: Layout | None = None,
 ) -> str:
-    """Return plain CSV: one header line, then one line per cell: row keys, column keys, statistics,
-    and its marks in words (those of the printed `layout` when given: its highlighting's too).
+    """Return plain CSV: one header line, then one line per cell: row keys, column keys, statistics
+    (unrounded, or rounded as `rounding` gives each cell's printed format), and its marks in words
+    (those of the printed `layout` when given: its highlighting's too).
 
     What produced it is recorded in the lock, and in `render_csv_metadata`'s sidecar if wanted. With
     `escape_formulas`, text that a spreadsheet would run as a formula gets a leading `'`.
@@ -67,7 +73,8 @@ def render_csv(
             cell = table.cell(row, column)
             if cell is None:
                 continue
-            values = [_csv_number(cell.stats.get(name, math.nan), name, digits) for name in stats]
+            number = _number_at(rounding, r, c)
+            values = [_csv_number(cell.stats.get(name, math.nan), name, number) for name in stats]
             marks = layout.marks.get((r, c), ()) if layout is not None else cell.marks
             keys = [*(_csv_key(v) for v in row), *(_csv_key(v) for v in column)]
             lines.append([*keys, *values, marks_text(marks)])
@@ -107,7 +114,7 @@ def marks_text(marks: Sequence[Mark]) -> str:
 
 
 def render_json(
-    table: ResultTable, digits: int | None = None, generated: str = "", layout: Layout | None = None
+    table: ResultTable, rounding: Rounding | None = None, generated: str = "", layout: Layout | None = None
 ) -> str:
     """Return the table as JSON: the query's settings and every cell with its runs and marks, and,
     given the printed `layout`, which cells it highlights and why a best one is not significant."""
@@ -157,10 +164,10 @@ def render_json(
                 "metric": cell.metric.name,
                 **({"aggregate": cell.statistic} if cell.statistic else {}),
                 "stats": {
-                    name: _json_number(cell.stats.get(name, math.nan), name, digits)
+                    name: _json_number(cell.stats.get(name, math.nan), name, _number_at(rounding, r, c))
                     for name in dict.fromkeys(["n", *stats])
                 },
-                "runs": [_json_run(run, digits) for run in cell.runs],
+                "runs": [_json_run(run, _number_at(rounding, r, c)) for run in cell.runs],
                 "marks": [
                     {
                         "kind": mark.kind,
@@ -225,8 +232,8 @@ def _highlight_marks(layout: Layout | None, row: int, column: int) -> tuple[Mark
     return tuple(mark for mark in layout.marks.get((row, column), ()) if mark.kind == "nonsig")
 
 
-def _json_run(run: Any, digits: int | None) -> dict[str, Any]:
-    out = {"run_id": run.run_id, "name": run.name, "value": _json_number(run.value, "", digits)}
+def _json_run(run: Any, number: NumberFormat | None) -> dict[str, Any]:
+    out = {"run_id": run.run_id, "name": run.name, "value": _json_number(run.value, "", number)}
     if run.task is not None:
         out["task"] = [normalize_value(v) for v in run.task]
     if run.note is not None:
@@ -234,28 +241,33 @@ def _json_run(run: Any, digits: int | None) -> dict[str, Any]:
     return out
 
 
+def _number_at(rounding: Rounding | None, row: int, column: int) -> NumberFormat | None:
+    """Return the format a cell's numbers are rounded with in a data file, or None: unrounded."""
+    return rounding.get((row, column)) if rounding is not None else None
+
+
 def _csv_key(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _csv_number(value: float, name: str, digits: int | None) -> str:
+def _csv_number(value: float, name: str, number: NumberFormat | None) -> str:
     if math.isnan(value):
         return ""
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     if name in ("n", "tasks"):
         return str(int(value))
-    return repr(value + 0.0) if digits is None else (fmt_fixed(value, digits) or "")
+    return repr(value + 0.0) if number is None else (number.plain(value) or "")
 
 
-def _json_number(value: float, name: str, digits: int | None) -> float | int | str | None:
+def _json_number(value: float, name: str, number: NumberFormat | None) -> float | int | str | None:
     if math.isnan(value):
         return None
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     if name in ("n", "tasks"):
         return int(value)
-    return value + 0.0 if digits is None else float(fmt_fixed(value, digits) or "nan")
+    return value + 0.0 if number is None else float(number.plain(value) or "nan")
 
 
 def render_csv_metadata(

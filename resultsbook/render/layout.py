@@ -334,16 +334,33 @@ def interval_keys(spread: str) -> tuple[str, str]:
     return ("min", "max") if spread == "minmax" else (f"{spread}_lo", f"{spread}_hi")
 
 
+def printed_formats(table: ResultTable, fmt: TableFormat) -> dict[Position, NumberFormat]:
+    """Return the number format each cell prints with, by (row, column) index: its column's, or its
+    own for an outlier."""
+    formats = _formats_by_column(table, fmt)
+    return {
+        (r, c): _cell_number(cell, fmt, formats[c])
+        for r, row in enumerate(table.rows)
+        for c, column in enumerate(table.columns)
+        if (cell := table.cell(row, column)) is not None
+    }
+
+
+def _cell_number(cell: Cell, fmt: TableFormat, column: NumberFormat) -> NumberFormat:
+    """Return the format a cell prints its numbers with, given its column's."""
+    shown = spread_of(cell, fmt)
+    shown_keys = interval_keys(shown or "") if shown in INTERVAL_SPREADS else (shown,) if shown else ()
+    keys = (center_key(cell, fmt), *shown_keys)
+    return cell_format(column, [cell.stats.get(key, math.nan) for key in keys])
+
+
 def _display(cell: Cell | None, fmt: TableFormat, number: NumberFormat) -> DisplayCell | None:
     """Format one cell; None when no run falls there or no run has a value."""
     if cell is None:
         return None
     shown = spread_of(cell, fmt)
     low_key, high_key = interval_keys(shown or "")
-    shown_keys = (low_key, high_key) if shown in INTERVAL_SPREADS else (shown,) if shown else ()
-    number = cell_format(
-        number, [cell.stats.get(key, math.nan) for key in (center_key(cell, fmt), *shown_keys)]
-    )
+    number = _cell_number(cell, fmt, number)
     center = number.text(cell.stats.get(center_key(cell, fmt), math.nan))
     if center is None:
         return None

@@ -40,6 +40,11 @@ class NumberFormat:
         """Format one number of the column; None for NaN."""
         return fmt_number(value, self.digits, self.exponent)
 
+    def plain(self, value: float | None) -> str | None:
+        """Return one number rounded as the column prints it, without the shared power of ten, for data
+        files: 127.50e-6 is 0.00012750, 12.00e6 is 1.200E+7; None for NaN."""
+        return fmt_plain(value, self.digits, self.exponent)
+
 
 def fmt_fixed(value: float | None, digits: int) -> str | None:
     """Format with a fixed number of decimals (half-up on the shortest repr, no -0); None for NaN."""
@@ -57,6 +62,17 @@ def fmt_number(value: float | None, digits: int, exponent: int = 0) -> str | Non
         rounded = abs(rounded)
     text = f"{rounded:.{digits}f}"
     return f"{text}e{exponent}" if exponent else text
+
+
+def fmt_plain(value: float | None, digits: int, exponent: int = 0) -> str | None:
+    """Format `value` rounded as `fmt_number` rounds it, as one number a CSV reader reads: decimals
+    when `exponent` is 0 or below, otherwise a power of ten of its own; None for NaN."""
+    if exponent == 0 or value is None or not math.isfinite(value):
+        return fmt_number(value, digits, exponent)
+    rounded = _rounded(value, digits, exponent).scaleb(exponent)
+    if rounded == 0:
+        rounded = abs(rounded)
+    return f"{rounded:f}" if exponent < 0 else str(rounded)
 
 
 def _rounded(value: float, digits: int, exponent: int) -> Decimal:
