@@ -354,3 +354,41 @@ def test_a_value_far_below_a_diverged_columns_power_of_ten_is_not_printed_as_zer
     output = _table(cli, "--metric", "loss", "--goal", "min")
     assert "0e153" not in output
     assert "0.810 ± 0.014" in output and "2.15e153 ± 0.07e153" in output
+
+
+def test_a_column_mixing_scales_prints_each_far_cell_on_its_own_and_no_nonzero_cell_as_zero(make_run, cli):
+    """1.2e7 beside 0.5s read to five decimals printed `11966666.66667 ± 550757.05473`, and 1.2e-7
+    printed `0.00000 ± 0.00000`, as the zero row did, tying with it for the runner-up; in a column of
+    1e-4s (`w`) they read `11966666666667e-6` and `0e-6 ± 0e-6`, and -3.15 `-3150000e-6`. Each now has
+    a power of ten of its own."""
+    values = {
+        "huge": [1.2e7, 1.25e7, 1.14e7],
+        "mixed": [5.0e-4, 4.9e-4, 5.1e-4],
+        "neg": [-3.1, -3.2, -3.15],
+        "tiny": [1.2e-7, 1.3e-7, 1.25e-7],
+        "zero": [0.0, 0.0, 0.0],
+    }
+    for model, column in values.items():
+        for seed, value in enumerate(column):
+            w = values["mixed"][seed] if model == "zero" else value
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, [{"step": 1, "v": value, "w": w}])
+    cli("collect", "runs")
+
+    def cells(metric: str) -> dict[str, str]:
+        result = cli("table", "--rows", "model", "--metric", metric, "--goal", "min")
+        return {line.split()[0]: " ".join(line.split()[1:]) for line in result.output.splitlines()[2:7]}
+
+    assert cells("v") == {
+        "huge": "12.0e6 ± 0.6e6",
+        "mixed": "0.00050 ± 0.00001",
+        "neg": "**-3.15000 ± 0.05000**",
+        "tiny": "125e-9 ± 5e-9",
+        "zero": "0.00000 ± 0.00000",
+    }
+    assert cells("w") == {
+        "huge": "12.0e6 ± 0.6e6",
+        "mixed": "500e-6 ± 10e-6",
+        "neg": "**-3.15 ± 0.05**",
+        "tiny": "125e-9 ± 5e-9",
+        "zero": "500e-6 ± 10e-6",
+    }

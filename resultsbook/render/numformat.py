@@ -9,11 +9,13 @@ Decimals   one significant digit of the column's typical (median) spread, so a c
 Magnitude  when the column's typical value is below 1e-3 or at least 1e6, numbers are written as
            mantissa and a power of ten shared by the column, a multiple of 3 as in SI prefixes:
            12.3e-9 ± 0.4e-9 (nano), 1.52e12 (tera).
-Outliers   a cell holding a number 1e15 or more times the column's unit (one diverged run's 1e276 in a
-           column of 0.9s) is written in a power of ten of its own, three significant digits of its
-           largest number: -1.46e276 ± 2.54e276, not 280 digits; likewise a cell 1e15 or more times
-           below a column's power of ten (0.8 in a column of diverged 1e153s) is written on its own,
-           0.800, not 0e153.
+Outliers   a cell that its column's format would print with more than nine significant digits
+           (one diverged run's 1e276 in a column of 0.9s; 1.2e7 beside 0.5s read to five decimals)
+           is written in a power of ten of its own, three significant digits of its largest number:
+           -1.46e276 ± 2.54e276, not 280 digits; so is one a million or more times a column's power
+           of ten (-3.15, not -3150000e-6, in a column of 1e-4s), and one whose numbers are not 0
+           but would all print as 0 (1.2e-7 in that column: 125e-9 ± 5e-9, not 0e-6 ± 0e-6, which
+           a zero prints; 0.8 in a column of diverged 1e153s: 0.810, not 0e153).
 Missing    NaN is no number (None); infinities are `inf` and `-inf`.
 """
 
@@ -26,7 +28,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 MAX_DIGITS = 6
 SMALL, LARGE = 1e-3, 1e6  # typical magnitudes outside [SMALL, LARGE) get a power of ten
-BEYOND = 1e15  # a cell's number this many column units or more gets a power of ten of its own
+SIGNIFICANT = 9  # a cell whose column's format would print more digits gets a power of ten of its own
+SHARED_SPAN = 1e6  # ...and so does one this many units or more of a column's power of ten (1 to 999)
 
 
 @dataclass(frozen=True)
@@ -113,14 +116,27 @@ def spread_digits(spread: float, exponent: int = 0) -> int:
 
 
 def cell_format(column: NumberFormat, values: Iterable[float]) -> NumberFormat:
-    """Return the column's format for a cell's numbers, or one of the cell's own for an outlier: far
-    beyond the column's unit, or far below a column's power of ten (0.8 in a column of 1e153s would
-    read `0e153`)."""
-    largest = max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
-    unit = 10.0**column.exponent
-    if largest >= BEYOND * unit or (column.exponent > 0 and 0 < largest * BEYOND <= unit):
+    """Return the column's format for a cell's numbers, or one of the cell's own for an outlier (see
+    the module docstring): 1.2e7 in a column of 0.9s would read `11966666.66667 ± 550757.05473`,
+    -3.15 in a column of 1e-4s `-3150000e-6`, and 1.2e-7 there `0e-6 ± 0e-6`, as a zero does."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    largest = max((abs(v) for v in finite), default=0.0)
+    if largest and (_beyond(column, largest) or _all_print_as_zero(column, finite)):
         return _own_format(largest)
     return column
+
+
+def _beyond(column: NumberFormat, largest: float) -> bool:
+    """Tell whether a cell's largest number is too large to print in its column's format: with more
+    than SIGNIFICANT significant digits, or a mantissa of a million or more."""
+    unit = 10.0**column.exponent
+    return largest >= 10.0**SIGNIFICANT * unit / 10**column.digits or (
+        column.exponent != 0 and largest >= SHARED_SPAN * unit
+    )
+
+
+def _all_print_as_zero(column: NumberFormat, values: Iterable[float]) -> bool:
+    return all(_rounded(value, column.digits, column.exponent) == 0 for value in values)
 
 
 def _own_format(largest: float) -> NumberFormat:
