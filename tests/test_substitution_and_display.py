@@ -142,6 +142,19 @@ def test_rounding_is_half_up_on_the_shortest_representation():
     assert fmt_number(1.25e-8, 1, -9) == "12.5e-9"
 
 
+def test_scale_rounds_half_up_the_number_as_logged_times_the_scale(make_run, cli):
+    """Logged 0.575, 0.285 and 0.145 with --scale 100 --digits 0 printed 57, 28 and 14: the float
+    product 0.575 × 100 is 57.49999999999999. The scale now multiplies the number as logged: 58, 29, 15."""
+    for model, value in {"a": 0.575, "b": 0.285, "c": 0.145}.items():
+        for seed in (0, 1):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value]))
+    scaled = ["--metric", "acc", "--goal", "max", "--scale", "100"]
+    output = _table(cli, *scaled, "--digits", "0", "--stat", "mean")
+    assert [line.split()[1].strip("*#") for line in output.splitlines()[2:5]] == ["58", "29", "15"]
+    cell = json.loads(_table(cli, *scaled, "--format", "json"))["cells"][0]
+    assert [run["value"] for run in cell["runs"]] == [57.5, 57.5]
+
+
 def test_a_value_far_beyond_its_column_gets_a_power_of_ten_of_its_own(make_run, cli):
     # one diverged run logged cv_r2 = -4.39e276 among values near 0.9 (seen in
     # github.com/01-AlstonAlvares/A3 @ 5be413db, app/mlruns): table stopped on an internal error

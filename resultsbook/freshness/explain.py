@@ -26,7 +26,7 @@ from resultsbook.query.curves import (
     line_honesty,
     line_notes,
 )
-from resultsbook.query.model import ResultTable, TableQuery
+from resultsbook.query.model import ResultTable, TableQuery, scaled_value
 from resultsbook.query.reduce import Reduction, parse_reduction, step_text
 from resultsbook.query.resumed import other_folders_text, runs_by_wandb_id
 from resultsbook.query.stats import describe
@@ -760,7 +760,7 @@ def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
             having = reader.runs_with(value.metric.name)
             selected = [run for run in selected if run.id in having]
             per_run = reader.values(value.metric, selected)
-            chosen = [(run, per_run[run.id] * value.metric.scale) for run in selected]
+            chosen = [(run, scaled_value(per_run[run.id], value.metric.scale)) for run in selected]
         else:
             chosen = [(run, None) for run in selected]
     origin = value_origin(value)

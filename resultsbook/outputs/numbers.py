@@ -19,7 +19,7 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.access import MetricReader
-from resultsbook.query.model import Cell, Mark
+from resultsbook.query.model import Cell, Mark, scaled_value
 from resultsbook.query.select import key_hint, run_value, select_runs
 from resultsbook.query.stats import SPREADS, describe
 from resultsbook.query.tasks import COUNTS
@@ -235,7 +235,7 @@ def _named(
     having = reader.runs_with(value.metric.name)
     chosen = [run for run in selected if run.id in having]
     per_run = reader.values(value.metric, chosen)
-    numbers = [per_run[run.id] * value.metric.scale for run in chosen]
+    numbers = [scaled_value(per_run[run.id], value.metric.scale) for run in chosen]
     stats = describe(numbers, [value.stat, "std"], value.ddof)
     number = stats[value.stat]
     if value.digits is not None:

@@ -706,7 +706,7 @@ def make_cell(
     order = replicate_order(members, query.replicate)
     members = members.take(order)
     ids = members.ids
-    scaled = values[order] * metric.scale
+    scaled = metric.scaled(values[order])
     noted = np.full(len(ids), None, dtype=object)
     if notes:
         for i, run in enumerate(ids.tolist()):

@@ -6,6 +6,7 @@ import functools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any, overload
 
 import numpy as np
@@ -50,6 +51,20 @@ class MetricSpec:
             raise QueryError(f"scale = {self.scale} must be a non-zero number up to 1e12, e.g. 100 for %")
         if self.budget is not None and not math.isfinite(self.budget):
             raise QueryError(f"budget = {self.budget} must be a finite step")
+
+    def scaled(self, values: np.ndarray) -> Any:  # an array: numpy's stubs make it no Sequence[float]
+        """Return each run's value times `scale`, on their decimal texts (see `scaled_value`)."""
+        if self.scale == 1:
+            return values
+        return np.array([scaled_value(value, self.scale) for value in values.tolist()], dtype=np.float64)
+
+
+def scaled_value(value: float, scale: float) -> float:
+    """Return value × scale computed on the numbers as logged, their shortest decimal text: a logged
+    0.575 × 100 is 57.5 and rounds half-up to 58, where the float product, 57.49999999999999, read 57."""
+    if scale == 1 or not math.isfinite(value):
+        return value * scale
+    return float(Decimal(repr(float(value))) * Decimal(repr(float(scale))))
 
 
 @dataclass(frozen=True)

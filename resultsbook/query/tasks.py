@@ -41,7 +41,16 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.goal import metric_goal
-from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, CellRuns, Mark, ResultTable, TableQuery
+from resultsbook.query.model import (
+    AGGREGATE_KEY,
+    Cell,
+    CellRun,
+    CellRuns,
+    Mark,
+    ResultTable,
+    TableQuery,
+    scaled_value,
+)
 from resultsbook.query.runs import Runs
 from resultsbook.query.select import check_filter_keys, run_value, select_runs, why_nothing_selected
 from resultsbook.query.significance import Comparison
@@ -372,7 +381,7 @@ def _cell_runs(
             id=run.id,
             run_id=run.run_id,
             name=run.name,
-            value=values.get(run.id, float("nan")) * scale,
+            value=scaled_value(values.get(run.id, float("nan")), scale),
             status=run.status,
             replicate=tuple(run_value(run, k) for k in query.replicate),
             note=notes.get(run.id),
