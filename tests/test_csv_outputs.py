@@ -142,3 +142,28 @@ def test_digits_round_csv_and_json_numbers_as_the_table_prints_them_never_to_zer
     cell = json.loads((tmp_path / "t.json").read_text())["cells"][0]
     assert cell["stats"]["mean"] == 0.0001275 and cell["stats"]["std"] == 1.708e-05
     assert [run["value"] for run in cell["runs"]] == [0.00012, 0.00015, 0.00011, 0.00013]
+
+
+def test_a_key_named_like_a_statistic_keeps_its_name_and_the_statistic_column_takes_an_underscore(
+    tmp_path: Path,
+) -> None:
+    """Row keys `mean` and `marks` and a column key `n` gave the header `mean,marks,n,mean,std,n,median,
+    _marks` and a CSVW sidecar naming `mean` and `n` twice: only `marks` was renamed. Every statistic
+    column a key shares a name with is now renamed the same way."""
+    for index, (mean, n) in enumerate([("a", 1), ("a", 2), ("b", 1)]):
+        for seed in (0, 1, 2):
+            config = {"mean": mean, "marks": "mk", "n": n, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"r{index}_{seed}", config, [{"step": 1, "acc": 0.1 * seed}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["mean", "marks"]\ncolumns = ["n"]\n'
+        'stats = ["mean", "std", "median"]\ncsv_metadata = true\noutputs = ["t.csv"]\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(spec.db) as store:
+        collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+        build(spec, store)
+    header = (tmp_path / "t.csv").read_text().splitlines()[0]
+    assert header == "mean,marks,n,_mean,std,_n,median,_marks"
+    sidecar = json.loads((tmp_path / "t.csv-metadata.json").read_text())["tableSchema"]["columns"]
+    assert [column["name"] for column in sidecar] == header.split(",")
+    assert [column.get("titles") for column in sidecar[3:]] == ["mean", None, "n", None, "marks"]

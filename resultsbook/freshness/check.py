@@ -32,6 +32,7 @@ from resultsbook.outputs.lock import (
 )
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
 from resultsbook.params import cut_where_they_differ
+from resultsbook.render.data import csv_column
 from resultsbook.render.escape import as_written
 from resultsbook.render.macros import cell_texts, plain_number_text
 from resultsbook.sources.collect import Uncollected, uncollected
@@ -263,7 +264,8 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
                 table_spec = spec.tables.get(result.name.partition(".")[2])
                 if table_spec is not None:  # below the printed digits: the unrounded numbers moved
                     query = table_spec.query  # the key columns come before the first statistic's
-                    first = "value" if query.tasks else query.stats[0]
+                    stat = "value" if query.tasks else query.stats[0]
+                    first = csv_column(stat, (*query.rows, *query.columns))
                     state = replace(state, changes=csv_changes(path, data, table_spec.name, first))
             if state.state == "stale" and result.name == "macros":
                 changes = quoted_cell_changes(path, data, quotes if paper else None)

@@ -17,7 +17,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from resultsbook.params import normalize_value
@@ -67,7 +67,8 @@ def render_csv(
     `escape_formulas`, text that a spreadsheet would run as a formula gets a leading `'`.
     """
     stats = stat_columns(table)
-    lines: list[list[Any]] = [[*table.row_keys, *table.column_keys, *stats, marks_column(table)]]
+    names = (*table.row_keys, *table.column_keys)
+    lines: list[list[Any]] = [[*names, *(csv_column(name, names) for name in stats), marks_column(table)]]
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
             cell = table.cell(row, column)
@@ -102,8 +103,13 @@ MARKS_SEPARATOR = " ; "
 
 def marks_column(table: ResultTable) -> str:
     """Return the name of the CSV column of marks: `marks`, unless a row or column key has that name."""
-    name = "marks"
-    while name in (*table.row_keys, *table.column_keys):
+    return csv_column("marks", (*table.row_keys, *table.column_keys))
+
+
+def csv_column(name: str, keys: Collection[str]) -> str:
+    """Return the CSV column name of a statistic or of the marks: its own, with a `_` before it while a
+    row or column key has it (the keys keep theirs: a key named `mean` beside the `_mean` statistic)."""
+    while name in keys:
         name = "_" + name
     return name
 
@@ -281,7 +287,8 @@ def render_csv_metadata(
         values = [(*row, *column)[index] for row, column in table.cells]
         columns.append({"name": key, "titles": str(labels.key(key)), "datatype": _csvw_type(values)})
     for name in stat_columns(table):
-        columns.append({"name": name, "datatype": "integer" if name == "n" else "double"})
+        titled = {"titles": name} if (column := csv_column(name, keys)) != name else {}
+        columns.append({"name": column, **titled, "datatype": "integer" if name == "n" else "double"})
     columns.append({"name": marks_column(table), "titles": "marks", "datatype": "string"})
     document = {
         "@context": "http://www.w3.org/ns/csvw",
