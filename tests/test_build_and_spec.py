@@ -191,6 +191,35 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
     assert message in str(error.value)
 
 
+TABLE_T = '[tables.t]\nmetric = "a"\nrows = ["m"]\n'
+
+
+@pytest.mark.parametrize(
+    ("snippet", "message"),
+    [
+        (
+            TABLE_T + 'outputs = ["runs/.md"]',
+            "[tables.t] output '{root}/runs/.md' has a suffix but no name; name the file, e.g. '{root}/runs/t.md'",
+        ),
+        (
+            '[figures.f]\nkind = "curve"\nmetric = "a"\noutputs = [".png"]',
+            "[figures.f] output '{root}/.png' has a suffix but no name; name the file, e.g. '{root}/f.png'",
+        ),
+        ("[report]\noutput = 5", '[report] output = 5 must be a string, e.g. output = "results/report.html"'),
+        (TABLE_T + "caption = 5", '[tables.t] caption = 5 must be text in quotes: caption = "5"'),
+    ],
+)
+def test_an_output_named_by_its_suffix_alone_or_a_number_for_a_text_is_refused_in_one_line(
+    tmp_path, snippet, message
+):
+    """`outputs = ["runs/.md"]` stopped the build with `Internal error: KeyError: ''`, `[report] output = 5`
+    wrote a file named `5`, and `caption = 5` was taken as the text `5`: each is now a spec error."""
+    (tmp_path / "resultsbook.toml").write_text(snippet)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == "resultsbook.toml: " + message.format(root=tmp_path)
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [

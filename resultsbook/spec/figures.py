@@ -20,6 +20,7 @@ from resultsbook.render.venues import Venue
 from resultsbook.spec.keys import (
     check_keys,
     check_name,
+    check_suffix,
     default_int,
     flag_at,
     mapping_at,
@@ -201,11 +202,7 @@ def _figure(
             f'{where}: {context} needs outputs = ["figures/{name}.pdf"] (.pdf, .pgf, .svg or .png)'
         )
     for output in outputs:
-        if not output.endswith(FIGURE_SUFFIXES):
-            raise SpecError(
-                f"{where}: {context} output {output!r} has an unknown suffix; "
-                f"use {', '.join(FIGURE_SUFFIXES)}"
-            )
+        check_suffix(output, FIGURE_SUFFIXES, name, where, context)
     # a figure's own order places its legend; colours stay the project's ([style] order and colors)
     own_style = {k: v for k, v in entry.items() if k in STYLE_KEYS and k != "order"}
     style = parse_style(own_style, base, f"{where}: {context}", venue)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from resultsbook.errors import SpecError, did_you_mean
@@ -132,14 +133,30 @@ def flag_at(entry: Mapping[str, Any], key: str, where: str, context: str, defaul
     return value
 
 
-def optional_str(entry: Mapping[str, Any], key: str, where: str, context: str) -> str | None:
+def optional_str(
+    entry: Mapping[str, Any], key: str, where: str, context: str, example: str = "model"
+) -> str | None:
     """Return the string under `key`, or None when absent."""
     value = entry.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise SpecError(f'{where}: {context} {key} = {value!r} must be a string, e.g. {key} = "model"')
+        raise SpecError(f'{where}: {context} {key} = {value!r} must be a string, e.g. {key} = "{example}"')
     return value
+
+
+def check_suffix(path: str, suffixes: Sequence[str], name: str, where: str, context: str) -> None:
+    """Refuse an output of entry `name` whose suffix is none of `suffixes`, the one that picks its
+    format; a file named only `.md` has none (it is a hidden file's name)."""
+    if os.path.splitext(path)[1] in suffixes:
+        return
+    named = os.path.basename(path)
+    if named in suffixes:
+        raise SpecError(
+            f"{where}: {context} output {path!r} has a suffix but no name; name the file, e.g. "
+            f"{os.path.join(os.path.dirname(path), name + named)!r}"
+        )
+    raise SpecError(f"{where}: {context} output {path!r} has an unknown suffix; use {', '.join(suffixes)}")
 
 
 def default_int(value: int | None, default: int) -> int:

@@ -59,5 +59,11 @@ def read_text(value: Any, where: str, context: str) -> str:
 
 
 def optional_text(entry: Mapping[str, Any], key: str, where: str, context: str) -> str | None:
-    """Return the display text under `key` (see `read_text`), or None when absent."""
-    return None if entry.get(key) is None else read_text(entry[key], where, f"{context} {key}")
+    """Return the display text under `key` (see `read_text`), or None when absent; a number or a
+    true/false there is refused (`caption = 5` is most likely a slip, and would print as `5`)."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, (str, Mapping, list)):  # a list gets read_text's own message
+        raise SpecError(f'{where}: {context} {key} = {value!r} must be text in quotes: {key} = "{value}"')
+    return read_text(value, where, f"{context} {key}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resultsbook.errors import SpecError
-from resultsbook.spec.keys import check_keys
+from resultsbook.spec.keys import check_keys, optional_str
 
 REPORT_KEYS = {
     "output": "the HTML file [default: `resultsbook-report.html` beside the spec]",
@@ -28,5 +28,6 @@ def read_report(entry: Any, resolve: Any, where: str) -> ReportSpec:
     if not isinstance(entry, Mapping):
         raise SpecError(f'{where}: [report] must be a table, e.g. [report] output = "results/report.html"')
     check_keys(entry, REPORT_KEYS, where, "[report]")
-    output = entry.get("output")
-    return ReportSpec(output=resolve(str(output)) if output else None, title=entry.get("title"))
+    output = optional_str(entry, "output", where, "[report]", "results/report.html")
+    title = optional_str(entry, "title", where, "[report]", "Results")
+    return ReportSpec(output=resolve(output) if output else None, title=title)

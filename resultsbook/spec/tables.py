@@ -20,6 +20,7 @@ from resultsbook.render.latex import SIUNITX_SETUP, LatexOptions
 from resultsbook.render.layout import Labels, TableFormat
 from resultsbook.spec.keys import (
     check_keys,
+    check_suffix,
     default_int,
     flag_at,
     list_value,
@@ -236,9 +237,7 @@ def read_table(
         raise SpecError(f'{where}: {context} needs rows = ["param", ...] (the keys that make the table rows)')
     outputs = tuple(resolve(p) for p in strings(entry.get("outputs", []), where, f"{context} outputs"))
     for output in outputs:
-        if not output.endswith(OUTPUT_SUFFIXES):
-            suffixes = ", ".join(OUTPUT_SUFFIXES)
-            raise SpecError(f"{where}: {context} output {output!r} has an unknown suffix; use {suffixes}")
+        check_suffix(output, OUTPUT_SUFFIXES, name, where, context)
     caption = optional_text(entry, "caption", where, context)
     label = entry.get("label")
     if label is not None and (not isinstance(label, str) or not _LATEX_LABEL.match(label)):
