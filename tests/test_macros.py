@@ -3,6 +3,7 @@ tables; an unknown key stops LaTeX with an error that names it."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -103,6 +104,22 @@ def test_every_cell_is_in_the_numbers_file_with_its_statistics(project) -> None:
     assert f"\\@namedef{{rb@v@value@table1/big/b}}{{{mean:.1f}}}" in text
     assert f"\\@namedef{{rb@v@pm@table1/big/b}}{{{mean:.1f} $\\pm$ {std:.1f}}}" in text
     assert "\\@namedef{rb@n@table1}{Mean \\ensuremath{\\pm} std (ddof = 1)" in text
+
+
+def test_rbnote_and_a_json_note_say_what_the_underline_means_as_the_table_does(tmp_path: Path) -> None:
+    """The LaTeX table's note ends `Underlined: runner-up.`, but `\\rbnote` and a JSON output's `note`
+    (documented as the sentence printed under the table) stopped before it."""
+    extra = '[tables.t]\nmetric = "acc"\nrows = ["method"]\ncolumns = ["dataset"]\n'
+    extra += 'outputs = ["t.tex", "t.json"]\n'
+    spec, store = make_project(tmp_path, MACROS + extra)
+    build(spec, store)
+    store.close()
+    printed = (tmp_path / "t.tex").read_text()
+    assert "Underlined: runner-up." in printed
+    note = json.loads((tmp_path / "t.json").read_text())["note"]
+    assert note.startswith("Mean ± std") and note.endswith("uncorrected). Underlined: runner-up.")
+    numbers = (tmp_path / "results/numbers.tex").read_text()
+    assert re.search(r"\\@namedef\{rb@n@t\}\{Mean .*\. Underlined: runner-up\.\}", numbers)
 
 
 def test_macros_compile_in_a_sentence_and_match_the_table(project, tmp_path: Path) -> None:

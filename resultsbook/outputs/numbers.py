@@ -24,7 +24,7 @@ from resultsbook.query.select import key_hint, run_value, select_runs
 from resultsbook.query.stats import SPREADS, describe
 from resultsbook.query.tasks import COUNTS
 from resultsbook.render.latex import tex_number
-from resultsbook.render.layout import DisplayCell, center_key, layout_table
+from resultsbook.render.layout import DisplayCell, Layout, center_key, layout_table
 from resultsbook.render.macros import key_tag
 from resultsbook.render.numformat import column_format, fmt_number, printed_difference, spread_digits
 from resultsbook.spec import Spec, TableSpec, ValueSpec
@@ -111,9 +111,10 @@ def _spelled(table: str, place: Place) -> list[str]:
     return [table, *(format_value(v) for v in (*place[0], *place[1]))]
 
 
-def table_numbers(name: str, table_spec: TableSpec, table: ResultTable, spec: Spec) -> dict[str, CellNumbers]:
-    """Return {cell key: CellNumbers} for every cell, with the digits the table prints."""
-    layout = layout_table(table, table_spec.format, table_spec.labels)
+def table_numbers(
+    name: str, table_spec: TableSpec, table: ResultTable, layout: Layout, spec: Spec
+) -> dict[str, CellNumbers]:
+    """Return {cell key: CellNumbers} for every cell, with the digits the table prints (`layout`)."""
     keys = cell_keys(name, table.cells)
     out = {}
     for r, row in enumerate(table.rows):
@@ -165,12 +166,14 @@ def compute_numbers(
         table = tables.get(name)
         if table is None:
             continue
-        cells.update(table_numbers(name, table_spec, table, spec))
+        layout = layout_table(table, table_spec.format, table_spec.labels)
+        cells.update(table_numbers(name, table_spec, table, layout, spec))
         joined += joined_key_lines(name, table.cells)
         if table.cells:
             from resultsbook.render.layout import stat_note
 
-            notes[name] = stat_note(table, table_spec.format, labels=table_spec.labels)
+            note = stat_note(table, table_spec.format, labels=table_spec.labels)
+            notes[name] = note + layout.second_note("Underlined", note)  # as the LaTeX table says it
     notes.update(figure_notes or {})
     values = {}
     if spec.macros is not None:

@@ -195,7 +195,8 @@ def render_json(
             if (cell := table.cell(row, column)) is not None
         ],
         "notes": [file_words(note) for note in table.notes],
-        **({"note": layout.stat_note} if layout is not None else {}),
+        # the note the LaTeX table prints (Markdown says Italics for Underlined)
+        **({"note": layout.stat_note + layout.second_note("Underlined")} if layout is not None else {}),
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 

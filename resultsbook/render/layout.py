@@ -224,10 +224,11 @@ class Layout:
         display = self.body[row][1][column]
         return display.emphasis if display is not None else None
 
-    def second_note(self, look: str) -> str:
-        """Return ` LOOK: runner-up.` when a cell is shown as the runner-up and the note says what bold
-        is, else nothing: the reader is told what the second emphasis means, as for bold."""
-        if " Bold: " not in f" {self.stat_note}":
+    def second_note(self, look: str, note: str | None = None) -> str:
+        """Return ` LOOK: runner-up.` when a cell is shown as the runner-up and the note (the layout's
+        unless given) says what bold is, else nothing: the reader is told what the second emphasis
+        means, as for bold."""
+        if " Bold: " not in f" {self.stat_note if note is None else note}":
             return ""
         seconds = (cell for _, cells in self.body for cell in cells if cell is not None)
         return f" {look}: runner-up." if any(cell.emphasis == "second" for cell in seconds) else ""
