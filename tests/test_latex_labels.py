@@ -81,8 +81,8 @@ def test_unicode_in_a_label_becomes_the_standard_latex_commands() -> None:
     )
     assert escape_latex("TabM♠ ♥") == r"TabM\ensuremath{\spadesuit} \ding{170}"
     assert (
-        escape_latex("a\u200bb\x07c") == "ab c"
-    )  # a zero-width space vanishes, a control character is a space
+        escape_latex("a\u200bb\x07c") == r"a\textbackslash{}u200bb c"
+    )  # a zero-width space is shown, as in every output; a control character is a space
 
 
 def test_a_character_without_a_latex_command_is_kept_never_a_question_mark() -> None:

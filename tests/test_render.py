@@ -100,6 +100,22 @@ def test_control_characters_and_bidi_overrides_from_logs_are_shown_in_markdown_a
     assert escape_markdown(written) == written and escape_html(written) == written
 
 
+def test_bidi_marks_and_invisible_characters_are_shown_alike_in_every_output():
+    """RLM, LRM and ALM passed raw into Markdown and HTML where RLO was shown, a zero-width space was
+    kept raw in Markdown, dropped by LaTeX and drawn as `\\u200b` in figures: two names differing by
+    one read alike on a page. Each output now shows the same set, as `\\u200f`."""
+    from resultsbook.render.escape import escape_html, escape_latex, escape_terminal
+    from resultsbook.render.plots import figure_text
+
+    for char in "\u200f\u200e\u061c\u200b\u2060\ufeff\u202e\u2067":
+        shown = f"\\u{ord(char):04x}"
+        assert escape_html(f"a{char}b") == f"a{shown}b" and escape_terminal(f"a{char}b") == f"a{shown}b"
+        assert escape_markdown(f"a{char}b") == f"a\\{shown}b"
+        assert escape_latex(f"a{char}b") == f"a\\textbackslash{{}}{shown[1:]}b"
+        assert figure_text(f"a{char}b", pgf=False)[0] == f"a{shown}b"
+        assert figure_text(f"a{char}b", pgf=True)[0] == escape_latex(f"a{char}b")
+
+
 def test_stat_note_states_spread_ddof_and_replicates(grid):
     text = render_table(grid, "terminal", TableFormat(spread="sem"), LABELS)
     assert "Mean ± s.e.m. (ddof = 1) over n = 2–3 seeds; per run: last." in text

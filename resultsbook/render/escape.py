@@ -72,6 +72,8 @@ def escape_latex(text: str) -> str:
             piece = accented
         elif char in _LATEX_SPECIAL:
             piece = _LATEX_SPECIAL[char]
+        elif _INVISIBLE_CHAR.match(char):
+            piece = escape_latex(_shown(char))  # `\u200b`, as every output shows it
         elif ord(char) < 128:
             piece = char if char.isprintable() else " "
         else:
@@ -98,15 +100,21 @@ def escape_html(text: str) -> str:
     return html.escape(page_inert(str(text)), quote=True)
 
 
-# C0 and C1 controls, DEL, and the Unicode marks that reorder or hide text on a terminal (bidi
-# overrides and isolates, zero-width joiners used to disguise names)
-_TERMINAL_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# what every output (terminal, Markdown, HTML, LaTeX, figures) shows as `\u200f` instead of obeying or
+# hiding it: the bidi controls that reorder text (embeddings, overrides, isolates, and the marks LRM,
+# RLM, ALM) and the characters that draw nothing between two that do (zero-width space, word joiner,
+# byte order mark), which make two names read alike; not the joiners ZWNJ and ZWJ, which Persian,
+# Hindi and emoji are written with (only the terminal and figures drawn outside LaTeX show those)
+_INVISIBLE = "\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+_INVISIBLE_CHAR = re.compile(f"[{_INVISIBLE}]")
+# C0 and C1 controls, DEL, the characters above, and the zero-width joiners used to disguise names
+_TERMINAL_UNSAFE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u200c\u200d{_INVISIBLE}]")
 _TERMINAL_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
 
 
-# what a page (Markdown, HTML) shows instead of obeying: controls and the overrides that reorder text;
-# not the joiners (ZWJ, ZWNJ) and marks (LRM, RLM) that Persian, Hindi and emoji are written with
-_PAGE_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# what a page (Markdown, HTML) shows instead of obeying: controls (not its line breaks and tabs), and
+# the bidi controls and invisible characters every output shows
+_PAGE_UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
 
 
 def page_inert(text: str) -> str:
