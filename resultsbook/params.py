@@ -150,6 +150,22 @@ def cut_all_where_they_differ(texts: Sequence[str], limit: int, mark: str = "...
     return [_cut_from(text, start, limit, mark) for text in texts]
 
 
+def cut_each_where_it_differs(texts: Sequence[str], limit: int, mark: str = "...") -> list[str]:
+    """Return texts cut to `limit` characters (`mark` where cut), each from a little before where it
+    parts from the text most like it when that lies past the cut: `none` beside two long texts that
+    differ late stays `none`, and the two are cut near their difference."""
+    out = []
+    for text in texts:
+        at = max((_shared_start(text, other) for other in texts if other != text), default=0)
+        start = at - DIFFERENCE_CONTEXT if at > limit - DIFFERENCE_CONTEXT else 0
+        out.append(_cut_from(text, start, limit, mark))
+    return out
+
+
+def _shared_start(first: str, second: str) -> int:
+    return next((i for i, (a, b) in enumerate(zip(first, second)) if a != b), min(len(first), len(second)))
+
+
 def _cut_from(text: str, start: int, limit: int, mark: str) -> str:
     text = mark + text[start:] if start else text
     return text if len(text) <= limit else text[: limit - len(mark)] + mark

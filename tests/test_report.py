@@ -296,5 +296,22 @@ def test_a_cells_detail_cuts_a_long_value_its_runs_differ_in(tmp_path: Path) -> 
     html = render_report(spec, store, store.runs())
     store.close()
     cut = "py/b64 " + "gAKKCmz8" * 4 + "…"
-    assert f"<li><code>blob</code> (run-specific): none, {cut}, {cut}</li>" in html
+    apart = ["…Cmz8gAKKCmz8gAKKCmz87", "…Cmz8gAKKCmz8gAKKCmz88"]  # each from where it differs
+    assert f"<li><code>blob</code> (run-specific): none, {apart[0]}, {apart[1]}</li>" in html
     assert f"blob={cut}, dataset=a" in html and "gAKKCmz8" * 6 not in html
+
+
+def test_a_cells_detail_cuts_values_sharing_a_long_prefix_where_they_differ(tmp_path: Path) -> None:
+    """`Their configs differ in` cut every value at 40 characters, so three values sharing their
+    first 60 read the same: `PPPP…, PPPP…, PPPP…`. They are now cut from a little before they differ."""
+    spec, store = make_project(tmp_path, top='run_specific = ["long"]\n')
+    for seed in (7, 8):
+        config = {"method": "ours", "dataset": "a", "seed": seed, "long": "P" * 60 + f"<b>END</b>{seed}"}
+        write_native_run(tmp_path / "runs" / f"ours_a_{seed}", config, [{"step": 100, "acc": 50.0}])
+    for folder in (tmp_path / "runs").glob("ours_a_[0-2]"):
+        shutil.rmtree(folder)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    html = render_report(spec, store, store.runs())
+    store.close()
+    shown = "…PPPPPPPPPP&lt;b&gt;END&lt;/b&gt;"
+    assert f"<li><code>long</code> (run-specific): {shown}7, {shown}8</li>" in html

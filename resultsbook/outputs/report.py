@@ -32,6 +32,7 @@ from resultsbook.outputs.findings import cell_notes
 from resultsbook.params import VALUE_CHARS, clipped, format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import differing_params
+from resultsbook.query.marks import clipped_apart
 from resultsbook.query.model import Cell, Mark
 from resultsbook.render.html import render_report_page
 from resultsbook.render.layout import layout_table, marks_in_words
@@ -273,7 +274,8 @@ def _cell_details(
         kind = (
             "replicate key" if key in replicate else "run-specific" if key in table.query.run_specific else ""
         )
-        text = ", ".join(clipped(format_value(v), VALUE_CHARS) for v in values)  # a pickled object: pages
+        # a pickled object runs to pages; values sharing a long prefix are cut from where they differ
+        text = ", ".join(clipped_apart([format_value(v) for v in values]))
         differing.append({"key": key, "kind": kind, "text": text})
     return {
         "where": where,

@@ -21,6 +21,7 @@ from resultsbook.params import (
     VALUE_CHARS,
     clipped,
     cut_all_where_they_differ,
+    cut_each_where_it_differs,
     format_value,
     same_meaning,
     sort_key,
@@ -239,7 +240,12 @@ def clipped_apart(texts: list[str], limit: int = VALUE_CHARS) -> list[str]:
     heads = [clipped(text, limit) for text in texts]
     if len(set(heads)) == len(set(texts)):
         return heads
-    return cut_all_where_they_differ([clipped(text, len(text) + 1) for text in texts], limit, "…")
+    whole = [clipped(text, len(text) + 1) for text in texts]
+    together = cut_all_where_they_differ(whole, limit, "…")
+    if len(set(together)) == len(set(texts)):
+        return together
+    # one value apart from the start (`none` beside two long texts differing late): each on its own
+    return cut_each_where_it_differs(whole, limit, "…")
 
 
 def mixed_text(
