@@ -171,6 +171,13 @@ def _cut_from(text: str, start: int, limit: int, mark: str) -> str:
     return text if len(text) <= limit else text[: limit - len(mark)] + mark
 
 
+def value_texts_apart(values: Sequence[Any]) -> list[str]:
+    """Return each value's text (`format_value`), a text in quotes where another of the values reads
+    the same (the number 1 and the text "1" are `1` and `'1'`), so that the two stay apart."""
+    texts = [format_value(value) for value in values]
+    return [repr(v) if isinstance(v, str) and texts.count(t) > 1 else t for v, t in zip(values, texts)]
+
+
 def format_value(value: Any) -> str:
     """Return the plain-text form of a param value, as a user would type it."""
     if value is None:

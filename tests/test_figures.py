@@ -577,3 +577,33 @@ def test_bars_of_tasks_far_apart_in_scale_on_one_axis_are_said_with_the_facet_th
         if said
         else []
     )
+
+
+def test_the_number_1_and_the_text_1_get_a_slot_and_a_look_each(tmp_path: Path) -> None:
+    """Runs of model 1 and of model "1" are two cells of the table, but the bar figure drew the 0.32 bar
+    behind the 0.82 one in the first slot, leaving the second empty, and the curve drew both in one
+    colour, marker and legend entry. The text is now `'1'` beside the number, with a look of its own."""
+    for index, (model, level) in enumerate([(1, 0.8), ("1", 0.3), ("b", 0.5)]):
+        for seed in range(3):
+            config = {"model": model, "seed": seed}
+            metrics = [{"step": 0, "acc": level + 0.02 * seed}]
+            write_native_run(tmp_path / "runs" / f"r{index}{seed}", config, metrics)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\n'
+        '[figures.b]\nkind = "bar"\ntable = "t"\nx = "model"\noutputs = ["b.png"]\n'
+        '[figures.c]\nkind = "curve"\nmetric = "acc"\nhue = "model"\noutputs = ["c.png"]\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(spec.db) as store:
+        collect(store, list(spec.sources))
+        table = aggregate(store, spec.tables["t"].query)
+        bars = figure_data(spec, spec.figures["b"], store, store.runs(), {"t": table}).data
+        curves = figure_data(spec, spec.figures["c"], store, store.runs(), {}).data
+    assert bars.groups == ("1", "'1'", "b")
+    assert [(item.group, round(item.center, 2)) for item in bars.panels[0].bars] == [
+        ("1", 0.82),
+        ("'1'", 0.32),
+        ("b", 0.52),
+    ]
+    assert [label for _, label, _ in curves.legend] == ["1", "'1'", "b"]
+    assert len({look.color for _, _, look in curves.legend}) == 3

@@ -21,7 +21,7 @@ from resultsbook.query.select import run_value
 from resultsbook.render.latex import typeset_problems
 from resultsbook.render.latexchars import preamble_for
 from resultsbook.render.layout import Labels, cell_label
-from resultsbook.render.palette import Look, assign_looks, figure_looks
+from resultsbook.render.palette import Look, assign_looks, figure_looks, look_key
 from resultsbook.render.plots import (
     PlotData,
     cell_plot_data,
@@ -56,7 +56,7 @@ def figure_data(
         curves = aggregate_curves(store, figure.curve, runs)
         hue = figure.curve.hue
         project = project_looks(figure, hue, runs, ())
-        shown = [format_value(line.hue) for line in curves.lines] if hue else []
+        shown = [look_key(line.hue, project) for line in curves.lines] if hue else []
         looks = figure_looks(
             project, display_order(shown, list(project), figure.order.get(hue or "", ())), figure.style
         )
@@ -71,7 +71,7 @@ def figure_data(
         table = aggregate_entry(f"figures.{figure.name}", store, figure.cells.query, runs)
     metrics = tuple(m.name for m in figure.cells.query.metrics)
     project = project_looks(figure, figure.hue, runs, metrics)
-    shown = table_order(table, figure.hue) if figure.hue else []
+    shown = table_order(table, figure.hue, project) if figure.hue else []
     looks = figure_looks(
         project, display_order(shown, shown, figure.order.get(figure.hue or "", ())), figure.style
     )
@@ -146,11 +146,12 @@ def cell_mark_notes(table: ResultTable, labels: Labels) -> tuple[str, ...]:
     )
 
 
-def table_order(table: ResultTable, key: str) -> list[str]:
-    """Return the values of a row or column key in the order the table shows them (as text)."""
+def table_order(table: ResultTable, key: str, looks: Mapping[str, Look]) -> list[str]:
+    """Return the values of a row or column key in the order the table shows them (as their keys in
+    `looks`)."""
     keys = (*table.row_keys, *table.column_keys)
     index = keys.index(key)
-    ordered = [format_value((*row, *column)[index]) for row in table.rows for column in table.columns]
+    ordered = [look_key((*row, *column)[index], looks) for row in table.rows for column in table.columns]
     return list(dict.fromkeys(ordered))
 
 

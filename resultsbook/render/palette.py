@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resultsbook.errors import RenderError
-from resultsbook.params import format_value, sort_key, values_equal
+from resultsbook.params import format_value, sort_key, value_texts_apart, values_equal
 from resultsbook.render.figstyle import FigureStyle
 
 DASHES = ("-", "--", ":", "-.")  # line styles (hatches for bars) once a figure has run out of colours
@@ -45,11 +45,18 @@ def assign_looks(key: str, project_values: Iterable[Any], style: FigureStyle) ->
     values = ordered_values(project_values, style.order.get(key, ()))
     fixed: Mapping[str, str] = style.colors.get(key, {})
     looks = {}
-    for index, value in enumerate(values):
-        text = format_value(value)
+    for index, text in enumerate(value_texts_apart(values)):
         color = fixed.get(text, style.palette[index % len(style.palette)])
         looks[text] = Look(color=color, marker=style.markers[index % len(style.markers)])
     return looks
+
+
+def look_key(value: Any, looks: Mapping[str, Look]) -> str:
+    """Return the key of a value's look in `assign_looks`'s map: its text, in quotes for a text that a
+    number of the project reads the same as."""
+    if isinstance(value, str) and repr(value) in looks:
+        return repr(value)
+    return format_value(value)
 
 
 def figure_looks(looks: Mapping[str, Look], shown: Sequence[str], style: FigureStyle) -> dict[str, Look]:

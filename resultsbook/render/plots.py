@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from resultsbook.errors import RenderError, first_line
-from resultsbook.params import format_value, values_equal
+from resultsbook.params import format_value, value_texts_apart, values_equal
 from resultsbook.query.curves import CurveSet
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.profiles import TaskLines
@@ -41,7 +41,7 @@ from resultsbook.render.layout import (
     replicate_word,
     stat_note,
 )
-from resultsbook.render.palette import HATCHES, Look
+from resultsbook.render.palette import HATCHES, Look, look_key
 from resultsbook.render.textfit import (
     fit_axis_label,
     fit_categories,
@@ -255,6 +255,7 @@ def cell_plot_data(
         _ordered(_distinct([values[facet] for values, _ in cells]), order.get(facet)) if facet else [None]
     )
     groups = _ordered(_distinct([values[x] for values, _ in cells]), order.get(x)) if x else [None]
+    group_labels = _labels_apart(table, labels, x, groups) if x else [""]
     panels = []
     for facet_value in facets:
         items = []
@@ -268,7 +269,7 @@ def cell_plot_data(
             hue_value = values[hue] if hue else None
             items.append(
                 BarItem(
-                    group=_key_label(table, labels, x, values[x]) if x else "",
+                    group=group_labels[_position(groups, values[x])] if x else "",
                     key=format_value(hue_value),
                     label=_key_label(table, labels, hue, hue_value) if hue else "",
                     look=_look(looks, hue_value),
@@ -307,7 +308,7 @@ def cell_plot_data(
         kind=kind,
         panels=tuple(panels),
         legend=_legend(looks, [values[hue] for values, _ in cells], labels, hue) if hue else (),
-        groups=tuple(_key_label(table, labels, x, g) for g in groups) if x else ("",),
+        groups=tuple(group_labels) if x else ("",),
         xlabel=labels.key(x) if x and x != METRIC_KEY else "",
         ylabel=ylabel,
         note=note,
@@ -351,8 +352,19 @@ def _cell_rank(table: ResultTable, key: tuple[Any, Any]) -> tuple[int, int]:
 def _index_of(groups: list[Any], label: str, table: ResultTable, labels: Labels, x: str | None) -> int:
     if not x:
         return 0
-    texts = [_key_label(table, labels, x, g) for g in groups]
-    return texts.index(label)
+    return _labels_apart(table, labels, x, groups).index(label)
+
+
+def _position(values: Sequence[Any], value: Any) -> int:
+    return next(index for index, other in enumerate(values) if values_equal(other, value))
+
+
+def _labels_apart(table: ResultTable, labels: Labels, key: str, values: Sequence[Any]) -> list[str]:
+    """Return the labels of a key's values, a text in quotes where a number reads the same and no
+    display name tells them apart (the number 1 and the text "1": `1` and `'1'`)."""
+    texts = value_texts_apart(values)
+    plain = [_key_label(table, labels, key, value) for value in values]
+    return [t if label == format_value(v) else label for v, t, label in zip(values, texts, plain)]
 
 
 def _key_label(table: ResultTable, labels: Labels, key: str | None, value: Any) -> str:
@@ -366,7 +378,7 @@ def _hue_label(labels: Labels, key: str | None, value: Any) -> str:
 
 
 def _look(looks: Mapping[str, Look], value: Any) -> Look:
-    text = format_value(value)
+    text = look_key(value, looks)
     if text in looks:
         return looks[text]
     if looks:  # a value no run of the project has (cannot happen for data from the store)
@@ -375,7 +387,7 @@ def _look(looks: Mapping[str, Look], value: Any) -> Look:
 
 
 def _rank(looks: Mapping[str, Look], value: Any) -> int:
-    return _rank_text(looks, format_value(value))
+    return _rank_text(looks, look_key(value, looks))
 
 
 def _rank_text(looks: Mapping[str, Look], text: str) -> int:
@@ -389,12 +401,14 @@ def _legend(
     """Return the legend entries of the values a figure shows, in the project's order."""
     if not key:
         return ()
-    texts = {format_value(v): v for v in shown}
+    texts = {look_key(v, looks): v for v in shown}
     # bare numbers (folds, seeds, learning rates) say nothing in a legend: each says which key it is
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in texts.values())
 
     def entry(text: str) -> str:
         label = labels.value(key, texts[text])
+        if label == format_value(texts[text]):
+            label = text  # `'1'` beside the number 1, when no display name tells them apart
         if not numbers or label != text:  # a display name the spec gives is shown as written
             return label
         name = labels.key(key)
