@@ -17,7 +17,7 @@ in the command line's words.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -105,7 +105,7 @@ def _literal(text: str) -> bool:
     return True
 
 
-def command(name: str, path: str | None = None, **options: str) -> str:
+def command(name: str, path: str | Sequence[str] | None = None, **options: str) -> str:
     """Return the command (`collect`, `build`, `runs`, `problems`) the reader runs, with a path and options.
 
     >>> command("collect", db="store.db")
@@ -119,10 +119,14 @@ def command(name: str, path: str | None = None, **options: str) -> str:
     if _store_given and "db" not in options and (_command_line or call.startswith("rb.")):
         options = {**options, "db": _store_given}  # `book.runs()` knows its store
     given = [option(key, value) for key, value in options.items()]
+    paths = [path] if isinstance(path, str) else list(path) if path is not None else None
     if _command_line:
-        shown = shlex.quote(path) if path is not None else placeholder
-        return " ".join([words, *([shown] if shown else []), *given])
-    shown = repr(path if path is not None else example) if (path or example) else None
+        typed = " ".join(map(shlex.quote, paths)) if paths is not None else placeholder
+        return " ".join([words, *([typed] if typed else []), *given])
+    if paths is not None and not isinstance(path, str):
+        shown: str | None = repr(paths)  # rb.forget(['a', 'b'])
+    else:
+        shown = repr(path if path is not None else example) if (path or example) else None
     return f"{call}({', '.join([*([shown] if shown else []), *given])})"
 
 
@@ -179,11 +183,20 @@ def given_store(path: str | None, outer_stands: bool = False) -> Iterator[None]:
     global _store_given
     before = _store_given
     if not (outer_stands and before is not None):
-        _store_given = path or ""
+        _store_given = _shown_store(path) if path else ""
     try:
         yield
     finally:
         _store_given = before
+
+
+def _shown_store(path: str) -> str:
+    """Return a store's location as a message may repeat it: a URL's password as ***."""
+    if "://" not in path:
+        return path
+    from resultsbook.store.location import display_location  # a URL only: it imports more
+
+    return display_location(path)
 
 
 @contextmanager

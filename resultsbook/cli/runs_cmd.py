@@ -592,7 +592,7 @@ def _gone(runs: list[Any], matches: list[Any], text: str) -> list[Any]:
     sources = sorted({r.source for r in matches})
     read_now = [r for r in runs if r.present and r.source in sources]
     listed = listing_text((f"{r.name} ({r.run_id})" for r in matches), 5)
-    forget = command("forget", " ".join(sources))
+    forget = command("forget", sources)
     if read_now:  # a forget drops a source whole: the runs read from it now go too, until collected again
         now = listing_text((f"{r.name} ({r.run_id})" for r in read_now), 5)
         fix = f"{forget} drops them, and the runs it is read as now ({now}) until collected again"
