@@ -97,8 +97,9 @@ def test_unique_false_runs_whose_names_clean_up_alike_keep_folders_of_their_own(
     configs = [json.loads((tmp_path / folder / "config.json").read_text()) for folder in folders]
     assert sorted(config["lr"] for config in configs if "lr" in config) == [0.0003, 0.001]
     unnamed = [{"data": "/datasets/imagenet/train-" + "x" * 20 + tag, "seed": 0} for tag in "ab"]
-    for config in unnamed:  # the path, too long for the name, is what tells them apart
+    for config in [*unnamed, *unnamed]:  # the path, too long for the name, is what tells them apart
         with resultsbook.Run(tmp_path / "u", config=config, unique=False, code_dir=tmp_path) as run:
+            run.update_config(n_params=1234)  # a config completed as the run goes is the same run's
             run.log(1, loss=1.0)
     assert len([p for p in (tmp_path / "u").iterdir() if p.is_dir() and p.name != "cache"]) == 2
 

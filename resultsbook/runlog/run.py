@@ -28,6 +28,7 @@ from resultsbook.runlog.seeding import take_pending_seed
 METRICS_FILE = "metrics.jsonl"
 RUN_FILE = "run.json"
 CONFIG_FILE = "config.json"
+IDENTITY_FILE = ".resultsbook-run"  # the name or config a `unique=False` folder was made for
 _OWN_FILES = (CONFIG_FILE, "config.yaml", "config.yml", METRICS_FILE, RUN_FILE, DIFF_FILE)
 _MAX_BUFFERED = 10_000  # lines held before a write, whatever the interval
 _TRACEBACK_LINES = 30
@@ -98,11 +99,14 @@ class Run:
         if pending is not None:
             self._merge_seed(pending)
         stem, lossy = _stem_and_loss(name, self.config)
-        if not unique and lossy and _another_config_in(os.path.join(os.fspath(root), stem), self.config):
-            stem = _with_digest(stem, json.dumps(self.config, sort_keys=True, default=str))
+        identity = name or json.dumps(self.config, sort_keys=True, default=str)  # what the folder is of
+        if not unique and lossy and _holds_another(os.path.join(os.fspath(root), stem), identity):
+            stem = _with_digest(stem, identity)
         if self.rank is not None and all_ranks:
             stem = f"{stem}_rank{self.rank}"
         self.folder = make_run_folder(os.fspath(root), stem, unique)
+        if not unique and lossy:
+            _mark_identity(self.folder, identity)
         self.name = os.path.basename(self.folder)
         self._started = _now_iso()
         self._provenance.update(capture_environment())
@@ -449,14 +453,24 @@ def _stem_and_loss(name: str | None, config: Mapping[str, Any]) -> tuple[str, bo
     return stem, used < len(config) or stem != "_".join(parts)
 
 
-def _another_config_in(folder: str, config: Mapping[str, Any]) -> bool:
-    """Tell whether `folder` holds a run of another config (which a `unique=False` run of this one,
-    its name made alike, would replace)."""
+def _holds_another(folder: str, identity: str) -> bool:
+    """Tell whether `folder` holds a run of another name or config (which a `unique=False` run of
+    this one, its folder name made alike, would replace): the identity it was made for says so. A
+    folder made before identities were kept is taken as this run's, as it always was."""
     try:
-        with open(os.path.join(folder, CONFIG_FILE), encoding="utf-8") as handle:
-            return bool(json.load(handle) != config)
-    except (OSError, ValueError):  # no run there, or one whose config cannot be read: the folder is free
+        with open(os.path.join(folder, IDENTITY_FILE), encoding="utf-8") as handle:
+            return handle.read() != identity
+    except (OSError, ValueError):
         return False
+
+
+def _mark_identity(folder: str, identity: str) -> None:
+    """Keep in the folder the name or config it was made for (the config as the run began)."""
+    with (
+        contextlib.suppress(OSError),
+        open(os.path.join(folder, IDENTITY_FILE), "w", encoding="utf-8") as out,
+    ):
+        out.write(identity)
 
 
 def _with_digest(stem: str, whole: str) -> str:
