@@ -184,7 +184,7 @@ def test_the_example_shows_the_iris_papers_atari_100k_aggregates(example):
     assert "unpaired stratified bootstrap test of the difference against the runner-up, two-sided, α = 0.05 in each of 4 columns, uncorrected" in note
     document = (folder / "results/atari100k.tex").read_text()
     # the runner-up's underline under its number, its interval beside it a size smaller
-    assert "\\underline{1.046} {\\fontsize{\\fpeval{0.9*\\csname f@size\\endcsname}}" in document
+    assert "\\underline{1.046} {\\fontsize{\\the\\dimexpr0.9\\dimexpr\\csname f@size\\endcsname pt" in document
 
 
 ATARI_TASKS = {"rows": "method", "tasks": "game", "replicate": "run", "aggregates": ("mean", "median", "iqm")}

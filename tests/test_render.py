@@ -466,6 +466,8 @@ def test_an_interval_is_set_smaller_than_its_number_and_an_underline_leaves_it_o
         for low, high, word in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', xml.stdout)
     }
     assert heights["[1.41,"] < heights["1.42"], heights  # smaller than the number, in an 8pt table too
+    older = "\\let\\fpeval\\undefined" + body  # a LaTeX before 2022-06 (TeX Live 2021) has no \fpeval
+    compile_page(tmp_path, older, [], options="conference", documentclass="IEEEtran")
 
 
 def test_every_format_says_that_a_dash_is_a_cell_no_run_reached(make_run, store, tmp_path):

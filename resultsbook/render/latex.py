@@ -228,8 +228,11 @@ def _group_spans(layout: Layout) -> dict[int, int]:
 
 
 # an interval 0.9 times its number's size, whatever size the table is set in (\small, absolute, is larger
-# than the number in an IEEEtran table, \footnotesize); \fpeval needs LaTeX 2022-06 or later
-_SMALLER = r"\fontsize{\fpeval{0.9*\csname f@size\endcsname}}{\csname f@baselineskip\endcsname}\selectfont"
+# than the number in an IEEEtran table, \footnotesize), in TeX's own arithmetic: any LaTeX sets it
+_SMALLER = (
+    r"\fontsize{\the\dimexpr0.9\dimexpr\csname f@size\endcsname pt\relax\relax}"
+    r"{\csname f@baselineskip\endcsname}\selectfont"
+)
 
 
 def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
