@@ -738,6 +738,21 @@ def test_a_standard_error_in_the_text_has_the_decimals_that_show_it_not_zero(tmp
     assert "\\newcommand{\\allStd}{1}" in lines
 
 
+def test_a_spread_the_table_prints_or_its_given_digits_are_quoted_as_the_table_prints_them(tmp_path: Path) -> None:
+    """With `digits = 1` a table printed `0.9 ± 0.0` and the text quoted its std as 0.02: a sentence
+    beside the table disagreed with it (the table warns of the spread printed as 0 itself)."""
+    numbers = _build_final_values(
+        tmp_path,
+        "acc",
+        {"ours": [0.90, 0.92, 0.94]},
+        "digits = 1\n",
+        'cell_std = { cell = "t/ours", stat = "std" }\ncell_sem = { cell = "t/ours", stat = "sem" }\n',
+    )
+    lines = numbers.splitlines()
+    assert "\\@namedef{rb@v@std@t/ours}{0.0}" in lines and "\\newcommand{\\cellStd}{0.0}" in lines
+    assert "\\newcommand{\\cellSem}{0.0}" in lines  # the digits asked for, as every cell of the table
+
+
 def test_a_count_of_seeds_no_run_has_is_refused_not_written_as_one(tmp_path: Path) -> None:
     """Five DVCLive folds numbered by `fold`, none with a `seed`: `n_folds = { count = "seeds" }`
     wrote \\nFolds{} as 1 (every run's seed `none`, one value), a number the text then quoted."""

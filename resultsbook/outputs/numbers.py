@@ -44,6 +44,7 @@ class CellNumbers:
     exponent: int = 0  # the column's shared power of ten
     value: str = ""  # the centre as the table prints it, as plain text ("1.70e-9")
     marks: tuple[Mark, ...] = ()  # the marks the table prints after it, which a number in the text drops
+    as_printed: frozenset[str] = frozenset()  # the statistics quoted with the table's decimals, whatever
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,9 @@ def table_numbers(
                 continue
             key = keys[(row, column)]
             latex = {"value": tex_number(shown.center), "pm": _pm(shown, latex=True)}
+            as_printed = _as_printed(cell, table_spec)
             for stat, number in sorted(cell.stats.items()):
-                digits = _spread_shown(number, stat, shown.digits, shown.exponent)
+                digits = _spread_shown(number, stat, shown.digits, shown.exponent, stat in as_printed)
                 text = _count_or_number(number, stat, digits, shown.exponent)
                 if text is not None:
                     latex[stat] = tex_number(text)
@@ -134,9 +136,20 @@ def table_numbers(
             center = center_key(cell, table_spec.format)
             marks = tuple(layout.marks.get((r, c), ()))
             out[key] = CellNumbers(
-                key, latex, plain, cell, shown.digits, center, shown.exponent, shown.center, marks
+                key, latex, plain, cell, shown.digits, center, shown.exponent, shown.center, marks, as_printed
             )
     return out
+
+
+def _as_printed(cell: Cell, table_spec: TableSpec) -> frozenset[str]:
+    """Return the statistics a sentence quotes as the table prints them: the spread beside the number
+    (`\rbvalue[std]` reads as `± 0.0` reads), and every one when the table's `digits` are given."""
+    from resultsbook.render.layout import spread_of
+
+    if table_spec.format.digits is not None:
+        return frozenset(cell.stats)
+    shown = spread_of(cell, table_spec.format)
+    return frozenset((shown,)) if shown else frozenset()
 
 
 def _pm(shown: DisplayCell, latex: bool) -> str:
@@ -205,7 +218,9 @@ def _named(
             return found.cell.stats[found.center], found.value
         number = _stat(value, found)
         if value.digits is None:
-            digits = _spread_shown(number, value.stat, found.digits, found.exponent)
+            digits = _spread_shown(
+                number, value.stat, found.digits, found.exponent, value.stat in found.as_printed
+            )
             return number, _fmt(number, value.stat, digits, found.exponent)
         return number, _fmt(number, value.stat, value.digits)
     if value.kind in ("difference", "ratio"):
@@ -321,11 +336,11 @@ def _stat(value: ValueSpec, found: CellNumbers) -> float:
     return found.cell.stats[stat]
 
 
-def _spread_shown(number: float, stat: str, digits: int, exponent: int) -> int:
-    """Return the decimals to quote a cell's statistic with: the cell's, but for a spread they would
-    print as 0 (an s.e.m. of 0.34 beside a std read to whole numbers), one significant digit of it,
-    as a column of such spreads gets."""
-    if stat not in SPREADS or not (math.isfinite(number) and number > 0):
+def _spread_shown(number: float, stat: str, digits: int, exponent: int, as_printed: bool = False) -> int:
+    """Return the decimals to quote a cell's statistic with: the cell's, but for a spread the table does
+    not print (`as_printed`) that they would print as 0 (an s.e.m. of 0.34 beside a std read to whole
+    numbers), one significant digit of it, as a column of such spreads gets."""
+    if as_printed or stat not in SPREADS or not (math.isfinite(number) and number > 0):
         return digits
     if float(fmt_number(number, digits, exponent) or "nan") != 0:
         return digits
