@@ -190,6 +190,17 @@ def given_store(path: str | None, outer_stands: bool = False) -> Iterator[None]:
         _store_given = before
 
 
+def without_given_store(text: str) -> str:
+    """Return a message as the store keeps it (a problem): without the store the running command was
+    given, which a suggested command repeats for the reader now; a copy of the store, or another
+    folder, would be misled by it."""
+    if not _store_given:
+        return text
+    flag = f" --db {_shell_word(_store_given)}"
+    keyword = f", db={_store_given!r}"
+    return text.replace(flag, "").replace(keyword, "")
+
+
 def _shown_store(path: str) -> str:
     """Return a store's location as a message may repeat it: a URL's password as ***."""
     if "://" not in path:

@@ -19,3 +19,16 @@ def test_a_suggested_command_quotes_each_path_apart_and_repeats_the_store_withou
             assert command("collect", "runs") == "resultsbook collect runs --db lab/s.db"
         with given_store("lab/s.db"), given_store(None):  # a command of its own names no store
             assert command("collect", "runs") == "resultsbook collect runs"
+
+
+def test_a_problem_kept_in_the_store_leaves_out_the_store_the_collect_was_given():
+    """A problem's suggested command repeated `--db 'my store.db'` into the store: a copy of it, or a
+    command run from another folder, was then pointed at the wrong store."""
+    from resultsbook.voice import without_given_store
+
+    with to_command_line(), given_store("my store.db"):
+        said_now = f"{command('forget', 'out/checkpoint-500')} removes it"
+        assert said_now == "resultsbook forget out/checkpoint-500 --db 'my store.db' removes it"
+        assert without_given_store(said_now) == "resultsbook forget out/checkpoint-500 removes it"
+    with given_store("api.db"):
+        assert without_given_store(command("collect", "out/")) == "rb.collect('out/')"

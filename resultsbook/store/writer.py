@@ -14,6 +14,7 @@ import numpy as np
 
 from resultsbook.models import Problem, RunRecord, Source
 from resultsbook.store.codec import encode_floats, encode_steps
+from resultsbook.voice import without_given_store
 
 _FLUSH_ROWS = 5000
 _JSON = json.JSONEncoder(sort_keys=True, default=str)  # json.dumps(sort_keys=True, default=str), made once
@@ -141,7 +142,10 @@ class StoreWriter:
                 self._write_run(self._new_run_id(), run_id, source_id, source.adapter, record, encoded)
         gone = [run for key, (run, _, present, _) in existing.items() if key not in seen and present]
         counts["missing"] += self._mark_runs_missing(gone)
-        rows = [(source_id, self.relative(p.path), p.message, p.kept) for p in problems]
+        rows = [
+            (source_id, self.relative(p.path), without_given_store(p.message), without_given_store(p.kept))
+            for p in problems
+        ]
         if rows:
             self.conn.executemany(
                 "INSERT INTO problems (source_id, path, message, kept) VALUES (?, ?, ?, ?)", rows
