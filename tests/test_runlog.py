@@ -102,6 +102,19 @@ def test_unique_false_runs_whose_names_clean_up_alike_keep_folders_of_their_own(
             run.update_config(n_params=1234)  # a config completed as the run goes is the same run's
             run.log(1, loss=1.0)
     assert len([p for p in (tmp_path / "u").iterdir() if p.is_dir() and p.name != "cache"]) == 2
+    for name in ("a b", "a_b", "a b", "a_b", "a/b"):  # a name already clean is no exception, in any order
+        with resultsbook.Run(tmp_path / "c", {"seed": 0}, name=name, unique=False, code_dir=tmp_path) as run:
+            run.log(1, loss=1.0)
+    assert len([p for p in (tmp_path / "c").iterdir() if p.is_dir() and p.name != "cache"]) == 3
+    long = "実験" * 40  # 240 bytes cleaned up as it is: a folder name allows 255
+    with resultsbook.Run(tmp_path / "j", {"seed": 0}, name=long, code_dir=tmp_path) as run:
+        run.log(1, loss=1.0)
+    config = {"model": f"<Net object at 0x{id(tmp_path):x}>", "a": 1, "b": 2, "c": 3, "d": 4}
+    for _ in range(2):  # an object's address in a config differs each run: the same config all the same
+        config["model"] = f"<Net object at 0x{id(object()):x}>"
+        with resultsbook.Run(tmp_path / "o", config=config, unique=False, code_dir=tmp_path) as run:
+            run.log(1, loss=1.0)
+    assert len([p for p in (tmp_path / "o").iterdir() if p.is_dir() and p.name != "cache"]) == 1
 
 
 def test_metric_lines_are_whole_and_on_disk_after_a_flush_while_running(tmp_path):

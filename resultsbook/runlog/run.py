@@ -98,14 +98,14 @@ class Run:
         pending = take_pending_seed()
         if pending is not None:
             self._merge_seed(pending)
-        stem, lossy = _stem_and_loss(name, self.config)
-        identity = name or json.dumps(self.config, sort_keys=True, default=str)  # what the folder is of
-        if not unique and lossy and _holds_another(os.path.join(os.fspath(root), stem), identity):
-            stem = _with_digest(stem, identity)
+        stem = folder_stem(name, self.config)
         if self.rank is not None and all_ranks:
             stem = f"{stem}_rank{self.rank}"
+        identity = name or _config_identity(self.config)  # what a `unique=False` folder is of
+        if not unique and _holds_another(os.path.join(os.fspath(root), stem), identity):
+            stem = _with_digest(stem, identity)
         self.folder = make_run_folder(os.fspath(root), stem, unique)
-        if not unique and lossy:
+        if not unique:
             _mark_identity(self.folder, identity)
         self.name = os.path.basename(self.folder)
         self._started = _now_iso()
@@ -425,32 +425,28 @@ def config_dict(config: Any) -> dict[str, Any]:
 
 def folder_stem(name: str | None, config: Mapping[str, Any]) -> str:
     """Return a readable folder name: `name`, else up to four short config values (mlp_moons_seed0)."""
-    return _stem_and_loss(name, config)[0]
-
-
-def _stem_and_loss(name: str | None, config: Mapping[str, Any]) -> tuple[str, bool]:
-    """Return `folder_stem`, and whether it lost some of what it was made from (a `/` or a space of
-    the name, its end past 80 characters; a config value left out), so that runs that differ in it
-    would share the folder."""
     if name:
-        stem = _safe_name(name) or "run"
-        return stem, stem != name
+        return _safe_name(name) or "run"
     parts: list[str] = []
-    used = 0
     for key, value in config.items():
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
             continue
         if isinstance(value, str):
             if 0 < len(value) <= 24:
                 parts.append(value)
-                used += 1
         else:
             parts.append(f"{key}{value}")
-            used += 1
         if len(parts) == 4 or sum(len(part) + 1 for part in parts) > 40:
             break
-    stem = _safe_name("_".join(parts)) or "run"
-    return stem, used < len(config) or stem != "_".join(parts)
+    return _safe_name("_".join(parts)) or "run"
+
+
+def _config_identity(config: Mapping[str, Any]) -> str:
+    """Return the text a config is known by across reruns: an object's address (`<Net at 0x7f…>`, its
+    text in a config) differs each run, and is left out."""
+    import re
+
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", json.dumps(config, sort_keys=True, default=str))
 
 
 def _holds_another(folder: str, identity: str) -> bool:
@@ -502,9 +498,17 @@ def make_run_folder(root: str, stem: str, unique: bool) -> str:
 
 
 def _safe_name(text: str) -> str:
+    """Return `text` as a folder name: letters of any script kept, at most 80 characters and 120 bytes
+    (a filesystem allows 255 bytes a name: room for the time stamp or digest added to it)."""
     import re
 
-    return re.sub(r"[^\w.+=-]+", "_", text)[:80].strip("._-")  # letters of any script kept
+    name = re.sub(r"[^\w.+=-]+", "_", text)[:80]
+    while len(name.encode("utf-8", "surrogatepass")) > _NAME_BYTES:
+        name = name[:-1]
+    return name.strip("._-")
+
+
+_NAME_BYTES = 120
 
 
 def _line_template(keys: tuple[str, ...]) -> str:
