@@ -368,6 +368,8 @@ def test_a_seeds_list_mixing_numbers_and_a_quoted_number_is_refused(tmp_path):
     )
     (tmp_path / "resultsbook.toml").write_text(spec.replace('[0, 1, "2", 3, 4]', '["a", "b"]'))  # named seeds
     assert load_spec(str(tmp_path / "resultsbook.toml")).tables["t"].query.replicate_values == ("a", "b")
+    (tmp_path / "resultsbook.toml").write_text(spec.replace('[0, 1, "2", 3, 4]', '[0, 1, "final"]'))  # and both
+    assert load_spec(str(tmp_path / "resultsbook.toml")).tables["t"].query.replicate_values == (0, 1, "final")
 
 
 FLAGS = ("second", "show_n", "stat_note", "ties", "escape_formulas", "longtable", "multirow", "csv_metadata")

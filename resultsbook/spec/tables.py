@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import QueryError, ResultsbookError, SpecError, closest, did_you_mean
+from resultsbook.params import parse_scalar
 from resultsbook.query.goal import meant_goal
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.normalize import Normalization
@@ -466,6 +467,12 @@ def _replicate_keys(value: Any, where: str, context: str) -> tuple[str, ...]:
     return strings(value, where, f"{context} replicate")
 
 
+def _is_number_text(text: str) -> bool:
+    """Tell whether a text reads as a number (`"2"`, `"0.5"`), not as a name (`"final"`)."""
+    value = parse_scalar(text)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _seed_list(value: Any, where: str, context: str) -> list[Any]:
     """Return the seeds every cell should have; a number there is the count, which `replicates` takes."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -475,8 +482,8 @@ def _seed_list(value: Any, where: str, context: str) -> list[Any]:
             f"for the number of seeds each cell should have, write replicates = {value}"
         )
     seeds = list_value(value, where, f"{context} seeds")
-    texts = [seed for seed in seeds if isinstance(seed, str)]
-    if texts and len(texts) < len(seeds):  # `[0, 1, "2", 3]`: a quoted number names no run's seed
+    texts = [seed for seed in seeds if isinstance(seed, str) and _is_number_text(seed)]
+    if texts and any(not isinstance(seed, str) for seed in seeds):  # `[0, 1, "2"]`: no run's seed is "2"
         numbers = [seed for seed in seeds if not isinstance(seed, str)]
         raise SpecError(
             f'{where}: {context} seeds mixes numbers ({numbers[0]}) and text ("{texts[0]}"); write every '
