@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -84,5 +85,15 @@ def test_reading_commands_read_a_store_in_a_folder_the_user_cannot_write(tmp_pat
         listed = _as_a_user("-m", "resultsbook", "runs", "--db", str(db), cwd=tmp_path)
         assert listed.stdout.endswith("12 run(s)\n"), listed.stderr
         assert sorted(os.listdir(folder)) == ["resultsbook.db"]  # nothing written beside it
+        owner = sqlite3.connect(db)  # its owner collecting: the journal and its index are there
+        owner.execute("PRAGMA wal_autocheckpoint = 0")
+        owner.execute("CREATE TABLE owners_write (x)")
+        owner.commit()
+        Path(f"{db}-shm").chmod(0o444)  # the owner's, not the reader's to write
+        try:
+            written = _as_a_user("-m", "resultsbook", "runs", "--db", str(db), cwd=tmp_path)
+            assert written.stdout.endswith("12 run(s)\n"), written.stderr  # read through the index
+        finally:
+            owner.close()
     finally:
         folder.chmod(0o755)

@@ -804,13 +804,11 @@ def stored_run(row: tuple[Any, ...], params: Mapping[str, Any]) -> StoredRun:
 
 
 def _no_index_can_be_made(path: str) -> bool:
-    """Tell whether SQLite could not make or open the store's WAL index (`-shm`) to read it: its folder
-    is not writable by this user, and the index is not there to be opened for writing."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.access(folder, os.W_OK):
-        return False
-    index = f"{path}-shm"
-    return not (os.path.exists(index) and os.access(index, os.W_OK))
+    """Tell whether SQLite could not make the store's WAL index (`-shm`) to read it: the folder the file
+    lies in (a link followed) is not writable by this user, and no index is there (one there, even
+    read-only, SQLite reads the store through, as its owner writes it)."""
+    real = os.path.realpath(path)
+    return not os.access(os.path.dirname(real), os.W_OK) and not os.path.exists(f"{real}-shm")
 
 
 def _read_only_connection(path: str, why: str) -> Connection:
