@@ -321,6 +321,18 @@ def test_a_spec_saved_by_emptying_it_then_writing_it_rebuilds_with_what_was_writ
         assert watcher.stop() == 0
 
 
+def test_a_spec_emptied_and_left_so_is_said_and_the_spec_read_before_stands(project):
+    """An emptied spec that stayed empty was passed over without a word, and the next run's change
+    rebuilt the outputs from the spec read before, unsaid."""
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        (project / "resultsbook.toml").write_text("")
+        watcher.wait_for("resultsbook.toml is empty (saved half-way?); the spec read before stands")
+    finally:
+        assert watcher.stop() == 0
+
+
 def train_into_runs(project: Path, *seeds: int) -> None:
     """Train elsewhere, then move the folder in as runs/ at once."""
     arguments = [sys.executable, "train.py", "--seeds", *map(str, seeds), "--out", "incoming"]

@@ -200,6 +200,7 @@ def _watch(
                 if spec_edited and _empty(spec.path):
                     # an editor's save that empties the file first: its text comes next (an empty spec,
                     # read now, would be a spec of no sources, and its text could come while re-arming)
+                    on_update(_empty_spec(spec))
                     invalid, invalid_stat, spec_edited = True, _stat(spec.path), False
                     paths = [p for p in paths if os.path.abspath(p) != os.path.abspath(spec.path)]
                     if not paths:
@@ -275,6 +276,13 @@ class OtherWriters:
 
     def _now(self) -> tuple[int, tuple[int, int] | None]:
         return self.store.data_version(), _stat(self.lock)
+
+
+def _empty_spec(spec: Spec) -> WatchUpdate:
+    """Say that the spec was emptied, and that the watch goes on with the one read before."""
+    shown = os.path.relpath(spec.path)
+    message = f"{shown} is empty (saved half-way?); the spec read before stands until {shown} holds one"
+    return WatchUpdate(time.time(), "spec", error=message)
 
 
 def _empty(path: str) -> bool:
