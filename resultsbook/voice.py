@@ -176,14 +176,15 @@ def of_spec_entry(entry: bool = True) -> Iterator[None]:
 
 @contextmanager
 def given_store(path: str | None, outer_stands: bool = False) -> Iterator[None]:
-    """Repeat the store the user named (`--db`, `db=`) in the commands the messages built inside suggest,
+    """Repeat the store the user named (`--db`, `db=`; a URL with its password as ***, as
+    `display_location` shows it) in the commands the messages built inside suggest,
     or a command run as suggested writes another store; with `outer_stands`, an outer caller's word
     stands (a command line passes its resolved store on to the Python API, and says itself whether the
     user named one)."""
     global _store_given
     before = _store_given
     if not (outer_stands and before is not None):
-        _store_given = _shown_store(path) if path else ""
+        _store_given = path or ""
     try:
         yield
     finally:
@@ -199,15 +200,6 @@ def without_given_store(text: str) -> str:
     flag = f" --db {_shell_word(_store_given)}"
     keyword = f", db={_store_given!r}"
     return text.replace(flag, "").replace(keyword, "")
-
-
-def _shown_store(path: str) -> str:
-    """Return a store's location as a message may repeat it: a URL's password as ***."""
-    if "://" not in path:
-        return path
-    from resultsbook.store.location import display_location  # a URL only: it imports more
-
-    return display_location(path)
 
 
 @contextmanager

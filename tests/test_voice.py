@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from resultsbook.store.location import display_location
 from resultsbook.voice import command, given_store, to_command_line
 
 
@@ -11,7 +12,8 @@ def test_a_suggested_command_quotes_each_path_apart_and_repeats_the_store_withou
     assert command("forget", ["A/x", "B y/x"]) == "rb.forget(['A/x', 'B y/x'])"
     with to_command_line():
         assert command("forget", ["A/x", "B y/x"]) == "resultsbook forget A/x 'B y/x'"
-        with given_store("postgresql://alice:s3cret@db.lab:5432/results"):
+        url = "postgresql://alice:s3cret@db.lab:5432/results"
+        with given_store(display_location(url)):  # as `collect` and `rb.collect` pass it on
             assert command("collect", "runs/a b") == (
                 "resultsbook collect 'runs/a b' --db postgresql://alice:***@db.lab:5432/results"
             )

@@ -96,7 +96,8 @@ def collect(
     typo = new_store_typo(location, lambda: _spec_store(spec, config)) if store_path is not None else None
     if typo is not None:  # a second store beside the paper's, its runs split between the two
         raise typo
-    with given_store(os.fspath(store_path) if store_path else None, outer_stands=True):  # hints name it
+    named_store = display_location(os.fspath(store_path)) if store_path else None  # never a password
+    with given_store(named_store, outer_stands=True):  # the hints' commands name it
         try:
             with opened(location, create=True) as store:
                 if paths is None:

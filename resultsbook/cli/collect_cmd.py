@@ -74,7 +74,7 @@ def collect_command(
     from resultsbook.api.actions import collect, nothing_found
     from resultsbook.errors import NotFoundError, NotFoundWarning
     from resultsbook.params import parse_scalar
-    from resultsbook.store.location import refuse_mistyped_url, url_scheme
+    from resultsbook.store.location import display_location, refuse_mistyped_url, url_scheme
     from resultsbook.voice import given_store
 
     adapter = _one_of(adapters, "--adapter", paths)
@@ -103,7 +103,8 @@ def collect_command(
         rules = [parse_derivation_text(text) for text in derive]  # named --derive in what they say
     # collect writes in short transactions of its own (other collectors may write between them)
     store = resolve_db(db_path)
-    with progress_bar("Reading runs") as progress, warnings.catch_warnings(), given_store(db_path):
+    shown = display_location(db_path) if db_path else None  # a password never repeated
+    with progress_bar("Reading runs") as progress, warnings.catch_warnings(), given_store(shown):
         warnings.simplefilter("ignore", NotFoundWarning)  # said below as the error it is here
         report = collect(
             paths, db=store, adapter=adapter, pattern=pattern, options=adapter_options,
@@ -111,7 +112,7 @@ def collect_command(
         )  # fmt: skip
     if not report.new + report.updated + report.unchanged:  # and a store made for it is gone again
         show_problems(report.problems)
-        with given_store(db_path):
+        with given_store(shown):
             message = nothing_found(report, paths, adapter, pattern)
         fail("collect", as_json, report_document(report), NotFoundError(message))
     if as_json:
