@@ -94,7 +94,7 @@ def test_build_and_the_api_say_it_in_their_own_words(tmp_path: Path, make_run) -
 LOSS = {
     ("a", "x"): [1.2e-4, 1.5e-4, 1.1e-4, 1.3e-4],
     ("b", "x"): [2.2e-4, 2.0e-4, 2.6e-4, 2.1e-4],
-    ("c", "x"): [3e-7, 2e-7, 4e-7, 3.5e-7],
+    ("c", "x"): [3.1e-4, 3.102e-4, 3.099e-4, 3.1015e-4],  # a spread 1000 times smaller than the cell
 }
 
 
@@ -103,25 +103,25 @@ def test_a_spread_printed_as_zero_in_a_power_of_ten_is_named_as_at_plain_decimal
     write_runs(make_run, LOSS)
     assert cli("collect", "runs", "--db", "r.db").exit_code == 0
     result = cli("table", "--db", "r.db", "--rows", "model", "--metric", "acc", "--goal", "acc=min")
-    assert "0e-6 ± 0e-6" in result.output
+    assert "310e-6 ± 0e-6" in result.output
     warnings = [line for line in result.output.splitlines() if "prints as" in line]
     assert warnings == [
-        "Warning: table: c: its std, 8.5e-08, prints as 0e-6 at 0 decimal(s), which reads as replicates that "
-        "agree exactly; --digits 2 prints it"
+        "Warning: table: c: its std, 1.4e-07, prints as 0e-6 at 0 decimal(s), which reads as replicates that "
+        "agree exactly; --digits 1 prints it"
     ]
 
 
 def test_an_interval_whose_two_ends_print_alike_is_named(cli, make_run) -> None:
-    """`0e-6 [0e-6, 0e-6]` (the range of seeds from 2e-7 to 4e-7) was never checked: only a ± was."""
+    """`310e-6 [310e-6, 310e-6]` (seeds from 309.9e-6 to 310.2e-6) was never checked: only a ± was."""
     write_runs(make_run, LOSS)
     assert cli("collect", "runs", "--db", "r.db").exit_code == 0
     args = ("table", "--db", "r.db", "--rows", "model", "--metric", "acc", "--goal", "acc=min")
     result = cli(*args, "--stat", "mean,minmax")
-    assert "0e-6 [0e-6, 0e-6]" in result.output
+    assert "310e-6 [310e-6, 310e-6]" in result.output
     warnings = [line for line in result.output.splitlines() if "prints as" in line]
     assert warnings == [
-        "Warning: table: c: its minmax, [2e-07, 4e-07], prints as [0e-6, 0e-6] at 0 decimal(s), which reads "
-        "as replicates that agree exactly; --digits 1 prints it"
+        "Warning: table: c: its minmax, [0.0003099, 0.0003102], prints as [310e-6, 310e-6] at 0 decimal(s), "
+        "which reads as replicates that agree exactly; --digits 1 prints it"
     ]
     shown = cli(*args, "--stat", "mean,minmax", "--digits", "1")
-    assert "0.3e-6 [0.2e-6, 0.4e-6]" in shown.output and "prints as" not in shown.output
+    assert "310.1e-6 [309.9e-6, 310.2e-6]" in shown.output and "prints as" not in shown.output

@@ -320,4 +320,6 @@ def _spread_printed_as_none(
     size = high - low
     if not (math.isfinite(size) and size > 0) or display.interval[0] != display.interval[1]:
         return None
-    return f"[{low:.2g}, {high:.2g}], prints as [{display.interval[0]}, {display.interval[1]}]", size
+    digits = next(d for d in range(2, 18) if f"{low:.{d}g}" != f"{high:.{d}g}")  # ends told apart
+    ends = f"[{low:.{digits}g}, {high:.{digits}g}]"
+    return f"{ends}, prints as [{display.interval[0]}, {display.interval[1]}]", size
