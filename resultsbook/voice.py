@@ -121,7 +121,7 @@ def command(name: str, path: str | Sequence[str] | None = None, **options: str) 
     given = [option(key, value) for key, value in options.items()]
     paths = [path] if isinstance(path, str) else list(path) if path is not None else None
     if _command_line:
-        typed = " ".join(map(shlex.quote, paths)) if paths is not None else placeholder
+        typed = " ".join(map(_shell_word, paths)) if paths is not None else placeholder
         return " ".join([words, *([typed] if typed else []), *given])
     if paths is not None and not isinstance(path, str):
         shown: str | None = repr(paths)  # rb.forget(['a', 'b'])

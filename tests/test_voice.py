@@ -12,6 +12,7 @@ def test_a_suggested_command_quotes_each_path_apart_and_repeats_the_store_withou
     assert command("forget", ["A/x", "B y/x"]) == "rb.forget(['A/x', 'B y/x'])"
     with to_command_line():
         assert command("forget", ["A/x", "B y/x"]) == "resultsbook forget A/x 'B y/x'"
+        assert command("collect", "mlflow+http://host:5000/#exp") == "resultsbook collect mlflow+http://host:5000/#exp"
         url = "postgresql://alice:s3cret@db.lab:5432/results"
         with given_store(display_location(url)):  # as `collect` and `rb.collect` pass it on
             assert command("collect", "runs/a b") == (
