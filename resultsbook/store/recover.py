@@ -108,13 +108,14 @@ def recover_store(damaged: str, target: str) -> RecoverReport:
 
 def _name(partial: str, target: str) -> None:
     """Give the recovered store its name, never over a store made there meanwhile."""
+    made_meanwhile = SpecError(f"{target} was made while recovering; recover into a new file")
     try:
         os.link(partial, target)
     except FileExistsError:
-        raise SpecError(f"{target} was made while recovering; recover into a new file") from None
+        raise made_meanwhile from None
     except OSError:  # a filesystem without hard links
         if os.path.exists(target):
-            raise SpecError(f"{target} was made while recovering; recover into a new file") from None
+            raise made_meanwhile from None
         os.rename(partial, target)
 
 
