@@ -223,9 +223,7 @@ def _watch(
                         round_of("remote", None, remote)
                         listed = time.monotonic()
                     if others.settled():  # another process collected or built: make the outputs current
-                        memo.runs = None
-                        memo.selections.clear()
-                        round_of("store", [])
+                        round_of("store", [])  # which reloads the memo's runs
                     edited = paper.settled()
                     if edited:  # only the paper changed: its quotes alone, against the numbers file
                         quotes_round(edited)
