@@ -1,5 +1,5 @@
 """Allow `python -m resultsbook`."""
 
-from resultsbook.cli import main
+from resultsbook.console import main
 
 main()

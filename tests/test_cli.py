@@ -333,7 +333,9 @@ def test_keras_csvlogger_files_named_csv_of_their_own_are_answered_with_the_kera
         (logs / f"lr0.01_seed{seed}.csv").write_text("epoch,acc,loss,val_acc,val_loss\n0,0.5,1.0,NA,NA\n")
     found = cli("collect", "k")
     assert found.exit_code == 1
-    assert "read them with --pattern '**/lr*.*_seed*.csv' --adapter keras_csv (see" in found.output, found.output
+    assert "read them with --pattern '**/lr*.*_seed*.csv' --adapter keras_csv (see" in found.output, (
+        found.output
+    )
     read = cli("collect", "k", "--pattern", "**/lr*.*_seed*.csv", "--adapter", "keras_csv")
     assert read.exit_code == 0 and "2 new" in read.output and "text" not in read.output, read.output
 
@@ -589,7 +591,9 @@ def test_a_glued_field_of_a_pattern_naming_a_file_in_a_run_folder_is_named_too(c
     ) in glued.output
 
 
-def test_a_pattern_a_level_short_of_its_files_names_where_they_lie_and_the_pattern_that_reaches_them(cli, tmp_path):
+def test_a_pattern_a_level_short_of_its_files_names_where_they_lie_and_the_pattern_that_reaches_them(
+    cli, tmp_path
+):
     """Spinning Up's data/sac/sac-Hopper/sac-Hopper_s0/progress.txt read with `{algo}/{run}/progress.txt`:
     `no path there matches (8 tried, e.g. 'sac')`, the folder named, not the files one level down."""
     for algo in ("sac", "td3"):
@@ -633,7 +637,9 @@ def test_metrics_in_rows_name_each_metric_once_under_a_value_column(cli, tmp_pat
     """`--rows metric`, as the missing-rows error advises for one configuration: with one metric the
     value column was headed by that metric's name again, the row already naming it."""
     for seed in range(2):
-        write_native_run(tmp_path / "runs" / f"s{seed}", {"seed": seed}, [{"step": 1, "ret": 1.0, "len": 2.0}])
+        write_native_run(
+            tmp_path / "runs" / f"s{seed}", {"seed": seed}, [{"step": 1, "ret": 1.0, "len": 2.0}]
+        )
     cli("collect", "runs")
     for metrics in (["--metric", "ret"], ["--metric", "ret", "--metric", "len"]):
         header, _rule, *rows = cli("table", "--rows", "metric", *metrics).output.splitlines()
@@ -722,7 +728,9 @@ def test_logs_named_each_their_own_way_in_one_folder_get_their_names_as_the_para
     result = cli("collect", "forl")
     assert result.exit_code == 1
     assert "or --pattern 'results/{file}.csv' to make their names params (see" in result.output
-    assert cli("collect", "forl", "--pattern", "results/{file}.csv").output.startswith("Collected forl: 3 new")
+    assert cli("collect", "forl", "--pattern", "results/{file}.csv").output.startswith(
+        "Collected forl: 3 new"
+    )
     shown = cli("table", "--rows", "file", "--metric", "eprew")
     assert "newest" in shown.output and "with_ppo" in shown.output and "n = 1 run" in shown.output
 
@@ -1855,3 +1863,25 @@ def test_a_key_in_both_rows_and_columns_is_refused(cli, make_run):
         2,
         "Error: column key 'dataset' is listed twice; list it once\n",
     )
+
+
+def test_ctrl_c_while_the_command_loads_ends_it_without_a_traceback(tmp_path):
+    """Ctrl-C in the first tenth of a second, while the command line was being imported, printed
+    Python's traceback of the import machinery instead of saying the command was interrupted."""
+    interrupting = (
+        "import sys\n"
+        "class Interrupting:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'resultsbook.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupting())\n"
+        "import runpy\n"
+        "runpy.run_module('resultsbook', run_name='__main__')\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", interrupting], capture_output=True, text=True, cwd=tmp_path)
+    assert ended.returncode == 130
+    assert ended.stderr == "\nInterrupted before the command started; nothing was done.\n"
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["resultsbook"] == "resultsbook.console:main"  # the installed command loads through it
