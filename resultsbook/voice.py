@@ -191,6 +191,11 @@ def given_store(path: str | None, outer_stands: bool = False) -> Iterator[None]:
         _store_given = before
 
 
+def store_named() -> bool:
+    """Tell whether the user named the store of the running command (`--db`, `db=`)."""
+    return bool(_store_given)
+
+
 def without_given_store(text: str) -> str:
     """Return a message as the store keeps it (a problem): without the store the running command was
     given, which a suggested command repeats for the reader now; a copy of the store, or another

@@ -182,3 +182,20 @@ def test_a_store_whose_runs_were_all_forgotten_is_not_said_to_be_still_collectin
     listed = cli("runs")
     assert listed.exit_code == 1
     assert listed.output == "Error: the store holds no runs; collect them first: resultsbook collect PATH\n"
+
+
+def test_the_commands_a_read_command_suggests_name_the_store_given_with_db(make_run, cli):
+    """`runs --db lab.db` on an empty store, or on none, suggested `resultsbook collect PATH`, which
+    collects into another store (resultsbook.db), and `or pass --db FILE` to one who had."""
+    two_patterns(make_run)
+    assert cli("collect", "runs", "--db", "lab store.db").exit_code == 0
+    assert cli("forget", "runs", "--db", "lab store.db").exit_code == 0
+    for command in ("runs", "table --rows model --metric acc"):
+        listed = cli(*command.split(), "--db", "lab store.db")
+        assert listed.exit_code == 1
+        assert listed.output == (
+            "Error: the store holds no runs; collect them first: resultsbook collect PATH --db 'lab store.db'\n"
+        )
+    missing = cli("runs", "--db", "lab.db")
+    assert missing.output == "Error: no store at lab.db; run `resultsbook collect PATH --db lab.db` first\n"
+    assert cli("runs").output.endswith("; run `resultsbook collect PATH` first or pass --db FILE\n")

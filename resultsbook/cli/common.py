@@ -270,7 +270,12 @@ def open_store(
                 f"no store at {location} yet: run `resultsbook collect` first (it collects the spec's "
                 "[[sources]] into it), or `resultsbook build`, which collects them before it builds"
             )
-    with opened(location, create=create) as store:
+    from resultsbook.store.location import display_location
+    from resultsbook.voice import given_store
+
+    # the commands its messages suggest name the store the user named (a password never repeated)
+    named = display_location(db_path) if db_path else None
+    with given_store(named), opened(location, create=create) as store:
         yield store
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from resultsbook.atomic import file_size_limit
 from resultsbook.errors import NotFoundError, SpecError, StoreError
-from resultsbook.voice import command, option, said
+from resultsbook.voice import command, option, said, store_named
 
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -212,7 +212,8 @@ def missing_store(path: str) -> NotFoundError:
         python = f"; did you mean {nearby!r}?"
     else:
         python = f"; collect runs into it first: {command('collect', db=path)}"
-    command_line = "; run `resultsbook collect PATH` first or pass --db FILE"
+    # a store named with --db is the one to collect into; the default one may be the wrong file
+    command_line = f"; run `{command('collect')}` first" + ("" if store_named() else " or pass --db FILE")
     if nearby and not nearby.endswith(".toml"):  # --db never takes the spec beside the store
         command_line = f"; did you mean {nearby!r}?"
     return NotFoundError(f"no store at {path}" + said(command_line, python))
