@@ -323,3 +323,15 @@ def test_recover_of_a_postgresql_url_says_what_recovers_one_with_the_password_ma
         "Error: postgresql://lab:***@127.0.0.1:55433/results is a PostgreSQL store: recover copies a damaged "
         "SQLite file; the server's own tools back up and restore a database (pg_dump, pg_restore)\n"
     )
+
+
+def test_recover_of_a_pipe_says_it_is_not_a_store_file(tmp_path: Path, cli) -> None:
+    """It said `no store at fifo.db` of a file that is there, as a pipe."""
+    os.mkfifo(tmp_path / "fifo.db")
+    result = cli("recover", "fifo.db")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: fifo.db is not a regular file (a folder, a pipe, a device?); give the path of the damaged "
+        "store, a SQLite file\n"
+    )
+    assert os.listdir(tmp_path) == ["fifo.db"]  # nothing made beside it

@@ -63,6 +63,11 @@ def recover_store(damaged: str, target: str) -> RecoverReport:
             f"{display_location(damaged)} is a PostgreSQL store: recover copies a damaged SQLite file; the "
             "server's own tools back up and restore a database (pg_dump, pg_restore)"
         )
+    if os.path.exists(damaged) and not os.path.isfile(damaged):
+        raise SpecError(
+            f"{damaged} is not a regular file (a folder, a pipe, a device?); give the path of the damaged "
+            "store, a SQLite file"
+        )
     if not os.path.isfile(damaged):
         raise NotFoundError(f"no store at {display_location(damaged)}; give the path of the damaged store")
     if not has_sqlite_header(damaged):
