@@ -335,3 +335,35 @@ def test_recover_of_a_pipe_says_it_is_not_a_store_file(tmp_path: Path, cli) -> N
         "store, a SQLite file\n"
     )
     assert os.listdir(tmp_path) == ["fifo.db"]  # nothing made beside it
+
+
+def test_a_read_only_store_is_made_writable_by_whoever_can(tmp_path: Path, monkeypatch, tmpfs_mount) -> None:
+    """A store someone else owns was answered `chmod u+w`, which only its owner can run; one on a
+    filesystem mounted read-only, where no chmod helps, too."""
+    import pwd
+
+    from resultsbook.store.location import store_problem
+
+    store = tmp_path / "lab.db"
+    store.write_bytes(b"")
+    readonly = sqlite3.OperationalError("attempt to write a readonly database")
+    owner = pwd.getpwuid(store.stat().st_uid).pw_name
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    assert str(store_problem(str(store), readonly)) == (
+        f"the store {store} is read-only (attempt to write a readonly database); make it and its folder "
+        f"writable (chmod u+w {store}) or copy it and pass db='COPY'"
+    )
+    monkeypatch.setattr(os, "geteuid", lambda: store.stat().st_uid + 4242)  # a lab mate opens it
+    with to_command_line():
+        assert str(store_problem(str(store), readonly)) == (
+            f"the store {store} is read-only (attempt to write a readonly database); {store} belongs to "
+            f"{owner}: ask them to let you write it (chmod g+w) or copy it and pass --db COPY"
+        )
+    monkeypatch.undo()
+    mount, remount = tmpfs_mount
+    (mount / "lab.db").write_bytes(b"")
+    remount("ro")
+    assert str(store_problem(str(mount / "lab.db"), readonly)) == (
+        f"the store {mount / 'lab.db'} is read-only (attempt to write a readonly database); it is on a "
+        "filesystem mounted read-only: mount it writable or copy it and pass db='COPY'"
+    )

@@ -17,7 +17,7 @@ import shlex
 import sqlite3
 from collections.abc import Callable
 
-from resultsbook.atomic import file_size_limit
+from resultsbook.atomic import file_size_limit, on_read_only_filesystem
 from resultsbook.errors import NotFoundError, SpecError, StoreError
 from resultsbook.voice import command, option, said, store_named
 
@@ -369,8 +369,8 @@ def store_problem(path: str, error: sqlite3.Error, removed: bool = False) -> Sto
         )
     if "readonly" in lowered or "read-only" in lowered:
         return StoreError(
-            f"the store {path} is read-only ({text}); make it and its folder writable "
-            f"(chmod u+w {quoted}) or copy it and pass {option('db', 'COPY')}"
+            f"the store {path} is read-only ({text}); {_how_to_make_writable(path, quoted)} or copy it and "
+            f"pass {option('db', 'COPY')}"
         )
     if "unable to open" in lowered:
         folder = os.path.dirname(os.path.abspath(path))
@@ -385,6 +385,31 @@ def store_problem(path: str, error: sqlite3.Error, removed: bool = False) -> Sto
             )
         return StoreError(f"the disk failed while using the store {path} ({text}); check it and run again")
     return StoreError(f"the store {path} cannot be used ({text}); {_recovery(path, quoted)}")
+
+
+def _how_to_make_writable(path: str, quoted: str) -> str:
+    """Return how to make a read-only store writable: chmod where the file or folder is one's own, its
+    owner's word where it belongs to someone else (a lab mate's store: chmod is theirs to run)."""
+    if on_read_only_filesystem(path):  # no chmod helps there
+        return "it is on a filesystem mounted read-only: mount it writable"
+    for target in (os.path.abspath(path), os.path.dirname(os.path.abspath(path))):
+        try:
+            owner = os.stat(target).st_uid
+        except OSError:
+            continue
+        if not os.access(target, os.W_OK) and owner != os.geteuid():
+            return f"{target} belongs to {_user_name(owner)}: ask them to let you write it (chmod g+w)"
+    return f"make it and its folder writable (chmod u+w {quoted})"
+
+
+def _user_name(uid: int) -> str:
+    """Return the login name of a user id, or the id where it has none."""
+    import pwd  # here: POSIX only, and only an unwritable store needs it
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"user {uid}"
 
 
 def folder_problem(path: str, error: OSError) -> StoreError:
