@@ -55,6 +55,7 @@ from resultsbook.outputs.lock import (
     render_lock,
     retired_outputs,
 )
+from resultsbook.outputs.ownership import refuse_others_files
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.outputs.quotes import check_paper, paper_uses
 from resultsbook.query import ResultTable, aggregate
@@ -264,6 +265,7 @@ def _build_and_write(
         if retired:  # what `check` says the paper must not \input any more
             entries[RETIRED] = LockEntry("", outputs=retired)
         refuse_read_only([*files, spec.lock])
+        _refuse_others_files(spec, computed, files, written_before)
         written, unchanged = write_files(files)
         write_files({spec.lock: render_lock(entries).encode()})
     return BuildReport(
@@ -302,6 +304,22 @@ def _recomputed(entry: str, only: Sequence[str]) -> bool:
     """Tell whether a build of `only` (everything when empty) recomputes a table or figure entry."""
     kind, _, name = entry.partition(".")
     return kind in ("tables", "figures") and (not only or name in only)
+
+
+def _refuse_others_files(
+    spec: Spec,
+    computed: Computed,
+    files: Mapping[str, bytes],
+    written_before: Mapping[str, Mapping[str, str]],
+) -> None:
+    """Refuse to replace a file resultsbook did not write; the sections are the user's files, edited in
+    their marked regions only."""
+    folder = os.path.dirname(os.path.abspath(spec.lock))
+    ours = {os.path.join(folder, path) for outputs in written_before.values() for path in outputs}
+    writer = {path: f"[{result.name}] writes" for result in computed.results for path in result.outputs}
+    sections = {os.path.abspath(path) for path in spec.sections}
+    outputs = {path: data for path, data in files.items() if os.path.abspath(path) not in sections}
+    refuse_others_files(outputs, ours, writer, "build", "name another file in its outputs")
 
 
 def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: str | None = None) -> None:

@@ -29,6 +29,7 @@ from resultsbook.outputs.build import (
 )
 from resultsbook.outputs.failures import EntryFailure, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.findings import cell_notes
+from resultsbook.outputs.ownership import refuse_others_files
 from resultsbook.params import VALUE_CHARS, clipped, format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import differing_params
@@ -136,7 +137,10 @@ def write_report(
     target = report_path(spec, output)
     refuse_read_only([target], "report", f"write the page elsewhere with {option('output', 'FILE')}")
     page = report_page(spec, store, store.runs(), progress=progress)
-    written, _ = write_files({target: page.html.encode()})
+    html = page.html.encode()
+    elsewhere = f"write the page elsewhere with {option('output', 'FILE')}"
+    refuse_others_files({target: html}, (), {target: "the page would replace"}, "report", elsewhere)
+    written, _ = write_files({target: html})
     return target, bool(written), page.failed
 
 

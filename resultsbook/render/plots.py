@@ -66,7 +66,7 @@ INTERVAL_BOUNDS = {name: (f"{name}_lo", f"{name}_hi") for name in ("ci95", "boot
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
     "pdf": {"metadata": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": "resultsbook"}},
     "svg": {"metadata": {"Date": None, "Creator": "resultsbook"}},
-    "png": {"metadata": {"Software": None}},
+    "png": {"metadata": {"Software": "resultsbook"}},  # a build knows its own file by it
     "pgf": {},
 }
 
