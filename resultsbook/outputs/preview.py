@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from resultsbook.errors import BuildError, NotFoundError, RenderError
 from resultsbook.outputs.build import BuildReport, Progress, build, refuse_read_only, write_files
+from resultsbook.outputs.ownership import refuse_others_files
 from resultsbook.outputs.texlog import LOG_ENV, attribute, overfull_boxes
 from resultsbook.render.escape import escape_latex
 from resultsbook.render.venues import (
@@ -76,7 +77,9 @@ def make_preview(
     find_latex()  # before building, so a missing TeX gets its one-line message first
     venue = venue_preset(preset) if preset else spec.venue
     pdf = os.path.abspath(output or os.path.join(spec.folder, PREVIEW_NAME))
-    refuse_read_only([pdf], "preview", f"write the PDF elsewhere with {option('output', 'FILE')}")
+    elsewhere = f"write the PDF elsewhere with {option('output', 'FILE')}"
+    refuse_read_only([pdf], "preview", elsewhere)
+    refuse_others_files({pdf: b""}, (), {pdf: "the preview would replace"}, "preview", elsewhere)
     report = build(spec, store, progress=progress, measure=False)  # the preview measures on its own page
     if report.failed:  # the preview would show an old or missing file in its place
         raise BuildError(report)
@@ -208,6 +211,7 @@ def preview_source(spec: Spec, report: BuildReport, folder: str, venue: Venue | 
     if numbers:
         document.preamble.append(NoEscape(rf"\input{{{_tex_path(numbers)}}}"))
     add = document.append
+    add(NoEscape(r"\ifdefined\pdfinfo\pdfinfo{/Creator (resultsbook)}\fi"))  # the next preview knows its file
     title = escape_latex(f"resultsbook preview: {os.path.basename(spec.path)}")
     add(NoEscape(rf"\section*{{{title}}}"))
     page = f" on the page of {venue.title} (imitated)" if venue else ""
