@@ -313,7 +313,8 @@ def test_status_without_a_spec_names_the_runs_that_logged_no_metric(tmp_path, mo
     assert result.stdout.splitlines() == [
         "Runs needing attention:",
         "  no metrics  lightning_logs/version_1  (lightning_logs/version_1)",
-        "              logged no metric, only its params; resultsbook problems says what collect found in its logs",
+        "              logged no metric, only its params; resultsbook problems --db logs.db says what collect found "
+        "in its logs",  # the store it was given: another one holds no problem of these runs
     ]
 
 
