@@ -77,6 +77,22 @@ def test_best_is_bold_second_underlined_and_ties_share(grid):
     assert r"\textbf{96 $\pm$ 0}" in text and r"\textbf{97 $\pm$ 0}" in text
 
 
+def test_cells_compete_for_bold_by_their_value_not_by_the_label_they_print(make_run, store, tmp_path):
+    """lr 0.1 the number and "0.1" the text print the same header, yet are two settings: a's number
+    cell was underlined as runner-up to its own text cell, and b's cell of the same lr not bold-tested."""
+    for method, base, lrs in [("a", 90.0, [0.1, "0.1"]), ("b", 80.0, [0.1])]:
+        for lr in lrs:
+            for seed in range(3):
+                value = base + (2 if isinstance(lr, str) else 0) + 0.1 * seed
+                name = f"{method}-{type(lr).__name__}-{seed}"
+                make_run(name, {"method": method, "lr": lr, "seed": seed}, curve([value], key="acc"))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",), columns=("lr",)))
+    text = render_table(table, "latex", TableFormat(digits=1), Labels())
+    assert r"a & \textbf{90.1 $\pm$ 0.1} & 92.1 $\pm$ 0.1 \\" in text
+    assert r"b & 80.1 $\pm$ 0.1 & -- \\" in text
+
+
 def test_escape_latex_makes_any_text_safe():
     assert escape_latex("a_b%c&d#e$f{g}h~i^j\\k") == (
         r"a\_b\%c\&d\#e\$f\{g\}h\textasciitilde{}i\textasciicircum{}j\textbackslash{}k"

@@ -415,7 +415,7 @@ def _varying_keys(table: ResultTable, highlight: str) -> set[str]:
 def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int, int]]]:
     """Return groups of (row, column) indexes whose cells compete for "best": same metric and
     aggregate over tasks, differing only along the highlight direction (down a column, along a row,
-    or in one named key)."""
+    or in one named key), by value rather than by label."""
     keys = (*table.row_keys, *table.column_keys)
     check_highlight(table, highlight)
     varying = _varying_keys(table, highlight)
@@ -425,7 +425,8 @@ def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int
             if (cell := table.cell(row, column)) is None:
                 continue
             values = dict(zip(keys, (*row, *column)))
-            fixed = tuple(format_value(v) for k, v in values.items() if k not in varying)
+            # the value itself, as the cell is keyed: 0.1 and "0.1" print alike but are two settings
+            fixed = tuple(v for k, v in values.items() if k not in varying)
             metric = table.query.metric_key(table.metric_of(row, column))
             groups.setdefault((fixed, metric, cell.statistic), []).append((r, c))
     return list(groups.values())
