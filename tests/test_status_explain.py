@@ -184,6 +184,32 @@ def test_a_seed_that_ran_but_gave_no_value_is_not_called_missing(tmp_path, monke
     assert frame["missing"].tolist() == [[1, 3, 4], [3, 4]] and frame["valueless"].tolist() == [[1, 3], [3]]
 
 
+def test_a_seed_that_logged_nan_is_named_as_one_that_never_logged_when_replicates_are_asked_for(
+    tmp_path, monkeypatch
+):
+    """With `replicates = 4` and a cell of 6 seeds, no plan names the seeds: a seed that never logged
+    acc was `seed 0 ran but has no value`, but one that logged NaN was `missing 1 unnamed`."""
+    for method, seeds in (("nan", 4), ("nolog", 4), ("full", 6)):
+        for seed in range(seeds):
+            acc = float("nan") if (method, seed) == ("nan", 0) else 0.8 + seed / 100
+            point = {"step": 1, "loss": 0.1} | ({} if (method, seed) == ("nolog", 0) else {"acc": acc})
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", {"method": method, "seed": seed}, [point])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["method"]\n'
+        "replicates = 4\noutputs = []\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect")
+    status = run_cli("status")
+    assert "  nan: 3 of 4, seed 0 ran but has no value" in status.output.splitlines()
+    assert "nan and 1 more cell(s): n = 3 of 4 seeds asked for (seed 0 ran but has no value)" in status.output
+    import resultsbook as rb
+
+    with rb.open(tmp_path) as book:
+        frame = book.spec_table("t").status().set_index("method")
+    assert frame.loc["nan", ["missing", "valueless", "unnamed"]].tolist() == [[0], [0], 0]
+
+
 def test_status_lists_failed_running_and_dead_runs(project):
     common = {"model": "mlp", "dataset": "moons"}
     error = {"type": "ValueError", "message": "loss is NaN", "traceback": "File train.py, line 9\n  step()\n"}

@@ -254,8 +254,10 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
         keyed = all(None not in run.replicate for run in cell.runs)
         found = len(have) if keyed else len(valued)
         wanted = {(*group, *name) for group in groups for name in names}
-        # a seed that ran here without a value (a crashed job)
-        wanted.update(key for key in cell.ran_without_value if None not in key)
+        ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value
+        ran.update(cell.ran_without_value)  # and one that never logged the metric (a crashed job)
+        # a seed that ran here without a value is one this cell lacks, whatever the others ran
+        wanted.update(key for key in ran if None not in key)
         # a cell with all the replicates it should have is complete, whichever seeds others ran (unless
         # the spec lists its seeds: then it lacks those it lacks); one of runs without a seed cannot tell
         # which of the spec's seeds it lacks
@@ -263,8 +265,6 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
         missing = sorted(wanted - have, key=_sorting) if short and keyed else []
         valueless_runs = 0 if keyed else min(len(cell.runs) - len(valued), max(0, expected - found))
         unnamed = max(0, expected - found - len(missing) - valueless_runs)
-        ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value
-        ran.update(cell.ran_without_value)  # and one that never logged the metric (a crashed job)
         valueless = tuple(key for key in missing if key in ran)
         running = tuple(key for key in valueless if _standing(cell, key, attention) == {"running"})
         queued = tuple(key for key in valueless if _standing(cell, key, attention) == {NOT_STARTED})

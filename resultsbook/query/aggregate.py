@@ -817,8 +817,9 @@ def _mark_cells(
             have = _valued_replicates(cell)
             ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
             ran.update(cell.ran_without_value)  # a crashed job's seed, with no value of the metric
-            # a seed that ran here without a value is one this cell lacks, whatever the others ran
-            crashed = {key for key in cell.ran_without_value if None not in key}
+            # a seed that ran here without a value (NaN, or a crashed job's) is one this cell lacks,
+            # whatever the others ran
+            crashed = {key for key in ran if None not in key}
             missing = sorted(
                 (seen_replicates | crashed) - have,
                 key=lambda k: tuple(sort_key(v) for v in k),
