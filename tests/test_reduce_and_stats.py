@@ -46,6 +46,14 @@ def test_at_a_step_the_run_never_reached_is_nan():
     assert math.isnan(reduce_series(parse_reduction("at(5)"), STEPS, VALUES))
 
 
+@pytest.mark.parametrize("typed", ["at(nan)", "at(NaN)", "at(inf)", "at(-inf)", "at(1e400)", "at(x)"])
+def test_at_a_step_that_is_not_a_number_is_refused(typed):
+    """at(nan) gave every run NaN, and at(inf) said each run `stopped at step 10, before at(inf)`."""
+    with pytest.raises(QueryError) as caught:
+        parse_reduction(typed)
+    assert str(caught.value) == f"reduction {typed!r}: at() takes a step number, e.g. at(5000)"
+
+
 def test_best_takes_the_value_where_another_metric_is_best():
     val_loss = (STEPS, np.array([0.9, 0.4, 0.3, 0.35, 0.3]))  # best (min) first at step 30
     test_acc = np.array([0.1, 0.2, 0.33, 0.4, 0.5])

@@ -15,6 +15,7 @@ float rounding (relative 1e-12) count as equal, so summation order never breaks 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -86,6 +87,8 @@ def parse_reduction(text: str) -> Reduction:
             step = float(argument)
         except ValueError as error:
             raise QueryError(f"reduction {text!r}: at() takes a step number, e.g. at(5000)") from error
+        if not math.isfinite(step):  # float() reads nan and inf, which no run logs as a step
+            raise QueryError(f"reduction {text!r}: at() takes a step number, e.g. at(5000)")
         return Reduction(kind="at", step=step, text=f"at({argument})")
     if name == "best" and not argument:  # a run's best value, as other tools call max
         raise QueryError(
