@@ -407,6 +407,35 @@ def test_a_negative_scale_is_refused_where_it_would_bold_the_worst_cell(book, tm
     )
 
 
+def test_a_budget_is_refused_without_best_mean_and_said_in_the_note_with_it(book, tmp_path, cli):
+    """budget=1 beside reduce="last" was read by nothing, the table as if none were given; beside
+    best-mean it changed the numbers, and the note under the table never said so."""
+    refused = "is the last step best-mean considers, and this table reduces each run with"
+    with pytest.raises(rb.SpecError) as caught:
+        book.table(rows="model", metric="acc", budget=1)
+    assert str(caught.value) == (
+        f"budget=1 {refused} reduce='last': ask for best-mean (reduce='best-mean'), or leave it out"
+    )
+    flags = ("--db", "s.db", "--rows", "model", "--metric", "acc", "--budget", "1")
+    result = cli("table", *flags, "--reduce", "max")
+    assert result.exit_code == 2 and result.output == (
+        f"Error: --budget 1 {refused} --reduce max: ask for best-mean (--reduce best-mean), or leave it out\n"
+    )
+    (tmp_path / "resultsbook.toml").write_text(
+        'db = "s.db"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\nbudget = 1\noutputs = []\n'
+    )
+    result = cli("build")
+    spec_refused = (
+        "[tables.t] budget = 1 is the last step best-mean considers, and the table reduces each run with "
+        """reduce = 'last': set reduce = "best-mean", or remove budget"""
+    )
+    assert result.exit_code == 2 and spec_refused in result.output, result.output
+    said = "per run: best-mean (first point skipped, up to step 2)."
+    table = book.table(rows="model", metric="acc", reduce="best-mean", skip_first=1, budget=2)
+    assert said in table.to_text()
+    assert said in cli("table", *flags[:-1], "2", "--reduce", "best-mean", "--skip-first", "1").output
+
+
 def test_a_metric_listed_twice_gives_its_points_once_and_a_non_name_is_refused(book):
     """`series(["acc", "acc"])` gave every point twice (a run's std and count changed with it);
     `metric=[{"name": "acc", "reduce": "max"}]` (a spec's `metrics` shape) was looked up as its str()."""

@@ -17,6 +17,7 @@ from resultsbook.errors import QueryError, SpecError
 from resultsbook.query.goal import meant_goal
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.normalize import Normalization
+from resultsbook.query.reduce import step_text, takes_budget
 from resultsbook.query.select import Filter
 from resultsbook.query.stats import CENTERS, SPREADS, check_pairing
 from resultsbook.render import render_table
@@ -104,6 +105,13 @@ def table_request(
         MetricSpec(m, reduce, skip_first, budget, (goals or {}).get(m, direction), scale)
         for m in metric_names(metric)
     )
+    if budget is not None and not takes_budget(reduce):  # else unread, the table as if none were given
+        given = said(f"--budget {step_text(budget)}", f"budget={step_text(budget)}")
+        raise SpecError(
+            f"{given} is the last step best-mean considers, and this table reduces each run with "
+            f"{option('reduce', reduce)}: ask for best-mean ({option('reduce', 'best-mean')}), "
+            "or leave it out"
+        )
     task_keys = names(tasks)
     if versus and not (task_keys and "probability_of_improvement" in names(aggregates)):  # else unread
         asked = option("aggregates", "probability_of_improvement")

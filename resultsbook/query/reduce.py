@@ -127,6 +127,15 @@ def parse_reduction(text: str) -> Reduction:
     raise QueryError(f"reduction {text!r} is not understood; {_HELP}")
 
 
+def takes_budget(text: str) -> bool:
+    """Tell whether a reduction reads a budget: best-mean does, no other (nor is one not understood
+    refused for its budget: it is refused for itself)."""
+    try:
+        return parse_reduction(text).kind == "best_mean"
+    except QueryError:
+        return True
+
+
 _LAST_K_WRITTEN_OTHERWISE = re.compile(
     r"^\s*(?:(?:mean|avg|average)\s*[(_\s-]\s*)?last\s*[(_\s-]?\s*(\d+)\s*\)*\s*$", re.IGNORECASE
 )

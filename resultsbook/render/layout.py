@@ -13,7 +13,8 @@ from resultsbook.errors import RenderError, ResultsbookError, closest
 from resultsbook.params import format_value
 from resultsbook.query.goal import Goal, metric_goal
 from resultsbook.query.marks import ENDS_TEXT, PLURAL_BY_S, named_list
-from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, ResultTable
+from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable
+from resultsbook.query.reduce import step_text
 from resultsbook.query.significance import TESTS, Comparison, compare, resolve_test, test_name
 from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
 from resultsbook.render.numformat import NumberFormat, cell_format, column_format
@@ -871,11 +872,9 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
             each = " × ".join((*query.pool, *query.replicate))
             replicate = f"{'run' if counts == [1] else 'runs'}, one per {each}"
         replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
-    reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
+    reductions = sorted({_reduction_text(m) for m in query.metrics})
     if len(reductions) > 1:  # which metric is reduced which way (Best: max; Last: last)
-        reductions = [
-            f"{m.label or m.name}: {_reduction_text(m.reduce, m.skip_first)}" for m in query.metrics
-        ]
+        reductions = [f"{m.label or m.name}: {_reduction_text(m)}" for m in query.metrics]
     note = f"{what} over {n_text} {replicate}; per run: {'; '.join(reductions)}."
     small = [n for n in counts if 1 < n < SMALL_BOOTSTRAP_N]  # one value has no interval at all
     if fmt.spread in BOOTSTRAPS and small:
@@ -1051,14 +1050,16 @@ def _pooled_range(table: ResultTable) -> str:
     return f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
 
 
-def _reduction_text(reduce: str, skip_first: int) -> str:
-    if not skip_first:
-        return reduce
-    return (
-        f"{reduce} (first point skipped)"
-        if skip_first == 1
-        else f"{reduce} (first {skip_first} points skipped)"
-    )
+def _reduction_text(metric: MetricSpec) -> str:
+    """Say how each run is reduced: `last`, `best-mean (first 2 points skipped, up to step 5000)`."""
+    said = []
+    if metric.skip_first:
+        said.append(
+            "first point skipped" if metric.skip_first == 1 else f"first {metric.skip_first} points skipped"
+        )
+    if metric.budget is not None:  # best-mean's budget: the steps its best step is chosen among
+        said.append(f"up to step {step_text(metric.budget)}")
+    return f"{metric.reduce} ({', '.join(said)})" if said else metric.reduce
 
 
 def cell_label(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...], labels: Labels) -> str:

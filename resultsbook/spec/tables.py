@@ -13,7 +13,7 @@ from resultsbook.params import parse_scalar
 from resultsbook.query.goal import meant_goal
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.normalize import Normalization
-from resultsbook.query.reduce import UnknownDirection, parse_reduction
+from resultsbook.query.reduce import UnknownDirection, parse_reduction, takes_budget
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
 from resultsbook.query.stats import BOOTSTRAP_RESAMPLES, SPREADS, check_statistics, meant_statistic
 from resultsbook.query.tasks import check_aggregates
@@ -360,6 +360,11 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
         raise SpecError(f"{where}: {context} reduce = {reduce!r}: {error}") from error
     direction = read_goal(settings, where, context)
     budget = settings.get("budget")
+    if budget is not None and not takes_budget(reduce):  # else unread, a typo in it too
+        raise SpecError(
+            f"{where}: {context} budget = {value_text(budget)} is the last step best-mean considers, and "
+            f'the table reduces each run with reduce = {reduce!r}: set reduce = "best-mean", or remove budget'
+        )
     try:
         return MetricSpec(
             name=str(settings["name"]),
