@@ -24,7 +24,7 @@ from resultsbook.api.arguments import (
 )
 from resultsbook.api.saving import table_origin
 from resultsbook.api.table import Names, Table, merge_labels, metric_names, table_request
-from resultsbook.errors import QueryError, SpecError, StoreError, closest, listing_text
+from resultsbook.errors import NotFoundError, QueryError, SpecError, StoreError, closest, listing_text
 from resultsbook.models import StoredRun
 from resultsbook.outputs.label_names import misspelt_names
 from resultsbook.params import plain_value
@@ -89,7 +89,7 @@ def locate(path: str | None) -> tuple[Spec | None, str]:
             return spec, spec.db
         if os.path.exists(DEFAULT_DB_NAME):
             return None, os.path.abspath(DEFAULT_DB_NAME)
-        raise StoreError(
+        raise NotFoundError(
             f"no {SPEC_NAME} here or in any parent folder, and no {DEFAULT_DB_NAME} here; "
             "pass the store or the spec: rb.open('path/to/resultsbook.db')"
         )
