@@ -528,8 +528,14 @@ def test_a_closed_spec_book_says_so_for_its_spec_tables(tmp_path):
     )
     with rb.open(tmp_path / "resultsbook.toml") as book:
         assert book.spec_table("t").to_frame().shape[0] == 2
-    with pytest.raises(rb.StoreError, match=r"^this book is closed"):
-        book.spec_table("t")
+    # the store alone, as it said, was a book without the spec: book.spec_table("t") then refused
+    spec = str(tmp_path / "resultsbook.toml")
+    for call in (lambda: book.spec_table("t"), book.runs):
+        with pytest.raises(rb.StoreError) as caught:
+            call()
+        assert str(caught.value) == f"this book is closed; open it again with its spec: rb.open({spec!r})"
+    with rb.open(spec) as again:
+        assert again.spec_table("t").to_frame().shape[0] == 2
 
 
 @pytest.mark.parametrize(

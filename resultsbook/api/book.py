@@ -176,8 +176,14 @@ class Book:
     def store(self) -> Store:
         """Return the open store; refuse once the book is closed."""
         if self._store is None:
-            raise StoreError(f"this book is closed; open the store again: rb.open({self._path!r})")
+            raise StoreError(f"this book is closed; {self._reopening()}")
         return self._store
+
+    def _reopening(self) -> str:
+        """Say how to open this book again: from its spec, whose labels and tables it keeps, if any."""
+        if self.spec is not None and self.spec.db == self._path:  # not a store $RESULTSBOOK_DB named
+            return f"open it again with its spec: rb.open({self.spec.path!r})"
+        return f"open the store again: rb.open({self._path!r})"
 
     @property
     def path(self) -> str:
