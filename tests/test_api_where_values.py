@@ -229,7 +229,27 @@ def test_a_list_param_is_selected_by_its_list_in_every_form(make_run, tmp_path, 
         ):
             assert len(book.runs(where=where)) == 2, where
         assert len(book.runs(where="layers!=[256]")) == 2
-        with pytest.raises(rb.NotFoundError, match=r"did you mean 'layers=\[64, 64\]'\?$"):
+        with pytest.raises(rb.NotFoundError, match=r"did you mean \{'layers': \[\[64, 64\]\]\}\?$"):
             book.runs(where={"layers": [64, 64]})
     listed = cli("runs", "--db", str(tmp_path / "l.db"), "--where", "layers=[256]", "--format", "csv")
     assert listed.exit_code == 0 and listed.output.count("\n") == 2, listed.output
+
+
+def test_a_list_given_as_alternatives_names_the_list_meant_whatever_other_lists_the_runs_hold(
+    make_run, tmp_path, cli
+):
+    """Beside [64, 64, 64] and [128], where={"hidden": [64, 64]} warned only `filter hidden=64,64
+    matches no run; hidden has: [64, 64, 64], [64, 64], [128]`, naming no list meant."""
+    for index, hidden in enumerate(([64, 64, 64], [64, 64], [128])):
+        make_run(f"r{index}", {"hidden": hidden, "seed": 0}, [{"step": 1, "acc": 0.5}])
+    rb.collect(tmp_path / "runs", db=tmp_path / "h.db")
+    said = (
+        "filter hidden=64,64: no run has hidden=64; hidden has: [128], [64, 64, 64], [64, 64]; did you mean"
+    )
+    with rb.open(tmp_path / "h.db") as book:
+        with pytest.raises(rb.NotFoundError) as caught:
+            book.runs(where={"hidden": [64, 64]})
+        assert str(caught.value) == f"{said} {{'hidden': [[64, 64]]}}?"
+        assert len(book.runs(where={"hidden": [[64, 64]]})) == 1
+    listed = cli("runs", "--db", str(tmp_path / "h.db"), "--where", "hidden=64,64")
+    assert listed.output == f"Error: {said} 'hidden=[64, 64]'?\n"

@@ -409,6 +409,14 @@ def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None
     filter does not name (a value with nothing close may be of runs still to come)."""
     present = _present_values(runs, item.key)
     texts = sorted({format_value(value) for value in present}, key=str)
+    whole = _whole_list(item, present)
+    if whole is not None:  # {"hidden": [64, 64]}: 64 or 64, where the runs hold the list [64, 64]
+        shown = ",".join(dict.fromkeys(format_value(value) for value in item.values))
+        meant = said(shlex.quote(f"{item.key}={whole}"), f"{{{item.key!r}: [{json.loads(whole)!r}]}}")
+        raise NotFoundError(
+            f"filter {item}: no run has {item.key}={shown}; {item.key} has: {listing_text(texts)}; "
+            f"did you mean {meant}?"
+        )
     # where the runs hold text alone (seeds s1, s2, s3), a number is no seed to come: `seed!=1` kept all
     counted = any(isinstance(value, (int, float)) for value in present)
     named = {format_value(value) for value in item.values}
@@ -428,6 +436,16 @@ def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None
             f"filter {item}: no run has {item.key}={','.join(meant)}; {item.key} has: "
             f"{listing_text(texts)}; did you mean {shlex.quote(f'{item.key}{item.op}{fixed}')}?"
         )
+
+
+def _whole_list(item: Filter, present: Sequence[Any]) -> str | None:
+    """Return the list param (JSON text, as the store holds it) that an equality filter's values make
+    together, when runs hold it and none holds any of the values alone; else None."""
+    if item.op != "=" or len(item.values) < 2:
+        return None
+    whole = normalize_value(list(item.values))
+    alone = any(values_equal(value, wanted) for value in present for wanted in item.values)
+    return whole if whole in present and not alone else None
 
 
 def check_params_exist(what: str, keys: Iterable[str], known: Iterable[str]) -> None:
