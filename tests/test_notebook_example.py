@@ -26,7 +26,10 @@ def percent_cells(text: str) -> list[tuple[str, str]]:
         header, _, body = chunk.partition("\n")
         body = body.strip("\n")
         if "[markdown]" in header:
-            lines = [line.removeprefix("# ").removeprefix("#") for line in body.splitlines()]
+            # `# # Title` is the heading `# Title`; a bare `#` is an empty line
+            lines = [
+                line[2:] if line.startswith("# ") else line.removeprefix("#") for line in body.splitlines()
+            ]
             cells.append(("markdown", "\n".join(lines)))
         else:
             cells.append(("code", body))
@@ -78,8 +81,12 @@ def test_the_notebook_runs_and_shows_the_table_with_its_marks(tmp_path, monkeypa
     table_html = shown[6]._repr_html_()
     assert "<strong>" in table_html and "<sup>*</sup>" in table_html
     assert "fewer replicates than expected" in table_html
+    # as its text says: a best not significantly better than the runner-up is marked too (it was not)
+    assert "°" in table_html and "not significantly better than the runner-up" in table_html
     frame = shown[7]
     assert frame.loc["large", ("hard", "n")] == 4
     assert "incomplete" in frame.loc["large", ("hard", "marks")].split(",")  # and provenance, in a dirty tree
+    assert "nonsig" in frame.loc["large", ("easy", "marks")].split(",")
+    assert list(tmp_path.glob("resultsbook-notebook-*")) == []  # its temporary folder is removed at the end
     status = shown[9].set_index(["model", "dataset"])
     assert status.loc[("large", "hard"), ["found", "expected", "missing"]].tolist() == [4, 5, [4]]
