@@ -412,10 +412,10 @@ def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None
     whole = _whole_list(item, present)
     if whole is not None:  # {"hidden": [64, 64]}: 64 or 64, where the runs hold the list [64, 64]
         shown = ",".join(dict.fromkeys(format_value(value) for value in item.values))
-        meant = said(shlex.quote(f"{item.key}={whole}"), f"{{{item.key!r}: [{json.loads(whole)!r}]}}")
+        listed = said(shlex.quote(f"{item.key}={whole}"), f"{{{item.key!r}: [{json.loads(whole)!r}]}}")
         raise NotFoundError(
             f"filter {item}: no run has {item.key}={shown}; {item.key} has: {listing_text(texts)}; "
-            f"did you mean {meant}?"
+            f"did you mean {listed}?"
         )
     # where the runs hold text alone (seeds s1, s2, s3), a number is no seed to come: `seed!=1` kept all
     counted = any(isinstance(value, (int, float)) for value in present)
