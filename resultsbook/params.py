@@ -244,3 +244,10 @@ def same_meaning(key: str, held: Sequence[str]) -> str | None:
         return None
     found = [name for name in held if parts(name)[0] == head and parts(name)[1] in group - {word}]
     return found[0] if len(found) == 1 else None
+
+
+def canonical_float(text: str) -> float:
+    """Return the float a stored text spells, every NaN as one object: runs whose param is NaN share a
+    row (a NaN equals only itself, and each `float("nan")` is another)."""
+    value = float(text)
+    return math.nan if value != value else value

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from resultsbook.atomic import on_read_only_filesystem
 from resultsbook.errors import SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
+from resultsbook.params import canonical_float
 from resultsbook.store.connection import Connection
 from resultsbook.store.location import (
     empty_store,
@@ -778,7 +779,7 @@ def _typed(value: Any, kind: str) -> Any:
     if kind == "bool":
         return bool(value)
     if kind == "float" and isinstance(value, str):  # nan and ±inf are kept as text
-        return float(value)
+        return canonical_float(value)
     return value
 
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from resultsbook.errors import NotFoundError, StoreError, first_line
 from resultsbook.models import Problem, StoredRun
+from resultsbook.params import canonical_float
 from resultsbook.store import (
     ANY_SOURCE,
     PRESENT_SOURCE_RUNS,
@@ -531,7 +532,7 @@ def typed_param(value: str | None, kind: str) -> Any:
     if kind == "int":
         return int(value)
     if kind == "float":
-        return float(value)
+        return canonical_float(value)
     if kind == "bool":
         return value not in ("0", "")
     return value

@@ -1,0 +1,22 @@
+"""A param whose value is NaN (a weight decay of nan in a config) is one value: its runs share a row."""
+
+from __future__ import annotations
+
+from conftest import write_native_run
+
+import resultsbook as rb
+
+
+def test_runs_whose_param_is_nan_share_one_row(make_run, tmp_path, cli):
+    """Each run with wd = NaN was a row of its own: three rows `nan`, one seed each, and the best of
+    them bold, though they are one setting."""
+    for seed in range(3):
+        for wd in (float("nan"), 0.1):
+            write_native_run(
+                tmp_path / "runs" / f"{wd}-{seed}", {"seed": seed, "wd": wd}, [{"step": 1, "acc": 0.1 * seed}]
+            )
+    assert cli("collect", "runs").exit_code == 0
+    table = cli("table", "--rows", "wd", "--metric", "acc", "--goal", "max", "--format", "csv")
+    assert [line.split(",")[0::3] for line in table.output.splitlines()[1:]] == [["nan", "3"], ["0.1", "3"]]
+    frame = rb.open(str(tmp_path / "resultsbook.db")).table(rows="wd", metric="acc", goals={"acc": "max"}).to_frame()
+    assert list(frame["n"]) == [3, 3]
