@@ -304,6 +304,12 @@ def test_a_config_that_is_no_text_file_is_refused_in_one_line_not_read(tmp_path,
     )
 
 
+def test_a_spec_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows editors save UTF-8 with a BOM: the spec was 'not valid TOML (Invalid statement (at line 1...'."""
+    (tmp_path / "resultsbook.toml").write_bytes(b'\xef\xbb\xbf[tables.t]\nmetric = "a"\nrows = ["m"]\n')
+    assert list(load_spec(str(tmp_path / "resultsbook.toml")).tables) == ["t"]
+
+
 @pytest.mark.parametrize(
     ("entry", "key", "meant"),
     [

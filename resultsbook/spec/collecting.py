@@ -4,6 +4,7 @@ figures' modules, nor numpy: an unchanged re-collect stays about the cost of a s
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -138,7 +139,10 @@ def read_toml(path: str) -> dict[str, Any]:
         )
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            data = handle.read()
+        # Windows editors save "UTF-8" with a byte-order mark, which TOML does not allow; it says nothing
+        text = data.removeprefix(codecs.BOM_UTF8).decode()
+        return tomllib.loads(text)
     except OSError as error:
         raise SpecError(
             f"cannot read {path} ({error.strerror}); check the {option('config')} path"
