@@ -310,6 +310,17 @@ def test_a_spec_saved_with_a_byte_order_mark_is_read(tmp_path):
     assert list(load_spec(str(tmp_path / "resultsbook.toml")).tables) == ["t"]
 
 
+def test_a_key_set_twice_is_named_with_its_line_and_table(tmp_path):
+    """tomllib says 'Cannot overwrite a value (at line 4, column 12)', naming neither the key nor its table."""
+    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "a"\nrows = ["m"]\nmetric = "b"\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert (
+        str(error.value)
+        == f"{tmp_path}/resultsbook.toml sets metric twice (line 4 in [tables.t]); keep one of the two"
+    )
+
+
 @pytest.mark.parametrize(
     ("entry", "key", "meant"),
     [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -153,4 +154,21 @@ def read_toml(path: str) -> dict[str, Any]:
             f"check the {option('config')} path"
         ) from error
     except tomllib.TOMLDecodeError as error:
-        raise SpecError(f"{path} is not valid TOML ({error}); fix the syntax at that line") from error
+        raise SpecError(
+            _twice_message(path, text, str(error))
+            or f"{path} is not valid TOML ({error}); fix the syntax at that line"
+        ) from error
+
+
+def _twice_message(path: str, text: str, error: str) -> str | None:
+    """Return what a key set twice is called, with its line and table (tomllib names neither)."""
+    match = re.match(r"Cannot overwrite a value \(at line (\d+),", error)
+    lines = text.splitlines()
+    if not match or int(match[1]) > len(lines):
+        return None
+    number = int(match[1])
+    line = lines[number - 1].strip()
+    key = line.strip("[] ") if line.startswith("[") else line.split("=")[0].strip()
+    headers = [h.strip() for h in lines[: number - 1] if h.strip().startswith("[")]
+    where = f" in {headers[-1]}" if headers and not line.startswith("[") else ""
+    return f"{path} sets {key} twice (line {number}{where}); keep one of the two"
