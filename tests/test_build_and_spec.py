@@ -321,6 +321,17 @@ def test_a_key_set_twice_is_named_with_its_line_and_table(tmp_path):
     )
 
 
+def test_a_pipe_named_resultsbook_toml_is_said_to_be_no_file(tmp_path, cli):
+    """A FIFO named resultsbook.toml was passed over: 'no resultsbook.toml here'."""
+    os.mkfifo(tmp_path / "resultsbook.toml")
+    result = cli("build")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {tmp_path}/resultsbook.toml is not a regular file (a folder, a pipe, a device?); a spec is a "
+        "TOML text file: replace it with one, or pass --config FILE"
+    )
+
+
 @pytest.mark.parametrize(
     ("entry", "key", "meant"),
     [

@@ -102,6 +102,11 @@ def find_spec(start: str = ".") -> str | None:
         candidate = os.path.join(folder, SPEC_NAME)
         if os.path.isfile(candidate):
             return candidate
+        if os.path.exists(candidate):  # a pipe of that name is no spec, nor a reason to look above
+            raise SpecError(
+                f"{candidate} is not a regular file (a folder, a pipe, a device?); a spec is a TOML text "
+                f"file: replace it with one, or pass {option('config', 'FILE')}"
+            )
         pyproject = os.path.join(folder, "pyproject.toml")
         if os.path.isfile(pyproject) and "resultsbook" in read_toml(pyproject).get("tool", {}):
             return pyproject
