@@ -118,6 +118,17 @@ def test_pattern_params_join_the_runs_and_conflicts_are_reported(tmp_path, store
     assert [p.message for p in report.problems] == ["param 'seed' is 4 in the run's config but 3 in its path"]
 
 
+def test_a_param_given_to_the_collect_that_the_config_contradicts_is_said_to_come_from_it(tmp_path, cli):
+    """`--param seed=7` on runs whose config.json has a seed said "7 in its path": the path has no seed."""
+    for seed in (0, 1):
+        write_native_run(tmp_path / "runs" / f"r{seed}", {"seed": seed}, curve([1.0]))
+    result = cli("collect", "runs", "--param", "seed=7", "-q")
+    assert "param 'seed' is 0 or 1 in the run's config but 7 from --param seed=7 — kept" in result.output
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\nparams = { seed = 7 }\n')
+    result = cli("collect", "--db", "spec.db", "-q")
+    assert "but 7 from the [[sources]] entry's params = { seed = 7 } — kept" in result.output
+
+
 def test_runs_named_like_a_patterns_files_that_it_does_not_match_are_reported(tmp_path, store):
     root = tmp_path / "res"
     for name in ("mlp_dr01_bs16", "mlp_dr02_bs16", "cnn_bs32"):  # the last has no dropout in its name

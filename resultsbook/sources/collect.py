@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from resultsbook.adapters import Adapter, claim_pattern
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
@@ -42,6 +42,7 @@ from resultsbook.sources.planning import (
 )
 from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
+from resultsbook.voice import of_spec_entry, option
 
 if TYPE_CHECKING:
     from resultsbook.sources.derive import Derivation
@@ -434,11 +435,11 @@ def read_batch(adapter: Adapter, planned: Sequence[Planned]) -> Iterator[ReadRes
         except Exception as error:  # one broken run never stops a collect
             results = iter(())
             result = _unreadable(adapter, item.source, error)
-        yield _finish(result, item.source, item.derive)
+        yield _finish(result, item.source, item.derive, item.given, item.given_by_spec)
 
 
 def _read_planned(planned: Planned) -> ReadResult:
-    return read_source(planned.adapter, planned.source, planned.derive)
+    return read_source(planned.adapter, planned.source, planned.derive, planned.given, planned.given_by_spec)
 
 
 def _read_planned_remote(planned: Planned) -> tuple[ReadResult, bool]:
@@ -448,20 +449,29 @@ def _read_planned_remote(planned: Planned) -> tuple[ReadResult, bool]:
     from resultsbook.sources.remote import noting_gone, prefetched
 
     with prefetched(planned.source.files), noting_gone() as gone:
-        result = read_source(planned.adapter, planned.source, planned.derive)
+        result = read_source(
+            planned.adapter, planned.source, planned.derive, planned.given, planned.given_by_spec
+        )
     files = planned.source.files
     return result, not (files and gone.issuperset(files))
 
 
-def read_source(adapter: Adapter, source: Source, derive: Sequence[Derivation] = ()) -> ReadResult:
+def read_source(
+    adapter: Adapter,
+    source: Source,
+    derive: Sequence[Derivation] = (),
+    given: Mapping[str, Any] | None = None,
+    given_by_spec: bool = False,
+) -> ReadResult:
     """Read a source; an adapter bug becomes a problem of that source, never a failed collect.
-    Params from the path join each run, then the derived params are computed; what the store cannot
-    hold as read is repaired or dropped, and reported (`validate`)."""
+    Params from the path (and those `given` by --param or a spec's entry) join each run, then the
+    derived params are computed; what the store cannot hold as read is repaired or dropped, and
+    reported (`validate`)."""
     try:
         result = adapter.read(source)
     except Exception as error:  # one broken run never stops a collect
         result = _unreadable(adapter, source, error)
-    return _finish(result, source, derive)
+    return _finish(result, source, derive, given, given_by_spec)
 
 
 def _unreadable(adapter: Adapter, source: Source, error: Exception) -> ReadResult:
@@ -475,14 +485,21 @@ def _unreadable(adapter: Adapter, source: Source, error: Exception) -> ReadResul
     return ReadResult((), (problem,))
 
 
-def _finish(result: ReadResult, source: Source, derive: Sequence[Derivation]) -> ReadResult:
+def _finish(
+    result: ReadResult,
+    source: Source,
+    derive: Sequence[Derivation],
+    given: Mapping[str, Any] | None = None,
+    given_by_spec: bool = False,
+) -> ReadResult:
     """Add the params a source carries (from its path or the spec) to its runs, then derive params;
     what the store cannot hold as read is repaired or dropped, and reported (`validate`)."""
     if source.path.endswith(".") and any(run.name in (".", "..") for run in result.runs):
         result = _named_after_the_folder(result, source)
     if source.params or derive:
         problems = list(result.problems)
-        merged = (_merge_params(run, source, problems) for run in result.runs)
+        with of_spec_entry(given_by_spec):  # a conflict names the entry's params, not --param
+            merged = [_merge_params(run, source, given or {}, given_by_spec, problems) for run in result.runs]
         runs = tuple(_derive(run, derive, source.path, problems) for run in merged)
         result = ReadResult(runs, tuple(problems))
     return checked_result(source, result)
@@ -497,18 +514,25 @@ def _named_after_the_folder(result: ReadResult, source: Source) -> ReadResult:
     return ReadResult(runs, result.problems)
 
 
-def _merge_params(run: RunRecord, source: Source, problems: list[Problem]) -> RunRecord:
-    """Add params taken from the path (or the spec) to a run; its own config wins a conflict."""
+def _merge_params(
+    run: RunRecord, source: Source, given: Mapping[str, Any], given_by_spec: bool, problems: list[Problem]
+) -> RunRecord:
+    """Add params taken from the path (or given by --param or the spec) to a run; its own config wins
+    a conflict."""
     if not source.params:
         return run
     merged = dict(run.params)
     for key, value in source.params.items():
         if key in merged and not values_equal(merged[key], value):
+            origin = "in its path"
+            if key in given and values_equal(given[key], value):
+                entry = "the [[sources]] entry's " if given_by_spec else ""
+                origin = f"from {entry}{option('param', f'{key}={format_value(value)}')}"
             problems.append(
                 Problem(
                     source.path,
                     f"param {key!r} is {format_value(merged[key])} in the run's config "
-                    f"but {format_value(value)} in its path",
+                    f"but {format_value(value)} {origin}",
                     "the config's value",
                 )
             )

@@ -57,6 +57,8 @@ class Planned:
     derive: tuple[Derivation, ...]
     stored_path: str
     tail: str  # its path under the collect root: what stays the same when a tree is moved
+    given: Mapping[str, Any] = field(default_factory=dict)  # the params --param (or the entry) gave
+    given_by_spec: bool = False  # whether a spec's [[sources]] entry gave them
 
 
 @dataclass
@@ -332,7 +334,12 @@ class _Planner:
                 plan.unchanged.append(stored_path)
             else:
                 tail = _tail(source.path, request.path)
-                plan.sources.append(Planned(source, adapter, signature, request.derive, stored_path, tail))
+                plan.sources.append(
+                    Planned(
+                        source, adapter, signature, request.derive, stored_path, tail,
+                        request.params, request.spec_entry is not None,
+                    )
+                )  # fmt: skip
         self.readers = tuple(how)
         return count, taking
 
