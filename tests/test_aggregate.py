@@ -585,6 +585,16 @@ def test_a_misspelt_value_in_a_list_or_after_not_equal_is_refused_with_the_one_m
     assert table(store, tmp_path, filters=(parse_filter("seed=0,11"),)).rows == (("logreg",), ("mlp",))
 
 
+def test_a_value_holding_a_comma_is_meant_with_its_comma_escaped(make_run, store, tmp_path):
+    """`env=a,b` on runs of env `a,b` and `c` was answered "did you mean env=a,b,b?", which splits again."""
+    for env in ("a,b", "c"):
+        make_run(env, {"env": env, "seed": 0}, curve([0.5]))
+    with pytest.raises(NotFoundError) as caught:
+        table(store, tmp_path, rows=("env",), filters=(parse_filter("env=a,b"),))
+    assert str(caught.value) == "filter env=a,b: no run has env=a; env has: a,b, c; did you mean 'env=a\\,b'?"
+    assert table(store, tmp_path, rows=("env",), filters=(parse_filter(r"env=a\,b"),)).rows == (("a,b",),)
+
+
 def test_a_number_filter_over_values_held_as_text_alone_is_refused_with_the_ones_meant(
     make_run, store, tmp_path
 ):

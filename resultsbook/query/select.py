@@ -431,7 +431,7 @@ def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None
         if guess is not None:
             meant[format_value(wanted)] = guess
     if meant:
-        fixed = ",".join(dict.fromkeys(meant.get(format_value(v), format_value(v)) for v in item.values))
+        fixed = _values_meant(item, meant, texts)
         raise NotFoundError(
             f"filter {item}: no run has {item.key}={','.join(meant)}; {item.key} has: "
             f"{listing_text(texts)}; did you mean {shlex.quote(f'{item.key}{item.op}{fixed}')}?"
@@ -446,6 +446,16 @@ def _whole_list(item: Filter, present: Sequence[Any]) -> str | None:
     whole = normalize_value(list(item.values))
     alone = any(values_equal(value, wanted) for value in present for wanted in item.values)
     return whole if whole in present and not alone else None
+
+
+def _values_meant(item: Filter, meant: Mapping[str, str], texts: Sequence[str]) -> str:
+    """Return a filter's values as the runs hold them, written as a filter lists them: a value's own
+    comma escaped (`a\\,b`), as the filter of a value the list split at its comma (`a,b`) writes it."""
+    whole = ",".join(format_value(value) for value in item.values)
+    if whole in texts:
+        return whole.replace(",", "\\,")
+    fixed = (meant.get(format_value(value), format_value(value)) for value in item.values)
+    return ",".join(dict.fromkeys(text.replace(",", "\\,") for text in fixed))
 
 
 def check_params_exist(what: str, keys: Iterable[str], known: Iterable[str]) -> None:
