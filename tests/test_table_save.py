@@ -276,10 +276,19 @@ def test_a_name_that_makes_a_bad_file_name_is_refused(runs, cli, name):
     result = cli("table", *SWEEP, "--save", name)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
-        f"Error: --save: the table name {name!r} becomes its file's name (results/NAME.tex), which LaTeX "
+        f"Error: --save: the table name {name!r} becomes its file's name (NAME.tex), which LaTeX "
         "inputs; use letters, digits, - and _"
     )
     assert not (runs / "resultsbook.toml").exists()
+
+
+def test_the_help_of_save_names_no_folder_the_table_may_not_go_to(cli):
+    """`--save` said "written to results/NAME.tex" where build writes beside the spec's LaTeX tables
+    (paper/NAME.tex)."""
+    result = cli("table", "--help")
+    assert "written as NAME.tex by `resultsbook build`, beside the spec's other LaTeX tables" in " ".join(
+        result.output.split()
+    )
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device", "folder"])

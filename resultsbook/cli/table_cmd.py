@@ -202,7 +202,7 @@ def _joined(context: click.Context, parameter: click.Parameter, values: tuple[st
     "--save",
     metavar="NAME",
     help="Also add this table to the spec as [tables.NAME] (a new resultsbook.toml if there is none), "
-    "written to results/NAME.tex by `resultsbook build`.",
+    "written as NAME.tex by `resultsbook build`, beside the spec's other LaTeX tables (else in results/).",
 )
 @verbose_option
 def table_command(

@@ -70,7 +70,7 @@ def save_table(spec_path: str | None, table: TableToSave) -> SavedTable:
     name = table.name
     if not isinstance(name, str) or not re.fullmatch(r"[\w-]+", name):
         raise SpecError(
-            f"{option('save')}: the table name {name!r} becomes its file's name (results/NAME.tex), "
+            f"{option('save')}: the table name {name!r} becomes its file's name (NAME.tex), "
             "which LaTeX inputs; use letters, digits, - and _"
         )
     path = os.path.abspath(spec_path or SPEC_NAME)
