@@ -150,10 +150,15 @@ def _collect_spec_sources(db_path: str | None, given: list[str], quiet: bool) ->
     """Collect the [[sources]] of the project's spec, as `build` does first; say what to give instead
     when there is no spec with sources, or flags that only apply to the PATHs given."""
     from resultsbook.cli.common import collect_spec_sources, find_collect_spec_or_none
+    from resultsbook.spec import spec_not_a_file
 
     spec = find_collect_spec_or_none(None)
     if spec is None or not spec.sources:
-        where = f"{os.path.relpath(spec.path)} names no [[sources]]" if spec else "no resultsbook.toml here"
+        where = (
+            f"{os.path.relpath(spec.path)} names no [[sources]]"
+            if spec
+            else spec_not_a_file() or "no resultsbook.toml here"
+        )
         raise click.UsageError(
             f"give the folders (or files) of the runs, e.g. `resultsbook collect runs/` ({where}; with "
             "one that names [[sources]], `resultsbook collect` alone collects them)"

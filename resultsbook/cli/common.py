@@ -106,12 +106,13 @@ def find_collect_spec_or_none(config: str | None) -> CollectSpec | None:
 def load_required_spec(config: str | None) -> Spec:
     """Return the spec named by --config or found upwards, or fail saying how to create one."""
     from resultsbook.errors import NotFoundError
-    from resultsbook.spec import find_spec, load_spec
+    from resultsbook.spec import find_spec, load_spec, spec_not_a_file
 
     path = config or find_spec()
     if path is None:
+        none = spec_not_a_file() or "no resultsbook.toml here or in any parent folder"
         raise NotFoundError(
-            "no resultsbook.toml here or in any parent folder; `resultsbook table --rows KEY --metric KEY "
+            f"{none}; `resultsbook table --rows KEY --metric KEY "
             "--save NAME` writes one holding that table (docs/tables.md says what else it takes), or pass "
             "--config FILE"
         )

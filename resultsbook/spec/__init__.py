@@ -9,7 +9,13 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from resultsbook.spec.collecting import SPEC_NAME, CollectSpec, find_spec, load_collect_spec
+    from resultsbook.spec.collecting import (
+        SPEC_NAME,
+        CollectSpec,
+        find_spec,
+        load_collect_spec,
+        spec_not_a_file,
+    )
     from resultsbook.spec.document import Spec, load_spec
     from resultsbook.spec.figures import FigureSpec
     from resultsbook.spec.macros import MacroSpec, ValueSpec, macro_name
@@ -21,6 +27,7 @@ _HOMES = {
     "CollectSpec": "collecting",
     "find_spec": "collecting",
     "load_collect_spec": "collecting",
+    "spec_not_a_file": "collecting",
     "Spec": "document",
     "load_spec": "document",
     "FigureSpec": "figures",
@@ -54,5 +61,6 @@ __all__ = [
     "load_collect_spec",
     "load_spec",
     "macro_name",
+    "spec_not_a_file",
     "table_stats",
 ]

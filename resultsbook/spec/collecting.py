@@ -102,14 +102,26 @@ def find_spec(start: str = ".") -> str | None:
         candidate = os.path.join(folder, SPEC_NAME)
         if os.path.isfile(candidate):
             return candidate
-        if os.path.exists(candidate):  # a pipe of that name is no spec, nor a reason to look above
-            raise SpecError(
-                f"{candidate} is not a regular file (a folder, a pipe, a device?); a spec is a TOML text "
-                f"file: replace it with one, or pass {option('config', 'FILE')}"
-            )
         pyproject = os.path.join(folder, "pyproject.toml")
         if os.path.isfile(pyproject) and "resultsbook" in read_toml(pyproject).get("tool", {}):
             return pyproject
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def spec_not_a_file(start: str = ".") -> str | None:
+    """Return why no spec was found when a resultsbook.toml upwards is no regular file (a pipe, a
+    folder), which `find_spec` passes over; else None."""
+    folder = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(folder, SPEC_NAME)
+        if os.path.isfile(candidate):
+            return None
+        if os.path.exists(candidate):
+            shown = os.path.relpath(candidate)
+            return f"{shown} is not a regular file (a folder, a pipe, a device?): no spec was read"
         parent = os.path.dirname(folder)
         if parent == folder:
             return None
