@@ -273,6 +273,24 @@ def test_a_value_from_a_missing_cell_names_the_cells_that_exist(tmp_path: Path) 
     store.close()
 
 
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("table2/cnn", "no table 'table2' has cells; did you mean 'table1'?"),
+        ("results/cnn", "no table 'results' has cells; tables with cells: table1"),
+    ],
+)
+def test_a_value_from_a_table_with_no_cells_names_the_tables_that_have_some(
+    tmp_path: Path, key: str, hint: str
+) -> None:
+    """It said "no table of that name has cells", naming none that has."""
+    spec, store = make_project(tmp_path, f'\n[macros]\n[macros.values]\nx = {{ cell = "{key}" }}\n')
+    with pytest.raises(SpecError) as error:
+        build(spec, store)
+    assert str(error.value).endswith(f"no cell {key!r}; {hint}")
+    store.close()
+
+
 @pytest.mark.parametrize("key", ["table1/ours/b ", "tabel1/ours/b", "table1/our/b"])
 def test_a_misspelt_cell_of_a_value_is_answered_with_the_cell_meant(tmp_path: Path, key: str) -> None:
     spec, store = make_project(tmp_path, f'\n[macros]\n[macros.values]\nx = {{ cell = "{key}" }}\n')

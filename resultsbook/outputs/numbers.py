@@ -321,8 +321,18 @@ def _cell(value: ValueSpec, key: str, cells: Mapping[str, CellNumbers]) -> CellN
     elif same:
         hint = f"cells of {table}: {', '.join(same[:6])}{' ...' if len(same) > 6 else ''}"
     else:
-        hint = "no table of that name has cells"
+        hint = _tables_hint(table, cells)
     raise SpecError(f"[macros.values.{value.name}]: no cell {key!r}; {hint}")
+
+
+def _tables_hint(table: str, cells: Mapping[str, CellNumbers]) -> str:
+    """Return the end of a message about a cell of a table with no cells: the table meant, else those
+    that have cells."""
+    tables = sorted({key.split("/", 1)[0] for key in cells})
+    guess = closest(table, tables)
+    if guess is not None:
+        return f"no table {table!r} has cells; did you mean {guess!r}?"
+    return f"no table {table!r} has cells; tables with cells: {', '.join(tables) or 'none'}"
 
 
 def _stat(value: ValueSpec, found: CellNumbers) -> float:
