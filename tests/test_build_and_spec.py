@@ -335,6 +335,30 @@ def test_a_pipe_named_resultsbook_toml_is_said_to_be_no_file(tmp_path, cli):
     )
 
 
+def test_a_table_without_outputs_that_nothing_shows_is_warned_about(tmp_path, cli):
+    """A table without `outputs` built nothing and nothing said so: `check` printed `OK: no outputs`."""
+    for seed in range(3):
+        write_native_run(tmp_path / "runs" / f"r{seed}", {"m": "a", "seed": seed}, curve([0.5]))
+    table = '[tables.{}]\nmetric = "acc"\nrows = ["m"]\ngoal = "max"\n'
+    spec = '[[sources]]\npath = "runs"\n' + table.format("table1")
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    warning = (
+        'Warning: table1: has no outputs, so build writes no file of it; add outputs = ["{}/table1.tex"] '
+        "to [tables.table1]"
+    )
+    for command in ("build", "check"):
+        result = cli(command)
+        assert result.exit_code == 0
+        assert result.stderr.splitlines() == [warning.format("results")]
+    # beside the spec's other LaTeX tables; a table a figure draws is shown there
+    spec += table.format("t2") + 'outputs = ["paper/t2.tex"]\n'
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    assert cli("build").stderr.splitlines() == [warning.format("paper")]
+    spec += '[figures.f]\nkind = "bar"\ntable = "table1"\noutputs = ["paper/f.pdf"]\n'
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    assert "outputs" not in cli("build").stderr
+
+
 @pytest.mark.parametrize(
     ("entry", "key", "meant"),
     [

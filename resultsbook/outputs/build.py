@@ -604,6 +604,7 @@ def _rendered_entry(
             + lint_findings(table_spec.name, table, table_spec.format)
             + extra_stats_findings(table_spec)
             + unfloated_label_findings(table_spec)
+            + unwritten_table_findings(spec, table_spec)
             + venue_findings(spec, table_spec)
         ),
         table=table,
@@ -1002,6 +1003,26 @@ def extra_stats_findings(table_spec: TableSpec) -> list[Finding]:
         f"{'them' if center and spread else f'{center or fmt.center} alone' if alone else 'it'} instead, "
         f"write {' and '.join(settings)} "
         f'(as --stat {chosen} does in `resultsbook table`), or center = "{fmt.center}" to silence this'
+    )
+    return [Finding(table_spec.name, "", "lint", text)]
+
+
+def unwritten_table_findings(spec: Spec, table_spec: TableSpec) -> list[Finding]:
+    """Say that a table has no outputs and nothing else of the spec shows it (a figure, the numbers
+    file, the report, Markdown sections): build computes it and writes nothing of it."""
+    if table_spec.outputs or spec.report is not None or spec.sections:
+        return []
+    if (spec.macros is not None and spec.macros.output) or any(
+        quoted_table(figure) == table_spec.name for figure in spec.figures.values()
+    ):
+        return []
+    folder = os.path.dirname(os.path.abspath(spec.path))
+    latex = [path for table in spec.tables.values() for path in table.outputs if path.endswith(".tex")]
+    beside = os.path.relpath(os.path.dirname(latex[0]), folder) if latex else "results"
+    output = os.path.join(beside, f"{table_spec.name}.tex").replace(os.sep, "/")
+    text = (
+        f"has no outputs, so build writes no file of it; add outputs = {json.dumps([output])} "
+        f"to [tables.{table_spec.name}]"
     )
     return [Finding(table_spec.name, "", "lint", text)]
 
