@@ -1177,6 +1177,29 @@ def test_a_log_of_one_json_line_under_a_txt_name_is_read_by_records_as_one_of_se
     assert " run=a " in listed and " run=b " in listed, listed
 
 
+def test_a_seed_written_as_a_decimal_of_a_whole_number_is_the_seed_param(tmp_path):
+    """CURL's Atari 100k evals (iris-atari100k CURL_10_evals.json) write `"seed": 1.0`: the seed was read
+    as a metric, each model one run averaging its seeds, and the problem named no field."""
+    path = tmp_path / "results.jsonl"
+    path.write_text("".join(f'{{"model": "a", "seed": {s}.0, "acc": 0.8{s}}}\n' for s in range(3)))
+    adapter = RecordsAdapter()
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert result.problems == ()
+    assert sorted((r.params["seed"], r.summary["acc"]) for r in result.runs) == [(0, 0.8), (1, 0.81), (2, 0.82)]
+    asked = RecordsAdapter(metrics=["seed"])  # named a metric, it stays one
+    assert [run.params for run in asked.read(asked.source_for_file(str(path), forced=True)).runs] == [
+        {"model": "a"}
+    ] * 3
+    # another field of whole numbers written as decimals, the same params otherwise: it is named
+    path.write_text("".join(f'{{"model": "a", "run": {s}.0, "return": {100 * (s + 1)}.0}}\n' for s in range(3)))
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert [p.message for p in result.problems] == [
+        "2 record(s) have the same params as an earlier one (records 2, 3; they differ in 'run', read as "
+        "a metric for its whole numbers written as decimals (1.0); fix: options={'params': 'run'} reads it "
+        "as a setting)"
+    ]
+
+
 def test_records_alike_but_for_a_setting_of_counts_and_fractions_name_it_and_the_option(tmp_path):
     """chris-santiago/vime@c77d735 `outputs/mnist-baselines.txt`: `n_labeled` is 100 or 1000 labelled
     rows, or 0.1 or 0.2 of them; its decimals make it a metric in every record, so the records of one

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -69,7 +70,9 @@ class RecordsAdapter(Adapter):
     #     file (`a/log.txt`), not by the file's name alone
     # 19: a whole-number field named `success` or `success_rate` (0 or 1 per evaluation, TD-MPC2's) is a
     #     metric, not a param splitting each seed into a run that succeeded and one that did not
-    reading_version = 19
+    # 20: a seed field written as a decimal of a whole number (`"seed": 1.0`, CURL's Atari 100k evals) is
+    #     the seed param, not a metric averaged over the runs it should set apart
+    reading_version = 20
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -147,6 +150,7 @@ class RecordsAdapter(Adapter):
         if getattr(self, "_task_scores", False):
             forced_params |= {self._option("task"), self._option("index")}
             forced_metrics.add(self._option("value"))
+        forced_params |= whole_seed_fields(records) - forced_metrics
         forced_metrics |= decimal_fields(records) - forced_params
         forced_metrics |= result_named_fields(records) - forced_params
         problems += texts_among_numbers(source.path, records, forced_metrics - forced_params)
@@ -497,25 +501,59 @@ def decimal_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
     }
 
 
+def whole_seed_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Return the fields named as a seed (`seed`, `random_seed`, `config.seed`) whose numbers are all
+    whole, some written as decimals (`1.0`, as pandas writes a column with a gap): seeds, as a text
+    log's `seed: 1.0` is, not metrics."""
+    named = {name for record in records for name in record if _SEED_NAME.fullmatch(name.rsplit(".", 1)[-1])}
+    found: set[str] = set()
+    for name in named:
+        values = [record[name] for record in records if record.get(name) is not None]
+        if values and all(_whole_valued(value) for value in values):
+            found.add(name)
+    return found
+
+
+_SEED_NAME = re.compile(r"(\w+_)?seed", re.IGNORECASE)
+
+
+def _whole_valued(value: Any) -> bool:
+    """Tell whether a value is a whole number, written as one or as a decimal (`1.0`)."""
+    return _whole(value) or (isinstance(value, float) and value.is_integer())
+
+
 def settings_read_as_metrics(
     records: list[Mapping[str, Any]], earlier_of: Mapping[int, int], metrics: set[str]
 ) -> str:
     """Say which metric fields set apart records of the same params while holding whole numbers in some
     records and decimals in others (`n_labeled`: 100, 1000, 0.1), as a setting given as a count or a
     fraction does, with the option that makes them params; empty when none does."""
-    mixed = []
+    mixed, whole = [], []
     for name in sorted(metrics):
-        kinds = {_kind(record.get(name)) for record in records if record.get(name) is not None}
-        if {"whole", "decimal"} <= kinds and any(
+        values = [record[name] for record in records if record.get(name) is not None]
+        if not any(
             records[number].get(name) != records[earlier].get(name) for number, earlier in earlier_of.items()
         ):
+            continue
+        if {"whole", "decimal"} <= {_kind(value) for value in values}:
             mixed.append(name)
-    if not mixed:
+        elif (  # a run index written 1.0, 2.0; not a score that happens to be whole (return: 250.0)
+            values
+            and all(isinstance(v, float) and _whole_valued(v) for v in values)
+            and key_kind(name.split("."), results_file=False) != "result"
+        ):
+            whole.append(name)
+    if not mixed and not whole:
         return ""
-    named = ", ".join(repr(name) for name in mixed)
+    named = ", ".join(repr(name) for name in mixed + whole)
+    why = (
+        "for the decimals it holds beside whole numbers"
+        if mixed
+        else "for its whole numbers written as decimals (1.0)"
+    )
     return (
-        f"they differ in {named}, read as a metric for the decimals it holds beside whole numbers; fix: "
-        f"{option('option', 'params=' + ','.join(mixed))} reads it as a setting"
+        f"they differ in {named}, read as a metric {why}; fix: "
+        f"{option('option', 'params=' + ','.join(mixed + whole))} reads it as a setting"
     )
 
 
