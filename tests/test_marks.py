@@ -684,6 +684,27 @@ def test_one_training_logged_by_two_trackers_is_said_so_with_the_where_that_keep
     assert "several runs share seed 0, seed 1\n" in differs.output, differs.output  # two trainings
 
 
+def test_records_written_twice_without_a_seed_are_marked_and_are_no_replicates_of_their_own(tmp_path, cli):
+    """Six copies of one record (ETH-DISCO/self-ensembling's hyperparams-old.jsonl: 74 lines, 5 records)
+    were seven runs of `a`, unmarked, and `b`'s two records were marked short of them (n = 2 of 7)."""
+    a = '{"config": {"model": "a"}, "accuracy": 0.80}\n'
+    records = a * 6 + '{"config": {"model": "a"}, "accuracy": 0.90}\n'
+    records += '{"config": {"model": "b"}, "accuracy": 0.84}\n{"config": {"model": "b"}, "accuracy": 0.86}\n'
+    (tmp_path / "res").mkdir()
+    (tmp_path / "res" / "results.jsonl").write_text(records)
+    assert cli("collect", "res", "--pattern", "results.jsonl").exit_code == 0
+    table = cli("table", "--rows", "config.model", "--metric", "accuracy", "--goal", "max")
+    assert "0.81 ± 0.04§" in table.output and "0.85 ± 0.01**#°" in table.output, table.output
+    assert "§ some runs repeat another of their file field for field (a row written twice) (1 cell)" in (
+        table.output
+    )
+    assert (
+        "Warning: table: a: 5 of its 7 runs repeat another of results.jsonl field for field (a row written "
+        "twice), each averaged as a run of its own; delete the repeated rows\n"
+    ) in table.output
+    assert "fewer replicates than expected" not in table.output
+
+
 def test_seed_1_written_as_text_is_the_same_seed_as_seed_1(make_run, cli):
     """Seed 1 in one config and "1" in another counted as two seeds: n = 3 over two seeds, unmarked."""
     for name, seed, acc in (("a", 1, 0.5), ("b", "1", 0.6), ("c", 2, 0.7)):

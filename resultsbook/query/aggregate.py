@@ -30,6 +30,7 @@ from resultsbook.query.marks import (
     UNFINISHED,
     bounded,
     cell_marks,
+    copied_runs,
     cut_short_mark,
     differing_columns,
     differing_within_pools,
@@ -630,6 +631,8 @@ def _replicates_in(cell: Cell, kept: np.ndarray | None = None) -> int:
     """Count a cell's replicates (of the runs `kept`): its runs, those that share a seed (two sweeps
     in one cell) once; each run once where a run has no seed."""
     count = len(cell.runs) if kept is None else int(np.count_nonzero(kept))
+    if cell.copies:  # a row written twice is one replicate
+        count -= len(cell.copies) if kept is None else int(np.count_nonzero(kept[list(cell.copies)]))
     if not any(mark.kind == "duplicate" for mark in cell.marks):  # no seed shared: one run each
         return count
     columns = [(column if kept is None else column[kept]).tolist() for column in cell.runs.replicate]
@@ -731,7 +734,8 @@ def make_cell(
     valued = ~np.isnan(scaled)
     averaged = members if valued.all() else members.take(valued)
     differing = differing_within_pools(averaged, query)
-    marks = cell_marks(runs, query, members, differing, len(averaged))
+    copies = copied_runs(runs, members)
+    marks = cell_marks(runs, query, members, differing, len(averaged), copies)
     if spans is not None:  # columns: first step, last step, last epoch, points (`_spans`)
         ordered = spans[order]
         marks = tuple(resumed_in_turn(mark, runs, ordered[:, :2]) for mark in marks)
@@ -744,7 +748,7 @@ def make_cell(
             intervals = (ordered[:, 1] - ordered[:, 0]) / (ordered[:, 3] - 1)
         short = cut_short_mark(ordered[:, 1], runs, members, budgets is not None, intervals)
         marks = (*marks, *(mark for mark in (budgets, short) if mark is not None))
-    return Cell(row, column, metric, runs, stats, marks, step, differing=differing)
+    return Cell(row, column, metric, runs, stats, marks, step, differing=differing, copies=copies)
 
 
 def _pooled_scale_notes(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> list[str]:

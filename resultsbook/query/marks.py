@@ -9,6 +9,7 @@ Python objects.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -45,11 +46,12 @@ def cell_marks(
     members: Runs | None = None,
     differing: Mapping[str, Sequence[Any]] | None = None,
     averaged: int | None = None,
+    copies: Sequence[int] = (),
 ) -> tuple[Mark, ...]:
     """Marks that depend on one cell alone: mixed configs (`differing`, as `differing_within_pools`
     finds them among the `averaged` runs, those with a value), code or data (from `members`, the
-    cell's runs in its order, when given), unfinished runs, duplicate seeds, no value, values
-    substituted, infinite values."""
+    cell's runs in its order, when given), unfinished runs, duplicate seeds, runs that are `copies`
+    of another (`copied_runs`), no value, values substituted, infinite values."""
     marks: list[Mark] = []
     if differing:
         count = averaged if averaged is not None else len(members) if members is not None else len(runs)
@@ -76,8 +78,34 @@ def cell_marks(
         more = f" and {len(repeated) - SHOWN_VALUES} more" if len(repeated) > SHOWN_VALUES else ""
         twice = logged_twice(runs, members, repeated) if members is not None else ""
         marks.append(Mark("duplicate", f"several runs share {names}{more}{twice}"))
+    if len(copies) and members is not None:
+        source = os.path.basename(str(members.field("source")[copies[0]]))
+        text = (
+            f"{len(copies)} of its {len(runs)} runs repeat another of {source} field for field (a row "
+            "written twice), each averaged as a run of its own; delete the repeated rows"
+        )
+        marks.append(Mark("duplicate", text, note="copies"))
     marks += _value_marks(runs)
     return tuple(marks)
+
+
+def copied_runs(runs: CellRuns, members: Runs) -> tuple[int, ...]:
+    """Return the positions of a cell's runs, none with a replicate value, whose source holds an earlier
+    one with everything stored the same (one digest): a row written twice, with no seed to tell."""
+    unnamed = np.ones(len(runs), dtype=bool)
+    for column in runs.replicate:
+        unnamed &= np.fromiter((v is None for v in column.tolist()), dtype=bool, count=len(runs))
+    at = np.flatnonzero(unnamed)
+    if len(at) < 2:
+        return ()
+    keys = zip(members.field("source")[at].tolist(), members.field("digest")[at].tolist())
+    seen: set[tuple[Any, Any]] = set()
+    copies = []
+    for position, key in zip(at.tolist(), keys):
+        if key[1] is not None and key in seen:
+            copies.append(position)
+        seen.add(key)
+    return tuple(copies)
 
 
 def resumed_in_turn(mark: Mark, runs: CellRuns, spans: np.ndarray) -> Mark:

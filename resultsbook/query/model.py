@@ -337,6 +337,9 @@ class Cell:
     # the store id and status of each of those runs, in its order: a seed whose run is still running
     # has no value yet, and is no run to launch again
     without_value: tuple[tuple[int, str], ...] = ()
+    # the positions of its runs, none with a replicate value, that repeat an earlier one of their source
+    # field for field (a row written twice): averaged, but no replicate of their own
+    copies: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.runs, CellRuns):

@@ -52,6 +52,7 @@ MARK_SUMMARIES = {
     "provenance": "runs from different code or data (git commits, a dirty tree, data versions)",
     "status": "includes failed, interrupted or still-running runs",
     "duplicate": "several runs share one replicate (seed)",
+    "copies": "some runs repeat another of their file field for field (a row written twice)",
     "same": "runs of different seeds logged the same curve: the seed changed nothing",
     "novalue": "some runs have no value and are left out",
     "substituted": "a value stands in for the one asked (e.g. a run's only, final value)",
