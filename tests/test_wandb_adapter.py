@@ -839,3 +839,21 @@ def test_a_resumed_run_is_reduced_over_the_points_of_all_its_folders(tmp_path, c
     derived = cli("table", "--rows", "method", "--metric", "err", "--derived", "err=1 - val_acc", "--reduce", "min",
                   "--format", "json")  # fmt: skip
     assert json.loads(derived.stdout)["cells"][0]["stats"]["mean"] == pytest.approx(1 - 0.905)  # as max of val_acc
+
+
+def test_a_run_resumed_without_its_config_keeps_the_params_of_its_earlier_folder(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_resumed_crash): `wandb.init(id=..., resume="allow")` without
+    `config=` logs no config in its folder; W&B keeps the run's. The resumed folder, holding `test_acc`,
+    had no `lr`: `table --rows lr` refused the metric, and `--reduce max` left out the first folder's points."""
+    shutil.copytree(FIXTURE.parent / "wandb_resumed_crash" / "wandb", tmp_path / "wandb")
+    collected = cli("collect", "wandb")
+    assert "4 new" in collected.output
+    assert "its params are the config of its earlier folder offline-run-" in collected.output
+    for metric, reduce, mean in (("test_acc", "last", 0.905), ("loss", "max", 1.0), ("loss", "min", 0.2)):
+        shown = cli("table", "--rows", "lr", "--metric", metric, "--reduce", reduce, "--format", "json")
+        assert shown.exit_code == 0, shown.output
+        cell = json.loads(shown.stdout)["cells"][0]
+        assert cell["row"] == {"lr": 0.01} and cell["stats"]["n"] == 2, cell
+        assert cell["stats"]["mean"] == pytest.approx(mean)
+    listed = cli("runs", "--where", "lr=0.01", "--format", "csv")
+    assert listed.stdout.count("crash0") == 2 and listed.stdout.count("crash1") == 2, listed.output

@@ -49,7 +49,7 @@ from resultsbook.sources.textio import load_json_file, parse_json, to_float, to_
 from resultsbook.sources.yamlio import read_yaml_file
 
 # `run-<YYYYMMDD_HHMMSS>-<id>[-<suffix>]`, `offline-run-…`; the log inside is `run-<id>.wandb`
-RUN_FOLDER = re.compile(r"(?:offline-)?run-\d{8}_\d{6}-(?P<id>[A-Za-z0-9_-]+)")
+RUN_FOLDER = re.compile(r"(?:offline-)?run-(?P<time>\d{8}_\d{6})-(?P<id>[A-Za-z0-9_-]+)")
 LOG_FILE = re.compile(r"run-.+\.wandb")
 FILES_DIR = "files"
 LOGS_DIR = "logs"  # W&B's debug logs of the run: no metrics
@@ -58,6 +58,10 @@ CONFIG_FILE, SUMMARY_FILE, METADATA_FILE = "config.yaml", "wandb-summary.json", 
 _ARGS_AS_PARAMS = (
     "the run's config is empty (wandb.init got no config): its params come from the command line it was "
     "started with, read as argparse reads it (--lr 0.1, --seed=3, a flag as true)"
+)
+_RESUMED_CONFIG = (
+    "the run's config is empty (resumed by id without config=): its params are the config of its "
+    "earlier folder {folder}, as W&B keeps one config for the run"
 )
 RUN_FILES = (CONFIG_FILE, SUMMARY_FILE, METADATA_FILE)
 _INTERNAL = "_wandb"
@@ -85,8 +89,9 @@ class WandbAdapter(Adapter):
     # 2: a run stopped by Ctrl-C is interrupted; 3: a failed run's traceback; 4: a folder without its
     # log is named by the run id in the folder's name, and keeps that id; 5: a log torn in a row after
     # the summary of that row says its series stop early; 6: the TensorBoard log dir a run synced;
-    # 7: a run given no config takes its params from its command line
-    reading_version = 7
+    # 7: a run given no config takes its params from its command line; 8: a run resumed without its
+    # config takes its earlier folder's
+    reading_version = 8
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
 
@@ -141,6 +146,13 @@ class WandbAdapter(Adapter):
         for path in source.files:
             if os.path.basename(path) in RUN_FILES and fs.exists(path):
                 run.fill_from_file(path, problems)
+        if not _own_config(run.config):
+            run_id = run.info.get("run_id") or (_run_id_of(log) if log is not None else "")
+            if (earlier := _earlier_config(source.path, run_id)) is not None:
+                run.config = earlier[1]
+                problems.append(
+                    Problem(log or source.path, _RESUMED_CONFIG.format(folder=earlier[0]), "that config")
+                )
         if log is not None and (cut := run.cut_short_of_summary()) is not None:
             problems.append(cut.problem(log))
         fallback = _run_id_of(log) if log is not None else _folder_run_id(source.path)
@@ -554,6 +566,58 @@ def _step_number(summary: Mapping[str, Any]) -> float | None:
 def _is_later(step: float | None, than: float | None) -> bool:
     """Tell whether `step` is known and past `than` (an unknown `than` is passed by any step)."""
     return step is not None and math.isfinite(step) and (than is None or step > than)
+
+
+def _own_config(config: Mapping[str, Any]) -> bool:
+    """Tell whether a run's config holds a key of the script's (not W&B's own `_wandb` alone)."""
+    return any(key != _INTERNAL for key in config)
+
+
+def _earlier_config(folder: str, run_id: str) -> tuple[str, dict[str, Any]] | None:
+    """Return the latest folder beside `folder` that the same W&B run wrote before it and whose config
+    holds keys, with that config: `wandb.init(id=..., resume=...)` without `config=` logs none of its
+    own, and W&B keeps the run's (None when there is no such folder)."""
+    parent, name = os.path.split(folder.rstrip(os.sep))
+    own = RUN_FOLDER.fullmatch(name)
+    if own is None or not run_id:
+        return None
+    try:
+        names = fs.listdir(parent)
+    except OSError:
+        return None
+    earlier = [
+        (found["time"], n)
+        for n in names
+        if (found := RUN_FOLDER.fullmatch(n)) and found["id"] == run_id and found["time"] < own["time"]
+    ]
+    for _, n in sorted(earlier, reverse=True):
+        config = _config_of(os.path.join(parent, n), run_id)
+        if _own_config(config):
+            return n, config
+    return None
+
+
+def _config_of(folder: str, run_id: str) -> dict[str, Any]:
+    """Return the config a run folder records: its log's, filled in from files/config.yaml (what that
+    folder's own read reports of them is not said again)."""
+    problems: list[Problem] = []
+    run = WandbRun()
+    log = os.path.join(folder, f"run-{run_id}.wandb")
+    if fs.exists(log):
+        for raw in LogReader(log, problems).records():
+            try:
+                kind, body = record_type(raw)
+                if kind == CONFIG:
+                    run.config_log.apply(body)
+                elif kind == RUN:
+                    run._run(body)
+            except (WireError, IndexError, ValueError, RecursionError, OverflowError):
+                continue
+        run.config = run.config_log.resolve()[0]
+    config_file = os.path.join(folder, FILES_DIR, CONFIG_FILE)
+    if fs.exists(config_file):
+        run.fill_from_file(config_file, problems)
+    return run.config
 
 
 def _run_id_of(log: str) -> str:
