@@ -857,3 +857,23 @@ def test_a_run_resumed_without_its_config_keeps_the_params_of_its_earlier_folder
         assert cell["stats"]["mean"] == pytest.approx(mean)
     listed = cli("runs", "--where", "lr=0.01", "--format", "csv")
     assert listed.stdout.count("crash0") == 2 and listed.stdout.count("crash1") == 2, listed.output
+
+
+def test_the_crashed_first_folder_of_a_resumed_run_is_neither_left_out_nor_running(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_resumed_crash): a first job killed by `os._exit` has no exit
+    record, so its folder reads as running. Its run was resumed and finished, and counts from the later
+    folder; `table` still warned that 2 runs had no value and were left out, and `status` listed the first
+    folders as running under "Runs needing attention"."""
+    shutil.copytree(FIXTURE.parent / "wandb_resumed_crash" / "wandb", tmp_path / "wandb")
+    assert "4 new" in cli("collect", "wandb").output
+    shown = cli("table", "--rows", "lr", "--metric", "test_acc")
+    assert shown.exit_code == 0 and "0.905" in shown.stdout, shown.output
+    assert "left out" not in shown.stderr and "ran but have no value" not in shown.stderr, shown.stderr
+    status = cli("status")
+    assert "Runs needing attention" not in status.output, status.output
+    assert "none failed, was interrupted or is still running" in status.output, status.output
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "wandb"\n[tables.t]\nmetric = "test_acc"\nrows = ["lr"]\nseeds = [0, 1]\noutputs = []\n'
+    )
+    status = cli("status")
+    assert "running" not in status.output and "complete" in status.output, status.output

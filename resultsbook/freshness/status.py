@@ -17,6 +17,7 @@ from resultsbook.outputs.build import Finding, compute_entry
 from resultsbook.params import format_value, natural_key, sort_key
 from resultsbook.query.aggregate import expected_replicates
 from resultsbook.query.model import METRIC_KEY, ResultTable
+from resultsbook.query.resumed import resumed_later
 from resultsbook.query.runs import tracker_run_ids
 from resultsbook.query.select import select_runs
 from resultsbook.render.escape import quote_shell
@@ -119,6 +120,7 @@ def status(
     lost: dict[int, StoredRun] = {}
     empty: list[tuple[str, str]] = []
     holes: list[EmptyCell] = []
+    superseded = resumed_later(runs)  # a W&B run stands as its latest folder says
     for name, table_spec in spec.tables.items():
         try:
             result = compute_entry(spec, table_spec, store, runs)
@@ -131,6 +133,8 @@ def status(
         others = [item for item in table_spec.query.filters if item.key != "status"]
         selected = {run.id: run for run in select_runs(runs, others)}
         for run in selected.values():
+            if run.id in superseded:
+                continue
             if run.id not in states and (issue := run_issue(store, run, stale_after, now)):
                 states[run.id] = issue
         attention = {run: issue.state for run, issue in states.items()}
@@ -557,10 +561,12 @@ def runs_status(
     troubled = {source for source, _ in store.problems_with_sources()}
     runs = store.runs()
     _, owners = tracker_run_ids([run.provenance for run in runs], lambda: [run.source for run in runs])
+    superseded = resumed_later(runs)  # a W&B run stands as its latest folder says
     issues = [
         issue
         for i, run in enumerate(runs)
-        if (
+        if run.id not in superseded
+        and (
             issue := run_issue(store, run, stale_after, now)
             or _logged_nothing(run, logged, troubled, runs[owners[i]] if i in owners else None)
         )

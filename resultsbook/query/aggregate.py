@@ -50,6 +50,7 @@ from resultsbook.query.resumed import (
     resumed_note,
     synced_note,
     whole_history_values,
+    without_value,
 )
 from resultsbook.query.runs import RUN_FIELDS, Runs, groups_of, members_of
 from resultsbook.query.select import (
@@ -106,10 +107,9 @@ def aggregate(
         having = reader.having(metric.name, selected)
         candidates = selected.take(having)
         grouped = _group(candidates, row_keys, column_keys, metric, query.metric_key(metric), notes)
-        notes += valueless_note(selected.take(~having), row_keys, column_keys, metric, reader)
-        lacking.append(
-            _group(selected.take(~having), row_keys, column_keys, metric, query.metric_key(metric), [])
-        )
+        valueless = without_value(selected, having)
+        notes += valueless_note(valueless, row_keys, column_keys, metric, reader)
+        lacking.append(_group(valueless, row_keys, column_keys, metric, query.metric_key(metric), []))
         if parse_reduction(metric.reduce).kind == "best_mean":
             direction = metric_goal(metric.name, metric.direction).direction
             if direction is None:

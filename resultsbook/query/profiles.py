@@ -27,6 +27,7 @@ from resultsbook.query.curves import align_curves
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import MetricSpec, ResultTable
 from resultsbook.query.normalize import Normalization
+from resultsbook.query.resumed import without_value
 from resultsbook.query.runs import Runs
 from resultsbook.query.select import Filter, run_value, select_runs
 from resultsbook.query.tasks import (
@@ -219,7 +220,9 @@ def efficiency_curves(
     groups: dict[Any, list[StoredRun]] = defaultdict(list)
     notes: list[str] = []
     if not logged.all():  # a hue that logs another metric would silently have no line
-        notes += valueless_note(chosen.take(~logged), [query.hue], [], MetricSpec(query.metric), reader)
+        notes += valueless_note(
+            without_value(chosen, logged), [query.hue], [], MetricSpec(query.metric), reader
+        )
     lacking = 0
     for run in selected:
         if run_value(run, query.hue) is None or any(run_value(run, k) is None for k in query.tasks):

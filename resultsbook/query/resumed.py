@@ -19,7 +19,7 @@ import numpy as np
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query.marks import bounded
-from resultsbook.query.runs import Runs, tracker_run_ids
+from resultsbook.query.runs import Runs, tracker_run_ids, wandb_run_id
 
 if TYPE_CHECKING:
     from resultsbook.query.access import MetricReader
@@ -37,6 +37,30 @@ def runs_by_wandb_id(runs: Sequence[StoredRun]) -> dict[str, list[StoredRun]]:
         if run_id is not None:
             found[run_id].append(run)
     return {run_id: folders for run_id, folders in found.items() if len(folders) > 1}
+
+
+def resumed_later(runs: Sequence[StoredRun]) -> set[int]:
+    """Return the store ids of the W&B run folders that a later-started folder of the same run resumed:
+    the run stands as its latest folder says (a first job killed mid-run reads as running forever)."""
+    starts: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for run in runs:
+        run_id = wandb_run_id(run.provenance)
+        if run_id is not None and run.start_time is not None:
+            starts[run_id].append((float(run.start_time), run.id))
+    return {run for found in starts.values() for start, run in found if start < max(found)[0]}
+
+
+def without_value(selected: Runs, having: np.ndarray) -> Runs:
+    """Return the selected runs with no value of a metric (`having`: where they have one), but for the
+    folders of a W&B run another folder of which has one: the earlier folders of a resumed run, counted
+    from its later one, are not left out."""
+    lacking = selected.take(~having)
+    ids = lacking.wandb_run_ids()
+    if not len(lacking) or all(run is None for run in ids.tolist()):
+        return lacking
+    counted = set(selected.take(having).wandb_run_ids().tolist()) - {None}
+    elsewhere = np.fromiter((run in counted for run in ids.tolist()), dtype=bool, count=len(ids))
+    return lacking.take(~elsewhere)
 
 
 def other_folders_text(members: Sequence[StoredRun], resumed: Mapping[str, Sequence[StoredRun]]) -> list[str]:

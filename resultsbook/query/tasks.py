@@ -51,6 +51,7 @@ from resultsbook.query.model import (
     TableQuery,
     scaled_value,
 )
+from resultsbook.query.resumed import without_value
 from resultsbook.query.runs import Runs
 from resultsbook.query.select import check_filter_keys, run_value, select_runs, why_nothing_selected
 from resultsbook.query.significance import Comparison
@@ -275,7 +276,7 @@ def aggregate_over_tasks(
     selected = list(chosen.take(logged))
     notes: list[str] = []
     if not logged.all():  # a method that logs another metric would silently vanish from the table
-        notes += valueless_note(chosen.take(~logged), query.rows, query.columns, metric, reader)
+        notes += valueless_note(without_value(chosen, logged), query.rows, query.columns, metric, reader)
     groups: dict[tuple[Key, Key], list[StoredRun]] = defaultdict(list)
     lacking: dict[str, int] = defaultdict(int)
     for run in selected:
