@@ -253,3 +253,50 @@ def test_a_list_given_as_alternatives_names_the_list_meant_whatever_other_lists_
         assert len(book.runs(where={"hidden": [[64, 64]]})) == 1
     listed = cli("runs", "--db", str(tmp_path / "h.db"), "--where", "hidden=64,64")
     assert listed.output == f"Error: {said} 'hidden=[64, 64]'?\n"
+
+
+def mixed_lr(tmp_path):
+    """Collect 4 runs whose config.json holds lr as the number 0.1 (r0, r1) or as the text "0.1" (r2, r3),
+    as tensorboardX's add_hparams keeps a value given as a string (a made-up tree: the shape, not a
+    published one)."""
+    for index in range(4):
+        folder = tmp_path / "runs" / f"r{index}"
+        folder.mkdir(parents=True)
+        config = {"seed": index, "lr": 0.1 if index < 2 else "0.1", "model": "mlp"}
+        (folder / "config.json").write_text(json.dumps(config))
+        (folder / "metrics.jsonl").write_text(json.dumps({"step": 1, "acc": 0.5 + index / 100}) + "\n")
+    rb.collect(tmp_path / "runs", db=tmp_path / "m.db")
+    return str(tmp_path / "m.db")
+
+
+def test_a_filter_on_a_value_runs_hold_as_a_number_and_as_text_says_so_and_quotes_select_the_text(
+    tmp_path, cli
+):
+    """`--where lr=0.1` silently left out the runs holding the text '0.1', `lr!=0.1` kept them, and
+    `--where "lr='0.1'"` matched no run (`lr has: 0.1, 0.1; did you mean lr=0.1?`)."""
+    db = mixed_lr(tmp_path)
+    numbers = cli(
+        "table", "--db", db, "--rows", "model", "--metric", "acc", "--where", "lr=0.1", "--format", "csv"
+    )
+    assert numbers.stdout.splitlines()[1].startswith("mlp,0.505"), numbers.output
+    assert (
+        "Warning: filter lr=0.1: 2 run(s) hold lr as the text '0.1', which it does not select (it matches the "
+        "number 0.1 only); --where \"lr='0.1'\" selects them, --where \"lr=0.1,'0.1'\" both"
+    ) in numbers.stderr
+    kept = cli("runs", "--db", db, "--where", "lr!=0.1", "--format", "csv")
+    assert (
+        "which it keeps (it matches the number 0.1 only); --where \"lr!=0.1,'0.1'\" leaves out both"
+        in kept.stderr
+    )
+    texts = cli("runs", "--db", db, "--where", "lr='0.1'", "--format", "csv")
+    assert texts.exit_code == 0 and [line.split(",")[1] for line in texts.stdout.splitlines()[1:]] == [
+        "r2",
+        "r3",
+    ]
+    assert "hold lr as the number 0.1, which it does not select" in texts.stderr
+    both = cli("runs", "--db", db, "--where", "lr=0.1,'0.1'", "--format", "csv")
+    assert len(both.stdout.splitlines()) == 5 and "Warning" not in both.stderr, both.output
+    missing = cli("runs", "--db", db, "--where", "lr=0.2")
+    assert "lr has: 0.1, '0.1'; did you mean lr=0.1?" in missing.output
+    with rb.open(db) as book:
+        assert book.runs(where="lr='0.1'")["name"].tolist() == ["r2", "r3"]

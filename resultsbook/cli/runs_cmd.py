@@ -89,7 +89,13 @@ def runs_command(
     from resultsbook.query.access import no_metric_error
     from resultsbook.query.aggregate import differing_params
     from resultsbook.query.marks import clipped_apart
-    from resultsbook.query.select import check_filter_keys, parse_filter, select_runs, why_nothing_selected
+    from resultsbook.query.select import (
+        check_filter_keys,
+        mixed_type_notes,
+        parse_filter,
+        select_runs,
+        why_nothing_selected,
+    )
     from resultsbook.render.escape import escape_terminal
 
     output_format = "json" if as_json else output_format
@@ -98,6 +104,8 @@ def runs_command(
     with open_store(db_path) as store:
         every = store.runs(include_missing)
         check_filter_keys(every, filters)
+        for note in mixed_type_notes(every, filters):
+            echo(f"Warning: {note}", err=True)
         runs = select_runs(every, filters)
         known_metrics = set(store.metric_keys())
         for key, _ in wanted:

@@ -58,6 +58,7 @@ from resultsbook.query.select import (
     key_hint,
     known_keys,
     left_out_note,
+    mixed_type_notes,
     select_runs,
     why_nothing_selected,
 )
@@ -99,7 +100,7 @@ def aggregate(
     check_filter_keys(every, query.filters)
     selected: Runs = select_runs(every, query.filters)
     _check_metric_param(query, selected)
-    notes: list[str] = []
+    notes: list[str] = mixed_type_notes(every, query.filters)
     remarks: list[str] = []
     cells: dict[tuple[Key, Key], Cell] = {}
     lacking: list[dict[tuple[Key, Key], Runs]] = []  # per metric, the runs with no value of it by cell

@@ -88,7 +88,7 @@ def parse_filter(text: str) -> Filter:
         raise SpecError(f"filter {text!r} has {what} after {op!r}; write e.g. {key}{op}100")
     if op in {"=", "!="}:
         held = _container(raw)  # layers=[64, 64]: one list, as the store holds it, not 2 values
-        values = (held,) if held is not None else tuple(parse_scalar(part) for part in _split_values(raw))
+        values = (held,) if held is not None else tuple(_filter_value(part) for part in _split_values(raw))
     elif op == "~":
         try:
             re.compile(raw)
@@ -98,6 +98,48 @@ def parse_filter(text: str) -> Filter:
     else:
         values = (parse_scalar(raw),)
     return Filter(key=key, op=op, values=values)
+
+
+def _filter_value(part: str) -> Any:
+    """Type one value of `=` or `!=`: a quoted one (`lr='0.1'`) is that text, as a config holding the
+    number in quotes does; any other is read as `parse_scalar` reads it."""
+    text = part.strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return parse_scalar(part)
+
+
+def quoted_filter(key: str, op: str, value: Any) -> str:
+    """Write a filter for the command line, quoted for a shell; a text that reads as a number quoted
+    inside (`"lr='0.1'"`), as `parse_filter` takes it for the text."""
+    return _shell_word(_filter_text(key, op, value))
+
+
+def _filter_text(key: str, op: str, value: Any) -> str:
+    """Write a filter as `parse_filter` reads it: a text that reads as a number in quotes (`lr='0.1'`)."""
+    shown = format_value(value)
+    if isinstance(value, str) and not isinstance(parse_scalar(value), str):
+        shown = f"'{shown}'"
+    return f"{key}{op}{shown}"
+
+
+def _shell_word(text: str) -> str:
+    """Quote a filter for a shell: in double quotes when it holds single ones (`"lr='0.1'"`)."""
+    return f'"{text}"' if "'" in text and not set('"$`\\') & set(text) else shlex.quote(text)
+
+
+def _value_texts(values: Sequence[Any]) -> list[str]:
+    """Return each value as a filter names it; where a text prints as a number another run holds
+    (lr 0.1 and '0.1'), the text in quotes, as `lr='0.1'` selects it."""
+    texts = [format_value(value) for value in values]
+    if len(set(texts)) == len(texts):
+        return texts
+    return [_filter_text("", "", value) for value in values]
+
+
+def _typed_words(value: Any) -> str:
+    """Say a value with its type: `the text '0.1'`, `the number 0.1`."""
+    return f"the text {value!r}" if isinstance(value, str) else f"the number {format_value(value)}"
 
 
 def _container(raw: str) -> str | None:
@@ -386,6 +428,69 @@ def _check_value_types(runs: Sequence[StoredRun] | Runs, item: Filter) -> None:
     raise QueryError(f"filter {item}: {item.key} is {what}: {fix}")
 
 
+def mixed_type_notes(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter]) -> list[str]:
+    """Say, for a `=` or `!=` filter whose value some runs hold as a number and others as text that reads
+    as it (lr 0.1 and '0.1'), that it selects one of the two only, and how to select the other:
+    `lr=0.1` silently left out the runs holding the text."""
+    notes = []
+    for item in filters:
+        if item.key in RUN_FIELDS or item.op not in ("=", "!="):
+            continue
+        present: list[Any] | None = None
+        for wanted in item.values:
+            if wanted is None or isinstance(wanted, bool):
+                continue
+            present = _present_values(runs, item.key) if present is None else present
+            other = _other_type(wanted, present)
+            if other is None or any(values_equal(other, value) for value in item.values):
+                continue  # no run holds it as the other type, or the filter names that too
+            if not any(values_equal(value, wanted) for value in present):
+                continue  # no run holds it as given: _check_value_types says so
+            count = sum(values_equal(value, other) for value in _run_values(runs, item.key))
+            them = _filter_text(item.key, item.op, other)
+            both = f"{_filter_text(item.key, item.op, wanted)},{_filter_text('', '', other)}"
+            how = (
+                f"{_fix(them)} selects them, {_fix(both)} both"
+                if item.op == "="
+                else f"{_fix(both)} leaves out both"
+            )
+            shown = f"{item.key}{item.op}{','.join(_filter_text('', '', value) for value in item.values)}"
+            notes.append(
+                f"filter {shown}: {count} run(s) hold {item.key} as {_typed_words(other)}, which it "
+                f"{'does not select' if item.op == '=' else 'keeps'} (it matches {_typed_words(wanted)} "
+                f"only); {how}"
+            )
+    return notes
+
+
+def _fix(text: str) -> str:
+    """Return a filter as the command line or Python writes it."""
+    return said(f"--where {_shell_word(text)}", f"where={text!r}")
+
+
+def _other_type(wanted: Any, present: Sequence[Any]) -> Any:
+    """Return the value of the other type (text or number) some runs hold for `wanted`, else None."""
+    if isinstance(wanted, str):
+        typed = parse_scalar(wanted)
+        return (
+            typed
+            if not isinstance(typed, (str, bool))
+            and typed is not None
+            and any(values_equal(value, typed) for value in present)
+            else None
+        )
+    if isinstance(wanted, (int, float)):
+        return _as_held(wanted, present)
+    return None
+
+
+def _run_values(runs: Sequence[StoredRun] | Runs, key: str) -> list[Any]:
+    """Return each run's value of a key (None where it has none)."""
+    if isinstance(runs, Runs):
+        return runs.value(key).tolist()
+    return [run_value(run, key) for run in runs]
+
+
 def _as_held(wanted: Any, present: Sequence[Any]) -> Any:
     """Return the value of another type the runs hold for `wanted` (1 for '1', '1' for 1), else None."""
     if isinstance(wanted, str):
@@ -514,7 +619,7 @@ def why_nothing_selected(
                 {run_value(run, item.key) for run in remaining if run_value(run, item.key) is not None},
                 key=sort_key,
             )
-            texts = [format_value(value) for value in values]
+            texts = _value_texts(values)
             hint = f"{item.key} has: {listing_text(clipped(text, VALUE_CHARS) for text in texts)}"
             numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
             if item.op in ("<", "<=", ">", ">=") and len(numbers) > 1:  # the bounds, not the lowest dozen
@@ -538,9 +643,9 @@ def why_nothing_selected(
             elif listed is not None:  # the string form's `model=a,b`, written in a where table
                 hint = f"in a where table, a value is one value: write {item.key} = {listed} for several"
             elif guess is not None:
-                typed = next((value for value in values if format_value(value) == guess), guess)
+                typed = next((value for value, text in zip(values, texts) if text == guess), guess)
                 # pasted into a shell, or into a where dict
-                meant = said(shlex.quote(f"{item.key}={guess}"), f"{{{item.key!r}: {typed!r}}}")
+                meant = said(quoted_filter(item.key, "=", typed), f"{{{item.key!r}: {typed!r}}}")
                 hint += f"; did you mean {meant}?"
             before = "" if item is filters[0] else f" (among the {len(remaining)} runs the others keep)"
             return NotFoundError(f"filter {item} matches no run{before}; {hint}")

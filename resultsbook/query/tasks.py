@@ -53,7 +53,13 @@ from resultsbook.query.model import (
 )
 from resultsbook.query.resumed import without_value
 from resultsbook.query.runs import Runs
-from resultsbook.query.select import check_filter_keys, run_value, select_runs, why_nothing_selected
+from resultsbook.query.select import (
+    check_filter_keys,
+    mixed_type_notes,
+    run_value,
+    select_runs,
+    why_nothing_selected,
+)
 from resultsbook.query.significance import Comparison
 from resultsbook.query.stats import iqm_along
 from resultsbook.query.taskscale import scale_warnings
@@ -274,7 +280,7 @@ def aggregate_over_tasks(
     chosen: Runs = select_runs(every, query.filters)
     logged = reader.having(metric.name, chosen)
     selected = list(chosen.take(logged))
-    notes: list[str] = []
+    notes: list[str] = mixed_type_notes(every, query.filters)
     if not logged.all():  # a method that logs another metric would silently vanish from the table
         notes += valueless_note(without_value(chosen, logged), query.rows, query.columns, metric, reader)
     groups: dict[tuple[Key, Key], list[StoredRun]] = defaultdict(list)
