@@ -612,6 +612,27 @@ def test_rows_of_different_values_that_print_one_label_are_named_by_table_and_bu
     assert "averages" not in built.output  # 0.2 alone: no other line
 
 
+def test_text_that_reads_as_the_number_of_another_row_is_said_to_be_that_number(tmp_path, cli):
+    """A learning rate given on the command line as "1e-3" (argparse without `type`) beside runs that
+    logged 0.001: two rows, `0.001` and `1e-3`, the one-seed one bold best, and no word that they are
+    one number (the warning on 0.1 and '0.1' compared printed labels only)."""
+    for index, (lr, seeds) in enumerate([(0.001, range(3)), ("1e-3", range(1)), (0.01, range(3))]):
+        for seed in seeds:
+            write_native_run(tmp_path / "runs" / f"r{index}_{seed}", {"lr": lr, "seed": seed},
+                             [{"step": 1, "acc": 0.5 + index / 10}])  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["lr"]\noutputs = []\n'
+    )
+    assert cli("collect").exit_code == 0
+    shown = cli("table", "t")
+    said = (
+        "Warning: t: 2 rows read '0.001' and '1e-3', lr the number 0.001 and the text '1e-3': one number, "
+        "each a cell of its own; log lr one way in every run (a number or text, its spaces)"
+    )
+    assert said in shown.output.splitlines(), shown.output
+    assert "read '0.01'" not in shown.output
+
+
 def test_values_that_differ_in_a_trailing_space_are_said_to_print_alike(tmp_path, cli):
     """A method name typed with a trailing space in some runs' configs (`--method "baseline "`):
     every output strips or collapses the space, so two rows printed `baseline` with two numbers."""

@@ -175,11 +175,29 @@ def alike_findings(name: str, table: ResultTable, labels: Labels) -> list[Findin
     findings = []
     sides = (("rows", table.row_keys, table.rows), ("columns", table.column_keys, table.columns))
     for what, keys, entries in sides:
-        shown: dict[str, list[tuple[Any, ...]]] = {}
-        for entry in entries:
-            label = " / ".join(key_value_label(table, key, value, labels) for key, value in zip(keys, entry))
-            shown.setdefault(" ".join(label.split()), []).append(entry)  # "a" and "a ": alike in every output
-        for label, alike in shown.items():
+        shown: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        labels_of: dict[tuple[str, ...], list[str]] = {}
+        parts_of = [
+            [key_value_label(table, key, value, labels) for key, value in zip(keys, entry)]
+            for entry in entries
+        ]
+        # the label of each number an entry holds, by key: text reading as that number ('1e-3' beside
+        # 0.001) is alike, as the text '0.1' beside 0.1 prints alike
+        printed: list[dict[float, str]] = [{} for _ in keys]
+        for entry, parts in zip(entries, parts_of):
+            for index, (value, part) in enumerate(zip(entry, parts)):
+                if (number := _number(value)) is not None:
+                    printed[index].setdefault(number, " ".join(part.split()))
+        for entry, parts in zip(entries, parts_of):
+            label = " ".join(" / ".join(parts).split())  # "a" and "a ": alike in every output
+            alike_key = tuple(
+                _alike_part(printed[index], value, part)
+                for index, (value, part) in enumerate(zip(entry, parts))
+            )
+            shown.setdefault(alike_key, []).append(entry)
+            if label not in (found := labels_of.setdefault(alike_key, [])):
+                found.append(label)
+        for alike_key, alike in shown.items():
             if len(alike) < 2:
                 continue
             differ = [index for index in range(len(keys)) if len({_typed(e[index]) for e in alike}) > 1]
@@ -187,18 +205,44 @@ def alike_findings(name: str, table: ResultTable, labels: Labels) -> list[Findin
             values = "; ".join(f"{keys[index]} {text}" for index, text in kinds.items())
             named = [keys[index] for index in differ]
             texts = {tuple(" ".join(format_value(value).split()) for value in entry) for entry in alike}
-            if len(texts) == len(alike):
+            if len(texts) == len(alike) and len(labels_of[alike_key]) == 1:
                 fix = f"name them apart in [labels.values.{named[0]}]"
             else:
                 fix = f"log {' and '.join(named)} one way in every run (a number or text, its spaces)"
+            read = " and ".join(repr(label) for label in labels_of[alike_key])
+            apart = (
+                "each is a cell of its own under one name (and one \\rbvalue key)"
+                if len(labels_of[alike_key]) == 1
+                else "one number, each a cell of its own"
+            )
             findings.append(
-                Finding(
-                    name, "", "alike",
-                    f"{len(alike)} {what} read {label!r}, {values}: each is a cell of its own under one name "
-                    f"(and one \\rbvalue key); {fix}",
-                )
-            )  # fmt: skip
+                Finding(name, "", "alike", f"{len(alike)} {what} read {read}, {values}: {apart}; {fix}")
+            )
     return findings
+
+
+def _alike_part(printed: Mapping[float, str], value: Any, part: str) -> str:
+    """Return what one key of a row prints as, for telling rows alike: its label, or where it is text
+    reading as a number another row holds, that number's label."""
+    number = _read_number(value)
+    return printed.get(number, " ".join(part.split())) if number is not None else " ".join(part.split())
+
+
+def _number(value: Any) -> float | None:
+    """Return a param value that is a number (not a boolean) as a float, else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _read_number(value: Any) -> float | None:
+    """Return a text param value that reads as a number (`'1e-3'`, `' 0.1'`) as that number, else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def _typed(value: Any) -> str:
