@@ -251,3 +251,15 @@ def canonical_float(text: str) -> float:
     row (a NaN equals only itself, and each `float("nan")` is another)."""
     value = float(text)
     return math.nan if value != value else value
+
+
+def typed_words(value: Any) -> str:
+    """Say a param value with its kind, as a message tells 0.1 from '0.1': `the number 0.1`, `the text
+    '0.1'`, `the boolean true`, `no value`."""
+    if value is None:
+        return "no value"
+    if isinstance(value, bool):
+        return f"the boolean {format_value(value)}"
+    if isinstance(value, (int, float)):
+        return f"the number {format_value(value)}"
+    return f"the text {str(value)!r}"

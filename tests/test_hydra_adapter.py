@@ -65,6 +65,18 @@ def test_hydra_config_wins_a_conflict_with_the_inner_logger_and_says_so(root):
     ]
 
 
+def test_a_conflict_between_a_number_and_the_text_it_prints_as_names_their_kinds(root):
+    """hparams.yaml holding seed as the text '5' beside Hydra's number 5: the problem said `param 'seed'
+    is 5 in Hydra's config but 5 in csv/version_0`, no difference to see."""
+    hparams = root / "logs" / "outputs" / "single" / "csv" / "version_0" / "hparams.yaml"
+    hparams.write_text(hparams.read_text().replace("seed: 5", "seed: '5'"))
+    run, problems, _ = read_tree(root)["logs/outputs/single"]
+    assert run.params["seed"] == 5
+    assert [p.message for p in problems] == [
+        "param 'seed' is the number 5 in Hydra's config but the text '5' in csv/version_0 (lightning_csv)"
+    ]
+
+
 def test_changing_the_inner_metrics_rereads_the_job(root, store):
     sweep = root / "logs" / "multirun" / "sweep"
     first = collect(store, [CollectRequest(str(sweep))])

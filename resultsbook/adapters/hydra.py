@@ -14,7 +14,7 @@ from resultsbook.adapters.compose import InnerRun, find_inner_sources, inner_ada
 from resultsbook.adapters.csvlog import CSV_SUFFIXES
 from resultsbook.adapters.wandbconsole import exception_line
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
-from resultsbook.params import flatten_params, format_value, values_equal
+from resultsbook.params import flatten_params, format_value, typed_words, values_equal
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import iter_file_chunks, read_file_end
 from resultsbook.sources.interpolation import (
@@ -405,6 +405,12 @@ def _contested(params: Mapping[str, Any], inner: list[InnerRun]) -> list[str]:
     return contested
 
 
+def _apart(value: Any, other: Any) -> str:
+    """Say a value as it prints, with its kind where `other` prints alike (the number 0.1, the text
+    '0.1'): two sides of a message that read the same would say no difference."""
+    return typed_words(value) if format_value(value) == format_value(other) else format_value(value)
+
+
 def _combine(
     base: RunRecord, inner: list[InnerRun], where: str, problems: list[Problem], hydra_wins: bool = True
 ) -> RunRecord:
@@ -432,8 +438,8 @@ def _combine(
                 problems.append(
                     Problem(
                         where,
-                        f"param {key!r} is {format_value(params[key])} in Hydra's config but "
-                        f"{format_value(value)} in {item.source} ({item.adapter})",
+                        f"param {key!r} is {_apart(params[key], value)} in Hydra's config but "
+                        f"{_apart(value, params[key])} in {item.source} ({item.adapter})",
                         "Hydra's value",
                     )
                 )

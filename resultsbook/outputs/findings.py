@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.params import format_value, sort_key
+from resultsbook.params import format_value, sort_key, typed_words
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import LISTED, expected_replicates
 from resultsbook.query.marks import replicate_text
@@ -200,8 +200,9 @@ def alike_findings(name: str, table: ResultTable, labels: Labels) -> list[Findin
         for alike_key, alike in shown.items():
             if len(alike) < 2:
                 continue
-            differ = [index for index in range(len(keys)) if len({_typed(e[index]) for e in alike}) > 1]
-            kinds = {index: " and ".join(dict.fromkeys(_typed(e[index]) for e in alike)) for index in differ}
+            said = [[typed_words(value) for value in entry] for entry in alike]
+            differ = [index for index in range(len(keys)) if len({words[index] for words in said}) > 1]
+            kinds = {index: " and ".join(dict.fromkeys(words[index] for words in said)) for index in differ}
             values = "; ".join(f"{keys[index]} {text}" for index, text in kinds.items())
             named = [keys[index] for index in differ]
             texts = {tuple(" ".join(format_value(value).split()) for value in entry) for entry in alike}
@@ -243,17 +244,6 @@ def _read_number(value: Any) -> float | None:
         return float(value)
     except ValueError:
         return None
-
-
-def _typed(value: Any) -> str:
-    """Say a param value with its kind: `the number 0.1`, `the text '0.1'`."""
-    if value is None:
-        return "no value"
-    if isinstance(value, bool):
-        return f"the boolean {format_value(value)}"
-    if isinstance(value, (int, float)):
-        return f"the number {format_value(value)}"
-    return f"the text {str(value)!r}"
 
 
 def outlier_findings(name: str, table: ResultTable, labels: Labels) -> list[Finding]:

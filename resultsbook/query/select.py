@@ -29,6 +29,7 @@ from resultsbook.params import (
     parse_scalar,
     same_meaning,
     sort_key,
+    typed_words,
     values_equal,
 )
 from resultsbook.query.runs import RUN_FIELDS, Runs
@@ -135,11 +136,6 @@ def _value_texts(values: Sequence[Any]) -> list[str]:
     if len(set(texts)) == len(texts):
         return texts
     return [_filter_text("", "", value) for value in values]
-
-
-def _typed_words(value: Any) -> str:
-    """Say a value with its type: `the text '0.1'`, `the number 0.1`."""
-    return f"the text {value!r}" if isinstance(value, str) else f"the number {format_value(value)}"
 
 
 def _container(raw: str) -> str | None:
@@ -456,8 +452,8 @@ def mixed_type_notes(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter]
             )
             shown = f"{item.key}{item.op}{','.join(_filter_text('', '', value) for value in item.values)}"
             notes.append(
-                f"filter {shown}: {count} run(s) hold {item.key} as {_typed_words(other)}, which it "
-                f"{'does not select' if item.op == '=' else 'keeps'} (it matches {_typed_words(wanted)} "
+                f"filter {shown}: {count} run(s) hold {item.key} as {typed_words(other)}, which it "
+                f"{'does not select' if item.op == '=' else 'keeps'} (it matches {typed_words(wanted)} "
                 f"only); {how}"
             )
     return notes
