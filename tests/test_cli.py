@@ -1684,6 +1684,17 @@ def test_a_runs_metric_column_blank_in_every_row_says_the_runs_have_it_in_the_ot
     assert cli("runs", "--metric", "acc:max", "--columns", "name").stderr == ""  # one run has a value
 
 
+def test_a_metric_whose_name_ends_in_a_summary_is_that_metric(make_run, cli):
+    """MLflow allows a colon in a metric's name: `runs --metric acc:max` on a metric logged as `acc:max`
+    said `no run logs a metric 'acc'; did you mean 'acc:max'?` and exited 2."""
+    make_run("r", {"seed": 0}, [{"step": 1, "acc:max": 0.8}, {"step": 2, "acc:max": 0.7}])
+    cli("collect", "runs")
+    shown = cli("runs", "--metric", "acc:max", "--columns", "name", "--format", "csv")
+    assert (shown.exit_code, shown.stdout) == (0, "name,acc:max\nr,0.7\n"), shown.output
+    best = cli("runs", "--metric", "acc:max:max", "--columns", "name", "--format", "csv")
+    assert best.stdout == "name,acc:max:max\nr,0.8\n", best.output
+
+
 def test_runs_lists_whether_each_run_came_from_a_dirty_tree(make_run, cli):
     # `runs --columns name,git_commit,git_dirty` was refused ("did you mean 'git_commit'?"): the dirty
     # flag of the runs behind a ‖ mark could be read only run by run with `show`

@@ -100,7 +100,6 @@ def runs_command(
 
     output_format = "json" if as_json else output_format
     filters = [parse_filter(w) for w in where]
-    wanted = [_metric_column(text) for text in metrics]
     with open_store(db_path) as store:
         every = store.runs(include_missing)
         check_filter_keys(every, filters)
@@ -108,6 +107,7 @@ def runs_command(
             echo(f"Warning: {note}", err=True)
         runs = select_runs(every, filters)
         known_metrics = set(store.metric_keys())
+        wanted = [_metric_column(text, known_metrics) for text in metrics]
         for key, _ in wanted:
             metric, colon, summary = key.rpartition(":")
             if key not in known_metrics and colon and metric in known_metrics:  # a misspelt summary
@@ -293,11 +293,12 @@ def _metric_header(key: str, stat: str, shown: Mapping[int, str], fields: Sequen
     return f"{key}:{stat}" if stat else key
 
 
-def _metric_column(text: str) -> tuple[str, str]:
+def _metric_column(text: str, known: Container[str]) -> tuple[str, str]:
     """Split `val/acc:max` into the metric key and the summary ("" when none is given: the last point,
-    or the summary of a run that logged no series)."""
+    or the summary of a run that logged no series); a metric logged as `acc:max` (MLflow allows the
+    colon) is that metric, not `acc`'s maximum."""
     key, colon, stat = text.rpartition(":")
-    if not colon or stat not in SUMMARIES:
+    if not colon or stat not in SUMMARIES or text in known:
         return text, ""
     return key, stat
 
