@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -1693,6 +1694,23 @@ def test_a_metric_whose_name_ends_in_a_summary_is_that_metric(make_run, cli):
     assert (shown.exit_code, shown.stdout) == (0, "name,acc:max\nr,0.7\n"), shown.output
     best = cli("runs", "--metric", "acc:max:max", "--columns", "name", "--format", "csv")
     assert best.stdout == "name,acc:max:max\nr,0.8\n", best.output
+
+
+def test_a_metric_logged_as_nan_reads_nan_not_blank(make_run, cli):
+    """A test accuracy logged as NaN (a diverged run) read as one never logged: an empty cell in `runs
+    --metric test_acc --format csv`, and `none` in `show`."""
+    make_run("diverged", {"seed": 0}, [{"step": 1, "test_acc": float("nan")}])
+    make_run("fine", {"seed": 1}, [{"step": 1, "test_acc": 0.9}])
+    make_run("other", {"seed": 2}, [{"step": 1, "acc": 0.5}])
+    cli("collect", "runs")
+    shown = cli("runs", "--metric", "test_acc", "--columns", "name", "--format", "csv")
+    assert shown.stdout == "name,test_acc\ndiverged,nan\nfine,0.9\nother,\n", shown.output
+    assert "diverged  nan" in cli("runs", "--metric", "test_acc:max", "--columns", "name").stdout
+    listed = cli("show", "diverged").stdout
+    assert re.search(r"test_acc +1 +1 +nan +nan +nan +none", listed), listed
+    document = json.loads(cli("runs", "--metric", "test_acc", "--format", "json").stdout)
+    diverged = next(run for run in document["runs"] if run["name"] == "diverged")
+    assert diverged["metrics"]["test_acc"]["n"] == 1 and diverged["metrics"]["test_acc"]["last"] is None
 
 
 def test_runs_lists_whether_each_run_came_from_a_dirty_tree(make_run, cli):

@@ -27,6 +27,7 @@ RUN_COLUMNS = (
 )
 SUMMARIES = ("last", "min", "max", "mean", "n", "last_step", "summary")
 _PARAMS = "params."  # prefixes a param whose name a run field has, as book.runs() names every param
+_POINT_STATS = ("last", "min", "max", "mean")  # of the points a run logged: null in the store for NaN
 SHOWN_PARAMS = 12  # varying params a terminal listing shows unless --columns names others
 CELL_CHARS = 40  # a param value longer than this is cut in a table (a config may hold a pickled tensor)
 
@@ -153,7 +154,7 @@ def runs_command(
         [
             *(_column_text(run, field, exact) for field in fields),
             *(
-                _summary_text(summaries.get(run.id, {}).get(key, {}).get(each.get(run.id, stat)), exact, stat)
+                _metric_text(summaries.get(run.id, {}).get(key), each.get(run.id, stat), exact)
                 for (key, stat), each in zip(wanted, picked)
             ),
         ]
@@ -227,6 +228,31 @@ def _experiment_shown(runs: list[Any], varying: list[str]) -> bool:
     )
 
 
+def _metric_text(row: Mapping[str, Any] | None, stat: str, exact: bool) -> str:
+    """Write a run's `stat` of a metric (its row of the store): `nan` where the run logged NaN, empty
+    where it has no such value."""
+    if row is None:
+        return ""
+    if row.get(stat) is None:
+        return "nan" if _logged_nan(row, stat) else ""
+    return _summary_text(row[stat], exact, stat)
+
+
+def _shown_value(row: Mapping[str, Any], stat: str) -> str:
+    """Write a metric's `stat` as `show` lists it: `nan` for a logged NaN, `none` where there is none."""
+    return "nan" if _logged_nan(row, stat) else _text(row[stat])
+
+
+def _logged_nan(row: Mapping[str, Any], stat: str) -> bool:
+    """Tell whether a metric's empty `stat` is a NaN the run logged (the store holds NaN as null): a
+    statistic of the points it logged, or the final value of a metric it only reported."""
+    if row.get(stat) is not None:
+        return False
+    if stat in _POINT_STATS:
+        return bool(row.get("n"))
+    return stat == "summary" and not row.get("n")
+
+
 def _summary_text(value: Any, exact: bool = False, stat: str | None = None) -> str:
     if value is None:
         return ""
@@ -248,7 +274,7 @@ def _shown_stats(runs: list[Any], summaries: Mapping[int, Any], key: str) -> dic
     for run in runs:
         row = summaries.get(run.id, {}).get(key)
         if row is not None:
-            shown[run.id] = "summary" if not row["n"] and row["summary"] is not None else "last"
+            shown[run.id] = "summary" if not row["n"] else "last"  # a reported NaN is a summary too
     return shown
 
 
@@ -401,10 +427,7 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
             escape_terminal(m["key"]),
             m["n"],
             _step_text(m["last_step"]),
-            _text(m["last"]),
-            _text(m["min"]),
-            _text(m["max"]),
-            _text(m["summary"]),
+            *(_shown_value(m, stat) for stat in ("last", "min", "max", "summary")),
         ]
         for m in metrics
     ]
