@@ -104,8 +104,8 @@ def runs_command(
     with open_store(db_path) as store:
         every = store.runs(include_missing)
         check_filter_keys(every, filters)
-        for note in mixed_type_notes(every, filters):
-            echo(f"Warning: {note}", err=True)
+        for warning in mixed_type_notes(every, filters):
+            echo(f"Warning: {warning}", err=True)
         runs = select_runs(every, filters)
         known_metrics = set(store.metric_keys())
         wanted = [_metric_column(text, known_metrics) for text in metrics]
