@@ -18,5 +18,12 @@ def test_runs_whose_param_is_nan_share_one_row(make_run, tmp_path, cli):
     assert cli("collect", "runs").exit_code == 0
     table = cli("table", "--rows", "wd", "--metric", "acc", "--goal", "max", "--format", "csv")
     assert [line.split(",")[0::3] for line in table.output.splitlines()[1:]] == [["nan", "3"], ["0.1", "3"]]
-    frame = rb.open(str(tmp_path / "resultsbook.db")).table(rows="wd", metric="acc", goals={"acc": "max"}).to_frame()
+    frame = (
+        rb.open(str(tmp_path / "resultsbook.db"))
+        .table(rows="wd", metric="acc", goals={"acc": "max"})
+        .to_frame()
+    )
     assert list(frame["n"]) == [3, 3]
+    assert len(rb.open(str(tmp_path / "resultsbook.db")).runs(where="wd=nan")) == 3
+    kept = cli("runs", "--where", "wd!=nan", "--format", "csv").output.splitlines()
+    assert [line.split(",")[1] for line in kept[1:]] == ["0.1-0", "0.1-1", "0.1-2"]

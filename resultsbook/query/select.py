@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -103,11 +104,16 @@ def parse_filter(text: str) -> Filter:
 
 def _filter_value(part: str) -> Any:
     """Type one value of `=` or `!=`: a quoted one (`lr='0.1'`) is that text, as a config holding the
-    number in quotes does; any other is read as `parse_scalar` reads it."""
+    number in quotes does; nan and inf the floats; any other is read as `parse_scalar` reads it."""
     text = part.strip()
     if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]
+    if text.lower() in _NON_FINITE:  # the float a config's NaN or inf is stored as (`wd=nan`)
+        return _NON_FINITE[text.lower()]
     return parse_scalar(part)
+
+
+_NON_FINITE = {"nan": math.nan, "inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
 
 
 def quoted_filter(key: str, op: str, value: Any) -> str:
@@ -119,7 +125,7 @@ def quoted_filter(key: str, op: str, value: Any) -> str:
 def _filter_text(key: str, op: str, value: Any) -> str:
     """Write a filter as `parse_filter` reads it: a text that reads as a number in quotes (`lr='0.1'`)."""
     shown = format_value(value)
-    if isinstance(value, str) and not isinstance(parse_scalar(value), str):
+    if isinstance(value, str) and not isinstance(_filter_value(value), str):
         shown = f"'{shown}'"
     return f"{key}{op}{shown}"
 
