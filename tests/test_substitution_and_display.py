@@ -266,15 +266,34 @@ def test_a_derived_metric_from_a_final_value_is_marked(make_run, cli):
         [{"step": 1, "acc": 0.5, "base": 0.1}, {"step": 2, "acc": 0.6, "base": 0.1}],
     )
     make_run("a1", {"model": "a", "seed": 1}, curve([0.7, 0.8]), {"summary": {"base": 0.2}})
-    cell = json.loads(_table(cli, "--metric", "gain", "--derived", "gain=acc-base", "--format", "json"))[
-        "cells"
-    ][0]
+    args = ("--metric", "gain", "--derived", "gain=acc-base", "--reduce", "mean", "--format", "json")
+    cell = json.loads(_table(cli, *args))["cells"][0]
     notes = {run["name"]: run.get("note") for run in cell["runs"]}
     assert notes == {
         "a0": None,
         "a1": {"kind": "substituted", "text": "logged only a final value of base, used at every step"},
     }
-    assert cell["stats"]["mean"] == pytest.approx((0.5 + 0.6) / 2)
+    assert cell["stats"]["mean"] == pytest.approx((0.45 + 0.55) / 2)
+
+
+def test_a_derived_metric_from_a_final_value_is_not_marked_for_last(make_run, cli, tmp_path):
+    """A final value is the value at the last step: `last` substitutes nothing, so --strict passes."""
+    make_run("a0", {"model": "a", "seed": 0}, curve([0.5, 0.6]), {"summary": {"base": 0.1}})
+    make_run("a1", {"model": "a", "seed": 1}, [], {"summary": {"acc": 0.8, "base": 0.2}})
+    make_run("a2", {"model": "a", "seed": 2}, [], {"summary": {"acc": 0.9, "base": 0.2}})
+    cell = json.loads(_table(cli, "--metric", "gain", "--derived", "gain=acc-base", "--format", "json"))[
+        "cells"
+    ][0]
+    assert [run.get("note") for run in cell["runs"]] == [None, None, None]
+    assert cell["stats"]["mean"] == pytest.approx((0.5 + 0.6 + 0.7) / 3)
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(
+        '[derived]\ngain = "acc - base"\n[tables.t]\nmetric = "gain"\ngoal = "max"\nrows = ["model"]\n'
+        'outputs = ["t.md"]\n'
+    )
+    built = cli("build", "--no-collect", "--strict", "--config", str(spec))
+    assert built.exit_code == 0, built.output
+    assert "≈" not in (tmp_path / "t.md").read_text()
 
 
 def test_the_standard_error_stays_a_column_beside_another_centre_and_no_band_of_a_median(

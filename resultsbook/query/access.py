@@ -631,7 +631,8 @@ class MetricReader:
             outside = _outside_note(logged[0], logged[-1], reduction) if missed and len(logged) else None
             if outside is not None:
                 notes[run.id] = outside
-            elif not plain and run.id in self.constant_inputs:
+            elif not plain and run.id in self.constant_inputs and reduction.kind != "last":
+                # at the last step a final value is the value asked; elsewhere it stands in
                 names = ", ".join(sorted(self.constant_inputs[run.id]))
                 notes[run.id] = ("substituted", f"logged only a final value of {names}, used at every step")
         return out, notes
