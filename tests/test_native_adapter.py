@@ -238,6 +238,17 @@ def test_a_run_json_saying_queued_is_a_run_not_started_and_one_that_logged_has_s
     assert read(make_run("s5", run={"status": "pending"}))[0].status == "queued"
 
 
+def test_a_run_that_reported_only_final_values_has_no_problem_of_its_empty_log(make_run):
+    """resultsbook's own logger leaves metrics.jsonl empty when a run only calls run.summary(): that
+    run was reported as a problem, `metrics.jsonl: is empty — kept: no metrics`."""
+    run, problems = read(
+        make_run("s0", config={"seed": 0}, run={"status": "finished", "summary": {"acc": 0.9}})
+    )
+    assert (run.summary, problems) == ({"acc": 0.9}, ())
+    _, problems = read(make_run("s1", config={"seed": 1}, run={"status": "finished"}))
+    assert [p.message for p in problems] == ["is empty"]  # nothing at all: still said
+
+
 def test_status_tables_and_runs_tell_a_queued_seed_from_a_running_one(make_run, cli):
     """A week before the deadline, seed 2 is queued (its run.json written by the launch script), seed 3
     runs: `status` said `seed 2 still running, no value yet` and listed cnn-s2 as running, the table's

@@ -45,7 +45,8 @@ def read_run_folder(source: Source) -> ReadResult:
     summary = _summary_values(info.get("summary"), files.get(RUN_FILE, ""), problems)
     # `"status": "queued"` (a launch script's, before the job starts), unless its job logged since
     status = started_if_logged(normalize_status(info.get("status")), bool(series or summary))
-    if status == "queued":  # not started: its metrics.jsonl is empty as it should be
+    # not started, or a run that reported only final values (`run.summary`): its log is empty as it should be
+    if status == "queued" or summary:
         problems = [p for p in problems if (p.path, p.message) != (metrics_path, "is empty")]
     run = RunRecord(
         name=str(info.get("name") or os.path.basename(source.path)),
