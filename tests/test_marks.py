@@ -476,6 +476,28 @@ def test_a_list_of_seeds_over_runs_that_hold_no_seed_names_no_seed_missing(store
     )
 
 
+def test_a_listed_seed_logged_as_text_is_that_seed_not_a_missing_and_an_unlisted_one(store, tmp_path):
+    """A config holding `"seed": "3"` under `seeds = [0, 1, 2, 3, 4]`: the cell of 5 seeds was marked
+    `n = 5 of 5 seeds asked for (missing seed 3)` and warned that it `averages seed 3, which the
+    table's list of seeds does not name`, one seed both missing and there."""
+    from resultsbook.freshness.status import cell_replicates
+    from resultsbook.outputs.findings import surplus_findings
+
+    for seed in range(4):
+        config = {"method": "a", "seed": str(seed) if seed == 3 else seed}
+        write_native_run(tmp_path / "runs" / f"a_{seed}", config, [{"step": 1, "acc": 0.5 + seed / 100}])
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("acc"),), rows=("method",), replicate_values=(0, 1, 2, 3, 4))
+    table = aggregate(store, query)
+    (cell,) = table.cells.values()
+    assert [mark.text for mark in cell.marks] == ["n = 4 of the 5 seeds listed (missing seed 4)"]
+    assert [(r.found, r.missing) for r in cell_replicates(table)] == [(4, ((4,),))]
+    assert [finding.text for finding in surplus_findings("t", table, Labels())] == [
+        "averages seed '3' (text), which the table's list of seeds names as the number 3: counted as that "
+        "seed; log it as the list names it, or name it so in seeds"
+    ]
+
+
 def test_a_run_that_trained_half_the_budget_of_the_others_is_marked(store, tmp_path):
     """A stranger's tree (mopben/bipedal-walker @ 1f6d5b9, runs/ablations/sde): seeds 0-2 trained 2M
     steps and seed 42 1M, exactly half; its best reward was averaged with theirs, unmarked."""

@@ -15,7 +15,7 @@ from resultsbook.errors import NotFoundError, ResultsbookError, SpecError, did_y
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import Finding, compute_entry
 from resultsbook.params import format_value, natural_key, sort_key
-from resultsbook.query.aggregate import expected_replicates
+from resultsbook.query.aggregate import expected_replicates, listed_alike
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.resumed import resumed_later
 from resultsbook.query.runs import tracker_run_ids
@@ -266,7 +266,8 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
         # the spec lists its seeds: then it lacks those it lacks); one of runs without a seed cannot tell
         # which of the spec's seeds it lacks
         short = found < expected or bool(table.query.replicate_values)
-        missing = sorted(wanted - have, key=_sorting) if short and keyed else []
+        listed = set(listed_alike(wanted, have)) if table.query.replicate_values else set()  # '3' for 3
+        missing = sorted(wanted - have - listed, key=_sorting) if short and keyed else []
         valueless_runs = 0 if keyed else min(len(cell.runs) - len(valued), max(0, expected - found))
         unnamed = max(0, expected - found - len(missing) - valueless_runs)
         valueless = tuple(key for key in missing if key in ran)

@@ -12,7 +12,7 @@ import numpy as np
 
 from resultsbook.params import format_value, sort_key, typed_words
 from resultsbook.query import ResultTable
-from resultsbook.query.aggregate import LISTED, expected_replicates
+from resultsbook.query.aggregate import LISTED, expected_replicates, listed_alike
 from resultsbook.query.marks import replicate_text
 from resultsbook.query.model import CellRuns
 from resultsbook.query.outliers import finite_median, lone_outlier
@@ -144,7 +144,16 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
             if listed:
                 valued = ~np.isnan(cell.runs.values)
                 have = set(zip(*(values[valued].tolist() for values in cell.runs.replicate)))
-                extra = sorted(have - listed, key=lambda key: tuple(sort_key(v) for v in key))
+                alike = listed_alike(listed, have)
+                extra = sorted(
+                    have - listed - set(alike.values()), key=lambda key: tuple(sort_key(v) for v in key)
+                )
+                for key, logged in sorted(
+                    alike.items(), key=lambda item: tuple(sort_key(v) for v in item[0])
+                ):
+                    grouped.setdefault(
+                        ("surplus", _alike_text(query.replicate, key, logged, noun)), []
+                    ).append(cell_label(table, row, column, labels))
                 if not extra:
                     continue
                 text = (
@@ -165,6 +174,26 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
                 continue
             grouped.setdefault(("surplus", text), []).append(cell_label(table, row, column, labels))
     return _grouped_findings(name, grouped)
+
+
+def _alike_text(keys: Sequence[str], listed: tuple[Any, ...], logged: tuple[Any, ...], noun: str) -> str:
+    """Say that a cell averages a listed replicate logged as another type: seed '3' for the number 3."""
+    if len(keys) == 1:
+        runs, spec = f"{noun} {_spelled(logged[0])}", _typed(listed[0])
+    else:
+        runs = ", ".join(f"{key}={_spelled(value)}" for key, value in zip(keys, logged))
+        spec = "; ".join(
+            f"{key} {_typed(want)}" for key, have, want in zip(keys, logged, listed) if have != want
+        )
+    return (
+        f"averages {runs}, which the table's list of {noun}s names as {spec}: counted as that {noun}; "
+        f"log it as the list names it, or name it so in {noun}s"
+    )
+
+
+def _spelled(value: Any) -> str:
+    """Show a replicate value with its kind where text: `'3' (text)`, `3`."""
+    return f"{str(value)!r} (text)" if isinstance(value, str) else format_value(value)
 
 
 def alike_findings(name: str, table: ResultTable, labels: Labels) -> list[Finding]:

@@ -813,13 +813,14 @@ def _mark_cells(
             )
             cell = replace(cell, marks=(few, *cell.marks))
         distinct = _replicates_in(cell, ~np.isnan(cell.runs.values))  # runs sharing a seed once
-        if distinct < expected or (listed and not listed <= _valued_replicates(cell)):
+        have = _valued_replicates(cell)
+        have |= set(listed_alike(listed, have))  # seed '3' is the listed 3: a finding says so
+        if distinct < expected or (listed and not listed <= have):
             if seen_replicates is None:
                 seen_replicates = expected_replicates(cells, query, expected)
                 recorded = any(
                     v is not None for c in cells.values() for k in c.runs.replicate for v in k.tolist()
                 )
-            have = _valued_replicates(cell)
             ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
             ran.update(cell.ran_without_value)  # a crashed job's seed, with no value of the metric
             # a seed that ran here without a value (NaN, or a crashed job's) is one this cell lacks,
@@ -915,6 +916,18 @@ def expected_replicates(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery
         shared = shared or not seen.isdisjoint(replicates)
         seen.update(replicates)
     return seen if shared and len(seen) <= expected else set()
+
+
+def listed_alike(listed: set[Key], have: set[Key]) -> dict[Key, Key]:
+    """Return the listed replicates a cell has only under another type, each with the one it has: the
+    text '3' in a run's config where `seeds` lists the number 3 is that seed, not a missing one."""
+    spelled = {_key_text(key): key for key in have - listed if None not in key}
+    return {key: spelled[_key_text(key)] for key in listed - have if _key_text(key) in spelled}
+
+
+def _key_text(key: Key) -> tuple[str, ...]:
+    """Return a replicate key as its values read, whatever their type."""
+    return tuple(value.strip() if isinstance(value, str) else format_value(value) for value in key)
 
 
 def pooled_expected(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> int:
