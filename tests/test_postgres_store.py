@@ -169,6 +169,26 @@ def test_recollecting_reads_only_what_changed_and_marks_what_is_gone(tmp_path, p
         assert back.new + back.updated == 1 and len(store.runs()) == 4
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_problems_of_a_removed_run_folder_go_with_it_and_come_back_with_it(tmp_path, request, backend):
+    """A run folder deleted after a collect was `1 missing`, yet every collect still said `1 problem
+    met when the unchanged sources were last read still stands` and `problems` listed its log."""
+    url = str(tmp_path / "resultsbook.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
+    write_native_run(tmp_path / "runs" / "r0", {"seed": 0}, curve([1.0]))
+    write_native_run(tmp_path / "runs" / "r1", {"seed": 1}, [{"step": 1, "acc": math.inf}])
+    with Store.open(url) as store:
+        request_ = [CollectRequest(str(tmp_path / "runs"))]
+        assert collect(store, request_).new == 2 and store.problem_count() == 1
+        shutil.move(tmp_path / "runs" / "r1", tmp_path / "elsewhere")
+        assert collect(store, request_).missing == 1
+        assert (store.problem_count(), store.problems()) == (0, [])
+        shutil.move(tmp_path / "elsewhere", tmp_path / "runs" / "r1")
+        collect(store, request_)
+        assert [problem.path for problem in store.problems()] == [
+            store.relative(str(tmp_path / "runs" / "r1" / "metrics.jsonl"))
+        ]
+
+
 def test_an_interrupted_collect_keeps_whole_sources_only(tmp_path, pg_url, monkeypatch):
     from resultsbook.sources import collect as collecting
     from resultsbook.store import pg_writer

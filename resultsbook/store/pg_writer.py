@@ -106,9 +106,10 @@ class PostgresWriter:
         rows = self.conn.execute(
             "UPDATE sources SET present = 0 WHERE path = ANY(%s) AND present = 1 RETURNING id", [wanted]
         ).fetchall()
+        gone = [row[0] for row in rows]
+        self.conn.execute("DELETE FROM problems WHERE source_id = ANY(%s)", [gone])  # of files gone
         hidden = self.conn.execute(
-            "UPDATE runs SET present = 0 WHERE source_id = ANY(%s) AND present = 1",
-            [[row[0] for row in rows]],
+            "UPDATE runs SET present = 0 WHERE source_id = ANY(%s) AND present = 1", [gone]
         ).rowcount
         return int(hidden)
 

@@ -164,6 +164,7 @@ class StoreWriter:
             if row is None:
                 continue
             self.conn.execute("UPDATE sources SET present = 0 WHERE id = ?", [row[0]])
+            self.conn.execute("DELETE FROM problems WHERE source_id = ?", [row[0]])  # of files gone
             runs = [
                 r
                 for (r,) in self.conn.execute(
