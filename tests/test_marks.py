@@ -675,6 +675,28 @@ def test_values_that_differ_in_a_trailing_space_are_said_to_print_alike(tmp_path
     assert said in shown.output.splitlines(), shown.output
 
 
+def test_values_one_label_names_alike_keep_their_own_rbvalue_keys_and_are_not_said_to_share_one(
+    tmp_path, cli
+):
+    """`[labels.values.model]` a = "Ours", b = "Ours": the warning said both rows share one \\rbvalue key,
+    where numbers.tex defines t/a and t/b, each key spelled from the values, not the labels."""
+    for model in ("a", "b"):
+        for seed in range(3):
+            write_native_run(tmp_path / "runs" / f"{model}_{seed}", {"model": model, "seed": seed},
+                             [{"step": 1, "acc": 0.5 + seed / 10}])  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[labels.values.model]\na = "Ours"\nb = "Ours"\n[tables.t]\nmetric = "acc"\n'
+        'goal = "max"\nrows = ["model"]\noutputs = ["t.md"]\n[macros]\noutput = "numbers.tex"\n'
+    )
+    built = cli("build")
+    assert (
+        "Warning: t: 2 rows read 'Ours', model the text 'a' and the text 'b': each is a cell of its own under one "
+        "name; name them apart in [labels.values.model]"
+    ) in built.output.splitlines(), built.output
+    numbers = (tmp_path / "numbers.tex").read_text()
+    assert "{rb@v@value@t/a}" in numbers and "{rb@v@value@t/b}" in numbers
+
+
 def test_each_bold_cell_says_why_it_is_bold_with_ties_too(store, tmp_path):
     # a and b do not differ (p = 0.85), c is far below: with ties, b is bold as not significantly worse
     # than a, and a names the strongest cell left plain and the test that kept it plain

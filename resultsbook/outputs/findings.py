@@ -179,11 +179,11 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
 def _alike_text(keys: Sequence[str], listed: tuple[Any, ...], logged: tuple[Any, ...], noun: str) -> str:
     """Say that a cell averages a listed replicate logged as another type: seed '3' for the number 3."""
     if len(keys) == 1:
-        runs, spec = f"{noun} {_spelled(logged[0])}", _typed(listed[0])
+        runs, spec = f"{noun} {_spelled(logged[0])}", typed_words(listed[0])
     else:
         runs = ", ".join(f"{key}={_spelled(value)}" for key, value in zip(keys, logged))
         spec = "; ".join(
-            f"{key} {_typed(want)}" for key, have, want in zip(keys, logged, listed) if have != want
+            f"{key} {typed_words(want)}" for key, have, want in zip(keys, logged, listed) if have != want
         )
     return (
         f"averages {runs}, which the table's list of {noun}s names as {spec}: counted as that {noun}; "
@@ -199,8 +199,8 @@ def _spelled(value: Any) -> str:
 def alike_findings(name: str, table: ResultTable, labels: Labels) -> list[Finding]:
     """Return the rows (and columns) of different values that print one label: a param logged as the
     number 0.1 by some runs and the text "0.1" (or "0.1 ") by others, or two values [labels] names
-    alike. Each is a cell of its own, and every output would show them under one name (one
-    `\\rbvalue` key)."""
+    alike. Each is a cell of its own, and every output would show them under one name (values that
+    read alike under one `\\rbvalue` key too)."""
     findings = []
     sides = (("rows", table.row_keys, table.rows), ("columns", table.column_keys, table.columns))
     for what, keys, entries in sides:
@@ -235,13 +235,15 @@ def alike_findings(name: str, table: ResultTable, labels: Labels) -> list[Findin
             values = "; ".join(f"{keys[index]} {text}" for index, text in kinds.items())
             named = [keys[index] for index in differ]
             texts = {tuple(" ".join(format_value(value).split()) for value in entry) for entry in alike}
+            # a cell's \rbvalue key spells its values (not its label): only values that read alike share one
             if len(texts) == len(alike) and len(labels_of[alike_key]) == 1:
-                fix = f"name them apart in [labels.values.{named[0]}]"
+                fix, key = f"name them apart in [labels.values.{named[0]}]", ""
             else:
                 fix = f"log {' and '.join(named)} one way in every run (a number or text, its spaces)"
+                key = " (and one \\rbvalue key)"
             read = " and ".join(repr(label) for label in labels_of[alike_key])
             apart = (
-                "each is a cell of its own under one name (and one \\rbvalue key)"
+                f"each is a cell of its own under one name{key}"
                 if len(labels_of[alike_key]) == 1
                 else "one number, each a cell of its own"
             )
