@@ -989,6 +989,31 @@ def test_a_quoted_half_width_of_a_lopsided_interval_is_refused_with_the_quotes_t
     assert run_cli("check").exit_code == 0  # a half-width said as one states no interval
 
 
+def test_watch_tells_a_quote_that_misstates_its_cell_from_one_latex_stops_on(paper, capsys):
+    """pdflatex compiles `$\\pm$\\rbvalue[bootstrap]` of a lopsided interval, yet a paper-only round of
+    `watch` said `1 quote problem LaTeX would stop on`."""
+    from resultsbook.cli.watch_cmd import show_paper_check
+    from resultsbook.freshness.paper import check_quotes
+    from resultsbook.spec import load_spec
+
+    spec = paper / "resultsbook.toml"
+    spec.write_text(
+        spec.read_text().replace("[tables.table1]\n", '[tables.table1]\nstats = ["bootstrap"]\n', 1)
+    )
+    run_cli("build")
+    main = paper / "paper" / "main.tex"
+    kept = main.read_text()
+    main.write_text(kept + "$\\pm$\\rbvalue[bootstrap]{table1/mlp/moons}\n")
+    show_paper_check("12:00:00", check_quotes(load_spec(str(spec)), [str(main)]), 0.0)
+    main.write_text(kept + "$\\pm$\\rbvalue[bootstrap]{table1/mlp/moons} \\rbvalue{table1/mlp/moon}\n")
+    show_paper_check("12:00:01", check_quotes(load_spec(str(spec)), [str(main)]), 0.0)
+    said = [line for line in capsys.readouterr().out.splitlines() if "] paper:" in line]
+    assert said == [
+        "[12:00:00] paper: paper/main.tex -> 1 quote problem, none that LaTeX would stop on (0.00 s)",
+        "[12:00:01] paper: paper/main.tex -> 2 quote problems, 1 of them LaTeX would stop on (0.00 s)",
+    ]
+
+
 def test_a_quoted_interquartile_range_after_plus_minus_and_an_escaped_key_are_named(paper):
     """`$\\pm$\\rbvalue[iqr]` printed `3.00 ± 2.00`, [1, 5] where the quartiles are [2, 4], and check
     passed it; `\\rbvalue{table1/mlp10\\%/circles}` passed too, then LaTeX stopped at `\\endcsname`."""

@@ -143,12 +143,18 @@ class LiveStatus:
 
 
 def show_paper_check(stamp: str, checked: PaperCheck, seconds: float) -> None:
-    """Print the quotes checked after the paper alone changed: what LaTeX would stop on, or that every
-    quote is known (again, after a check that found problems)."""
+    """Print the quotes checked after the paper alone changed: their problems, how many of them LaTeX
+    would stop on, or that every quote is known (again, after a check that found problems)."""
     files = ", ".join(os.path.relpath(path) for path in checked.changed)
     problems = len(checked.problems)
     if problems:
-        verdict = f"{problems} quote problem{'s' * (problems != 1)} LaTeX would stop on ({seconds:.2f} s)"
+        verdict = f"{problems} quote problem{'s' * (problems != 1)}"
+        if checked.stopping == problems:
+            verdict += " LaTeX would stop on"
+        else:  # a quote that misstates its cell compiles: no stop to warn of
+            stopping = f"{checked.stopping} of them" if checked.stopping else "none that"
+            verdict += f", {stopping} LaTeX would stop on"
+        verdict += f" ({seconds:.2f} s)"
     else:
         count = f"{checked.quotes} quote{'s' * (checked.quotes != 1)}"
         verdict = f"every quote is known{' again' * checked.again} ({count}, {seconds:.2f} s)"

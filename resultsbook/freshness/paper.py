@@ -24,12 +24,14 @@ Stats = dict[str, tuple[int, int, int]]  # path -> (inode, mtime_ns, size)
 @dataclass(frozen=True)
 class PaperCheck:
     """The quotes of the paper checked after it changed: the files that changed, how many quotes it
-    has, what LaTeX would stop on, and whether the last check (or build) found problems."""
+    has, their problems (how many LaTeX would stop on), and whether the last check (or build) found
+    problems."""
 
     changed: tuple[str, ...]
     quotes: int
     problems: tuple[str, ...]
     again: bool = False  # no problem now, after a check that found some
+    stopping: int = 0  # of `problems`, those LaTeX would stop on; the others misstate or go unchecked
 
 
 def paper_stats(patterns: Iterable[str], generated: Iterable[str]) -> Stats:
@@ -60,11 +62,12 @@ def check_quotes(spec: Spec, changed: Iterable[str] = (), again: bool = False) -
                 text = handle.read()
         except OSError:
             message = "is not written yet, so the paper's quotes are checked once build writes it"
-            problems.append(QuoteProblem(os.path.relpath(numbers), message))
+            problems.append(QuoteProblem(os.path.relpath(numbers), message, stops=True))
         else:
             problems += unknown_quotes(quotes, text, numbers)
     lines = tuple(f"macros: {problem.line()}" for problem in problems)  # as build's warnings say them
-    return PaperCheck(tuple(changed), len(quotes), lines, again and not lines)
+    stopping = sum(problem.stops for problem in problems)
+    return PaperCheck(tuple(changed), len(quotes), lines, again and not lines, stopping)
 
 
 class PaperEdits:
@@ -78,7 +81,7 @@ class PaperEdits:
         self.checked = self.latest = self.stats()
         self.changed_at: float | None = None
         self.next_poll = 0.0
-        self.troubled = False  # the last check or build found quotes LaTeX would stop on
+        self.troubled = False  # the last check or build found problems in the quotes
 
     def stats(self) -> Stats:
         """Return the paper files' stats now."""

@@ -52,11 +52,13 @@ class Quote:
 
 @dataclass(frozen=True)
 class QuoteProblem:
-    """A quote LaTeX would stop on (no such cell or statistic), or a paper file that cannot be read."""
+    """A quote LaTeX would stop on (no such cell or statistic), one that misstates its cell (± a
+    half-width of a lopsided interval), or a paper file that cannot be read."""
 
     place: str
     message: str
     kind: str = "quote"  # a number the paper quotes; "input": a file it inputs that no entry writes now
+    stops: bool = False  # LaTeX stops on it (no such cell, statistic or numbers file): not a misstatement
 
     def line(self) -> str:
         """Return the one line printed to users."""
@@ -280,10 +282,11 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
                 + _stats_hint(quote, stats)
             )
         elif quote.after_pm and (lopsided := _lopsided(quote.stat, stats)) is not None:
-            message = f"{text}: {lopsided}"
+            problems.append(QuoteProblem(quote.place(), f"{text}: {lopsided}"))  # compiles, and misstates
+            continue
         else:
             continue
-        problems.append(QuoteProblem(quote.place(), message))
+        problems.append(QuoteProblem(quote.place(), message, stops=True))
     return problems
 
 
