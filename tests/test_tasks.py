@@ -326,6 +326,32 @@ def test_a_profile_figure_draws_a_task_table(tmp_path, cli):
     assert (tmp_path / "profile.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_profile_of_two_methods_sharing_a_project_colour_draws_them_in_two(tmp_path, cli):
+    """Nine methods, eight colours: `base` and `m8` share the first; a profile of the two drew both in
+    it, where a curve figure gives the second the first free colour."""
+    scores = {"A": [5, 6, 7], "B": [50, 60, 70], "C": [500, 600, 700]}
+    atari_like_project(tmp_path, {name: scores for name in ["base", *(f"m{i}" for i in range(1, 9))]})
+    with open(tmp_path / "resultsbook.toml", "a") as handle:
+        handle.write(
+            '\n[tables.two]\nmetric = "hns"\nrows = ["method"]\ntasks = "game"\nreplicate = ["run"]\n'
+            'where = { method = ["base", "m8"] }\naggregates = ["iqm"]\noutputs = []\n'
+            '[figures.profile]\nkind = "profile"\ntable = "two"\ntau = [0, 1]\noutputs = ["profile.svg"]\n'
+        )
+    assert cli("build").exit_code == 0
+    from resultsbook.outputs.figures import figure_data
+    from resultsbook.render.figstyle import FigureStyle
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(spec.db) as store:
+        data = figure_data(spec, spec.figures["profile"], store, store.runs(), {}).data
+    colours = {line.key: line.look.color for line in data.panels[0].lines}
+    palette = FigureStyle().palette
+    assert colours == {"base": palette[0], "m8": palette[1]}  # the first keeps its own, m8 the first free
+    assert [look.color for _, _, look in data.legend] == [palette[0], palette[1]]
+
+
 def test_sample_efficiency_is_the_aggregate_over_tasks_at_each_step(make_run, store, tmp_path):
     from resultsbook.query.profiles import EfficiencyQuery, efficiency_curves
     from resultsbook.sources.collect import CollectRequest, collect

@@ -185,7 +185,11 @@ def _task_figure(
     else:
         assert figure.efficiency is not None
         lines = efficiency_curves(store, figure.efficiency, runs)
-    looks = project_looks(figure, lines.hue, runs, ())
+    project = project_looks(figure, lines.hue, runs, ())
+    shown = [look_key(line.hue, project) for line in lines.lines]
+    looks = figure_looks(
+        project, display_order(shown, list(project), figure.order.get(lines.hue, ())), figure.style
+    )
     return FigureResult(task_lines_plot_data(lines, figure.labels, looks), lines.notes)
 
 
