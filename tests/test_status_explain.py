@@ -572,6 +572,35 @@ def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_pa
     assert [cell["counted"] for cell in cells] == ["3 seeds × 2 games", "3 seeds × 2 games"]
 
 
+def test_status_over_tasks_names_a_task_with_no_run_once_and_lists_a_few_missing_runs(tmp_path, monkeypatch):
+    """CQL not run on ant, over D4RL's envs × datasets: its status line listed every missing (env,
+    dataset, seed) triple, 80 of them, 3,375 characters."""
+    for env in ("ant", "hopper"):
+        for dataset in ("d1", "d2", "d3"):
+            for seed in range(10):
+                for method in ("a", "b"):
+                    if method == "b" and (env == "ant" or (dataset == "d1" and seed > 0)):
+                        continue
+                    config = {"method": method, "env": env, "dataset": dataset, "seed": seed}
+                    write_native_run(tmp_path / "runs" / f"{method}_{env}_{dataset}_{seed}", config,
+                                     [{"step": 1, "score": seed}])  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "score"\ngoal = "max"\nrows = ["method"]\n'
+        'tasks = ["env", "dataset"]\naggregates = ["mean"]\noutputs = []\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect", "runs")
+    lines = run_cli("status").output.splitlines()
+    triples = ", ".join(f"(env=hopper, dataset=d1, seed={seed})" for seed in range(1, 9))
+    assert lines[:2] == [
+        "t: 1 of 2 cells complete",
+        f"  b: 21 of 60 (10 seeds × 6 tasks), no run on env=ant (3 datasets); missing {triples}, … and 1 more "
+        "(--json lists them all)",
+    ]
+    (cell,) = json.loads(run_cli("status", "--json").stdout)["cells"][1:]
+    assert len(cell["missing"]) == 39 and cell["no_run"] == ["env=ant (3 datasets)"]
+
+
 def test_status_over_tasks_counts_runs_per_task_when_each_run_draws_its_seed(tmp_path, monkeypatch):
     """Spinning Up's seeds are drawn per run (siddinkar/RainbowPolicyGradientPaper@9a626a2): no seed
     is on two envs, and status said `36 of 216 (36 seeds × 6 envs), missing (env=Ant-v2, seed=435),

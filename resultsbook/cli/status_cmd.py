@@ -71,6 +71,7 @@ def status_command(
     Without a spec, say which runs of the store (--db) failed, were interrupted, run or look dead.
     """
     from resultsbook.freshness.status import DASH, NO_ROW, parse_duration, status
+    from resultsbook.query.aggregate import LISTED
     from resultsbook.query.marks import named_list
 
     seconds = parse_duration(stale_after)
@@ -106,26 +107,31 @@ def status_command(
             how = "set seeds = [...] in the spec" if cell.keyed else UNKEYED
             pending = (*cell.running, *cell.queued)
             valueless = [name for name in cell.valueless if name not in pending]
-            named = [name for name in cell.missing if name not in cell.valueless] + (
-                [f"{cell.unnamed} unnamed ({how})"] if cell.unnamed else []
-            )
+            missing = cell.missing_where_run if cell.no_run else cell.missing  # over tasks: the others
+            named = [name for name in missing if name not in cell.valueless]
+            if len(named) > LISTED:  # a row over 80 tasks: the rest in --json
+                named = [*named[:LISTED], f"… and {len(named) - LISTED} more (--json lists them all)"]
+            named += [f"{cell.unnamed} unnamed ({how})"] if cell.unnamed else []
+            if cell.no_run:
+                line += f", no run on {named_list(cell.no_run, LISTED)}"
             if named:
-                line += f", missing {', '.join(named)}"
+                line += f"{';' if cell.no_run else ','} missing {', '.join(named)}"
+            said = bool(named or cell.no_run)
             if valueless:  # its loss went NaN, say: its run is listed below if it failed
                 has = "has" if len(valueless) == 1 else "have"
                 line += (
-                    f"{';' if named else ','} {named_list(valueless, len(valueless))} ran but {has} no value"
+                    f"{';' if said else ','} {named_list(valueless, len(valueless))} ran but {has} no value"
                 )
             if cell.running:  # not at its first evaluation yet: no run to launch again
-                sep = ";" if named or valueless else ","
+                sep = ";" if said or valueless else ","
                 line += f"{sep} {named_list(cell.running, len(cell.running))} still running, no value yet"
             if cell.queued:  # queued, not started: no run to launch again either
-                sep = ";" if named or valueless or cell.running else ","
+                sep = ";" if said or valueless or cell.running else ","
                 line += f"{sep} {named_list(cell.queued, len(cell.queued))} queued, not started yet"
             if cell.valueless_runs and not valueless and not pending:  # runs without a seed: not named
                 many = cell.valueless_runs
                 runs = "1 run ran but has" if many == 1 else f"{many} runs ran but have"
-                line += f"{';' if named else ','} {runs} no value"
+                line += f"{';' if said else ','} {runs} no value"
             if cell.unfinished:  # the cell counts what they logged before they stopped, or so far
                 sep = ";" if line != counted else ","
                 line += f"{sep} counted from runs that did not finish: {', '.join(cell.unfinished)}"

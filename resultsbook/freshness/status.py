@@ -51,6 +51,10 @@ class CellStatus:
     queued: tuple[str, ...] = ()  # those of `missing` whose run is queued, not started: no value yet
     # counted replicates whose value is only that of a run that did not finish: "seed 3 (failed)"
     unfinished: tuple[str, ...] = ()
+    # over tasks: the tasks the row has no run on, a task key's value for all its tasks ("env=ant (4
+    # datasets)"), and those of `missing` on the tasks it has runs on
+    no_run: tuple[str, ...] = ()
+    missing_where_run: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -229,6 +233,8 @@ class CellReplicates:
     # of the replicates found, those whose every valued run did not finish, each with how it stands
     # (failed, interrupted, running, dead): the cell counts what it logged before it stopped
     unfinished: tuple[tuple[tuple[Any, ...], str], ...] = ()
+    bare_tasks: tuple[tuple[Any, ...], ...] = ()  # over tasks: the tasks the row has no run on
+    all_tasks: tuple[tuple[Any, ...], ...] = ()  # over tasks: every task the table counts
 
 
 UNFINISHED = ("failed", "interrupted", "running")  # a run's status whose last value is no final one
@@ -353,9 +359,19 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
         expected = max(per_task * len(tasks), found)
         unnamed = max(0, expected - found - len(missing))
         keys = (*table.query.tasks, *(table.query.replicate if named else ()))
-        out.append(
-            CellReplicates(row, (), found, expected, tuple(missing), unnamed, keys, len(tasks), per_task)
+        ran = {run.task for run in cell.runs}  # a run without a value is a run there still
+        # named apart from the missing (task, seed) runs; one run a task: `missing` names the task
+        bare = (
+            tuple(task for task in tasks if task not in ran)
+            if missing and len(keys) > len(table.query.tasks)
+            else ()
         )
+        out.append(
+            CellReplicates(
+                row, (), found, expected, tuple(missing), unnamed, keys, len(tasks), per_task,
+                bare_tasks=bare, all_tasks=tuple(tasks),
+            )
+        )  # fmt: skip
     return out
 
 
@@ -397,9 +413,34 @@ def table_cells(
                     f"{_replicate_name(cell.named_by, key)} ({_standing_words(standing)})"
                     for key, standing in cell.unfinished
                 ),
+                no_run=_bare_task_names(table.query.tasks, cell),
+                missing_where_run=tuple(
+                    _replicate_name(cell.named_by, key)
+                    for key in cell.missing
+                    if cell.bare_tasks and key[: len(table.query.tasks)] not in cell.bare_tasks
+                ),
             )
         )
     return out
+
+
+def _bare_task_names(keys: Sequence[str], cell: CellReplicates) -> tuple[str, ...]:
+    """Name the tasks a row has no run on: a value of the first task key once, where the row has no
+    run on any of its tasks (`env=ant (4 datasets)`), each other task by its values."""
+    bare = set(cell.bare_tasks)
+    names: list[str] = []
+    whole: set[Any] = set()
+    for task in cell.bare_tasks:
+        first = task[0]
+        if len(keys) > 1 and first not in whole:
+            alike = [other for other in cell.all_tasks if other[0] == first]
+            if len(alike) > 1 and all(other in bare for other in alike):
+                whole.add(first)
+                rest = keys[1] if len(keys) == 2 else "task"
+                names.append(f"{keys[0]}={format_value(first)} ({_how_many(len(alike), rest)})")
+        if first not in whole:
+            names.append(_replicate_name(keys, task))
+    return tuple(names)
 
 
 def _standing_words(standing: str) -> str:
