@@ -264,6 +264,7 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
         keyed = all(None not in run.replicate for run in cell.runs)
         found = len(have) if keyed else len(valued)
         wanted = {(*group, *name) for group in groups for name in names}
+        listed = set(listed_alike(wanted, have)) if table.query.replicate_values else set()  # '3' for 3
         ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value
         ran.update(cell.ran_without_value)  # and one that never logged the metric (a crashed job)
         # a seed that ran here without a value is one this cell lacks, whatever the others ran
@@ -272,7 +273,6 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
         # the spec lists its seeds: then it lacks those it lacks); one of runs without a seed cannot tell
         # which of the spec's seeds it lacks
         short = found < expected or bool(table.query.replicate_values)
-        listed = set(listed_alike(wanted, have)) if table.query.replicate_values else set()  # '3' for 3
         missing = sorted(wanted - have - listed, key=_sorting) if short and keyed else []
         valueless_runs = 0 if keyed else min(len(cell.runs) - len(valued), max(0, expected - found))
         unnamed = max(0, expected - found - len(missing) - valueless_runs)
