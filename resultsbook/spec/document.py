@@ -32,7 +32,7 @@ from resultsbook.spec.report import ReportSpec, read_report
 from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.style import read_style
-from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table
+from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table, without_unread_budget
 
 if TYPE_CHECKING:
     from resultsbook.spec.figures import FigureSpec
@@ -134,7 +134,7 @@ def load_spec(path: str) -> Spec:
         if not isinstance(entry, Mapping):
             raise SpecError(f"{where}: {context} must be a table of settings")
         check_name(name, where, "table")
-        merged = {**project, **defaults, **entry}
+        merged = without_unread_budget({**project, **defaults, **entry}, entry)
         _check_center_over_tasks(entry, merged, where, context)
         try:
             tables[name] = read_table(

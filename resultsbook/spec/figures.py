@@ -31,7 +31,7 @@ from resultsbook.spec.keys import (
 )
 from resultsbook.spec.labels import optional_text, read_labels
 from resultsbook.spec.style import STYLE_KEYS
-from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_filters, read_table
+from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_filters, read_table, without_unread_budget
 
 # every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
 FIGURE_KEYS = {
@@ -263,6 +263,7 @@ def _figure(
             )
         settings = {k: v for k, v in {**project, **defaults}.items() if k in CELL_KEYS}
         settings.update({k: v for k, v in entry.items() if k in CELL_KEYS})
+        settings = without_unread_budget(settings, entry)
         # x = hue = "algo" (a colour per group, one panel per task): the key is one row key
         settings["rows"] = list(dict.fromkeys(k for k in (hue, x, facet) if k and k != METRIC_KEY)) or [
             METRIC_KEY

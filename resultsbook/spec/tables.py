@@ -336,10 +336,29 @@ def read_metrics(entry: Mapping[str, Any], where: str, context: str) -> tuple[Me
         if isinstance(item, Mapping):
             check_keys(item, METRIC_KEYS, where, f"{context} metrics entry")
             settings = {**shared, **item}
+            if "budget" not in item and not takes_budget(str(settings.get("reduce", "last"))):
+                settings.pop("budget", None)  # the table's, for its best-mean metrics: unread here
         else:
             settings = {**shared, "name": item}
         metrics.append(read_metric(settings, where, context))
     return tuple(metrics)
+
+
+def without_unread_budget(merged: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str, Any]:
+    """Return an entry's settings without the budget it inherits from [defaults] where none of its
+    reductions reads it (a shared budget is best-mean's; TOML cannot unset it in one entry)."""
+    settings = dict(merged)
+    if "budget" in own or "budget" not in settings:
+        return settings
+    table_reduce = str(settings.get("reduce", "last"))
+    items = settings.get("metrics") or [settings.get("metric")]
+    items = items if isinstance(items, list) else [items]
+    reduces = [
+        str(item.get("reduce", table_reduce)) if isinstance(item, Mapping) else table_reduce for item in items
+    ]
+    if not any(takes_budget(reduce) for reduce in reduces):
+        del settings["budget"]
+    return settings
 
 
 def read_metric(settings: Mapping[str, Any], where: str, context: str) -> MetricSpec:
