@@ -228,12 +228,18 @@ def test_an_output_named_by_its_suffix_alone_or_a_number_for_a_text_is_refused_i
             '[tables.t] replicate = 5 must name the keys that tell replicates apart, e.g. replicate = ["seed"]; '
             "for the number of seeds each cell should have, write replicates = 5",
         ),
-        ('style = "subb"', "[tables.t]: style 'subb' is not one of pm, sub, siunitx, siunitx-S; did you mean 'sub'?"),
+        (
+            'style = "subb"',
+            "[tables.t]: style 'subb' is not one of pm, sub, siunitx, siunitx-S; did you mean 'sub'?",
+        ),
         (  # was "unknown statistic 'mean,sem'; did you mean 'mean'?", which drops the spread
             'stats = "mean,sem"',
             '[tables.t] stats = "mean,sem" joins names with commas; write stats = ["mean", "sem"]',
         ),
-        ('columns = ["d,e"]', '[tables.t] columns = ["d,e"] joins names with commas; write columns = ["d", "e"]'),
+        (
+            'columns = ["d,e"]',
+            '[tables.t] columns = ["d,e"] joins names with commas; write columns = ["d", "e"]',
+        ),
         (
             'center = "meadian"',
             "[tables.t]: center statistic 'meadian' is not one of mean, median, iqm; did you mean 'median'?",
@@ -259,7 +265,10 @@ def test_a_figure_naming_a_misspelt_table_gets_the_table_meant(tmp_path):
         (tmp_path / "resultsbook.toml").write_text(spec.format(typed))
         with pytest.raises(SpecError) as error:
             load_spec(str(tmp_path / "resultsbook.toml"))
-        assert str(error.value) == f"resultsbook.toml: [figures.bar] table = {typed!r} is not a table of the spec; {said}"
+        assert (
+            str(error.value)
+            == f"resultsbook.toml: [figures.bar] table = {typed!r} is not a table of the spec; {said}"
+        )
 
 
 @pytest.mark.parametrize(
@@ -267,7 +276,10 @@ def test_a_figure_naming_a_misspelt_table_gets_the_table_meant(tmp_path):
     [
         ('digits = "2"', "[tables.t] digits = '2' must be a whole number: write digits = 2, without quotes"),
         ('digits = "two"', "[tables.t] digits = 'two' must be a whole number"),
-        ('replicates = "5"', "[tables.t] replicates = '5' must be a whole number: write replicates = 5, without quotes"),
+        (
+            'replicates = "5"',
+            "[tables.t] replicates = '5' must be a whole number: write replicates = 5, without quotes",
+        ),
         ('scale = "100"', "[tables.t] scale = '100' must be a number: write scale = 100, without quotes"),
         ('scale = "big"', "[tables.t] scale = 'big' must be a number, e.g. scale = 1.0"),
         ("skip_first = -1", "[tables.t] skip_first = -1 must be at least 0"),
@@ -354,6 +366,11 @@ def test_a_table_without_outputs_that_nothing_shows_is_warned_about(tmp_path, cl
     spec += table.format("t2") + 'outputs = ["paper/t2.tex"]\n'
     (tmp_path / "resultsbook.toml").write_text(spec)
     assert cli("build").stderr.splitlines() == [warning.format("paper")]
+    (tmp_path / "resultsbook.toml").write_text(
+        spec.replace('goal = "max"\n', 'goal = "max"\noutputs = []\n', 1)
+    )
+    kept = cli("build", "--strict")  # a table kept for `resultsbook table table1`, said so: no lint
+    assert kept.exit_code == 0 and "outputs" not in kept.stderr
     spec += '[figures.f]\nkind = "bar"\ntable = "table1"\noutputs = ["paper/f.pdf"]\n'
     (tmp_path / "resultsbook.toml").write_text(spec)
     assert "outputs" not in cli("build").stderr
@@ -423,7 +440,9 @@ def test_a_seeds_list_mixing_numbers_and_a_quoted_number_is_refused(tmp_path):
     )
     (tmp_path / "resultsbook.toml").write_text(spec.replace('[0, 1, "2", 3, 4]', '["a", "b"]'))  # named seeds
     assert load_spec(str(tmp_path / "resultsbook.toml")).tables["t"].query.replicate_values == ("a", "b")
-    (tmp_path / "resultsbook.toml").write_text(spec.replace('[0, 1, "2", 3, 4]', '[0, 1, "final"]'))  # and both
+    (tmp_path / "resultsbook.toml").write_text(
+        spec.replace('[0, 1, "2", 3, 4]', '[0, 1, "final"]')
+    )  # and both
     assert load_spec(str(tmp_path / "resultsbook.toml")).tables["t"].query.replicate_values == (0, 1, "final")
 
 
@@ -810,8 +829,12 @@ def test_a_table_reducing_one_metric_two_ways_shows_a_column_of_each(tmp_path, m
     assert sorted(set(frame["metric"])) == ["val_acc (last)", "val_acc (max)"]
     assert sorted(frame[frame["metric"] == "val_acc (max)"]["value"]) == [0.9, 0.92]
     # one metric listed twice, reduced the same way, is a mistake: said
-    spec.write_text(spec.read_text().replace('reduce = "last", label = "Last"', 'reduce = "max", label = "Last"'))
-    with pytest.raises(SpecError, match="'val_acc' is listed twice, reduced the same way \\(max\\): list it once"):
+    spec.write_text(
+        spec.read_text().replace('reduce = "last", label = "Last"', 'reduce = "max", label = "Last"')
+    )
+    with pytest.raises(
+        SpecError, match="'val_acc' is listed twice, reduced the same way \\(max\\): list it once"
+    ):
         load_spec(str(spec))
 
 
@@ -897,7 +920,7 @@ def test_a_spec_store_that_is_a_folder_names_the_file_and_the_key(tmp_path, cli)
         (
             '[tables.t]\nmetric = "a"\nrows = ["m"]\n[macros]\noutput = "n.tex"\n[macros.values]\n'
             'n = { count = "seed" }\n',
-            '[macros.values.n] count = \'seed\'; did you mean count = "seeds"?',
+            "[macros.values.n] count = 'seed'; did you mean count = \"seeds\"?",
         ),
     ],
 )
@@ -957,7 +980,10 @@ def test_a_longtable_in_a_two_column_paper_without_a_venue_is_said_to_stop_latex
         ("\\documentclass[sigconf]{acmart}\n\\begin{document}\\input{t}\\end{document}\n", True),
         ("\\documentclass[10pt,\n  twocolumn]{article}\n\\begin{document}\\input{t}\\end{document}\n", True),
         ("\\documentclass{article}\n\\begin{document}\\input{t}\\end{document}\n", False),
-        ("\\documentclass[twocolumn]{article}\n\\begin{document}\\onecolumn\\input{t}\\end{document}\n", False),
+        (
+            "\\documentclass[twocolumn]{article}\n\\begin{document}\\onecolumn\\input{t}\\end{document}\n",
+            False,
+        ),
     ]:
         main.write_text(document)
         built = cli("build").output
@@ -966,4 +992,7 @@ def test_a_longtable_in_a_two_column_paper_without_a_venue_is_said_to_stop_latex
         unmeasured = "the paper sets two columns at paper/main.tex:1"
         assert (unmeasured in built) is ("twocolumn" in document or "sigconf" in document), built
     main.write_text("\\documentclass{article}\n\\begin{document}\n\\twocolumn\n\\input{t}\\end{document}\n")
-    assert "longtable = true, and the paper is two-column at paper/main.tex:3 (\\twocolumn)" in cli("build").output
+    assert (
+        "longtable = true, and the paper is two-column at paper/main.tex:3 (\\twocolumn)"
+        in cli("build").output
+    )

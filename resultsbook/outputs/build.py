@@ -1010,8 +1010,8 @@ def extra_stats_findings(table_spec: TableSpec) -> list[Finding]:
 def unwritten_table_findings(spec: Spec, table_spec: TableSpec) -> list[Finding]:
     """Say that a table has no outputs and nothing else of the spec shows it (a figure, the numbers
     file, the report, Markdown sections): build computes it and writes nothing of it."""
-    if table_spec.outputs or spec.report is not None or spec.sections:
-        return []
+    if table_spec.outputs or "outputs" in table_spec.entry or spec.report is not None or spec.sections:
+        return []  # `outputs = []`: a table kept for `resultsbook table NAME`, said so
     if (spec.macros is not None and spec.macros.output) or any(
         quoted_table(figure) == table_spec.name for figure in spec.figures.values()
     ):
