@@ -315,7 +315,11 @@ def _refuse_others_files(
     """Refuse to replace a file resultsbook did not write; the sections are the user's files, edited in
     their marked regions only."""
     folder = os.path.dirname(os.path.abspath(spec.lock))
-    ours = {os.path.join(folder, path) for outputs in written_before.values() for path in outputs}
+    ours = {
+        os.path.normpath(os.path.join(folder, path))
+        for outputs in written_before.values()
+        for path in outputs
+    }
     writer = {path: f"[{result.name}] writes" for result in computed.results for path in result.outputs}
     sections = {os.path.abspath(path) for path in spec.sections}
     outputs = {path: data for path, data in files.items() if os.path.abspath(path) not in sections}

@@ -79,7 +79,8 @@ def make_preview(
     pdf = os.path.abspath(output or os.path.join(spec.folder, PREVIEW_NAME))
     elsewhere = f"write the PDF elsewhere with {option('output', 'FILE')}"
     refuse_read_only([pdf], "preview", elsewhere)
-    refuse_others_files({pdf: b""}, (), {pdf: "the preview would replace"}, "preview", elsewhere)
+    designated = os.path.abspath(os.path.join(spec.folder, PREVIEW_NAME))  # the preview's own name
+    refuse_others_files({pdf: b""}, {designated}, {pdf: "the preview would replace"}, "preview", elsewhere)
     report = build(spec, store, progress=progress, measure=False)  # the preview measures on its own page
     if report.failed:  # the preview would show an old or missing file in its place
         raise BuildError(report)

@@ -397,18 +397,23 @@ def _how_to_make_writable(path: str, quoted: str) -> str:
             owner = os.stat(target).st_uid
         except OSError:
             continue
-        if not os.access(target, os.W_OK) and owner != os.geteuid():
+        if not os.access(target, os.W_OK) and _own_id() not in (None, owner):
             return f"{target} belongs to {_user_name(owner)}: ask them to let you write it (chmod g+w)"
     return f"make it and its folder writable (chmod u+w {quoted})"
 
 
+def _own_id() -> int | None:
+    """Return this process's user id, None where there is none (Windows)."""
+    return os.geteuid() if hasattr(os, "geteuid") else None
+
+
 def _user_name(uid: int) -> str:
     """Return the login name of a user id, or the id where it has none."""
-    import pwd  # here: POSIX only, and only an unwritable store needs it
-
     try:
+        import pwd  # here: POSIX only, and only an unwritable store needs it
+
         return pwd.getpwuid(uid).pw_name
-    except KeyError:
+    except (ImportError, KeyError):
         return f"user {uid}"
 
 
