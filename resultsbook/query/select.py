@@ -6,7 +6,7 @@ import json
 import math
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,7 +69,7 @@ class Filter:
             return False
 
     def __str__(self) -> str:
-        return f"{self.key}{self.op}{','.join(str(v) for v in self.values)}"
+        return f"{self.key}{self.op}{','.join(dict.fromkeys(str(v) for v in self.values))}"
 
 
 def parse_filter(text: str) -> Filter:
@@ -90,7 +90,7 @@ def parse_filter(text: str) -> Filter:
         raise SpecError(f"filter {text!r} has {what} after {op!r}; write e.g. {key}{op}100")
     if op in {"=", "!="}:
         held = _container(raw)  # layers=[64, 64]: one list, as the store holds it, not 2 values
-        values = (held,) if held is not None else tuple(_filter_value(part) for part in _split_values(raw))
+        values = (held,) if held is not None else tuple(_filter_values(raw))
     elif op == "~":
         try:
             re.compile(raw)
@@ -100,6 +100,16 @@ def parse_filter(text: str) -> Filter:
     else:
         values = (parse_scalar(raw),)
     return Filter(key=key, op=op, values=values)
+
+
+def _filter_values(raw: str) -> Iterator[Any]:
+    """Type the values of `=` or `!=`; an unquoted nan or inf is both the float a config's NaN is stored
+    as and the text a path or a YAML string holds (`clip=inf`), as the two print alike."""
+    for part in _split_values(raw):
+        value = _filter_value(part)
+        yield value
+        if isinstance(value, float) and not math.isfinite(value):
+            yield part.strip()
 
 
 def _filter_value(part: str) -> Any:
