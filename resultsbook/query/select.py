@@ -69,7 +69,12 @@ class Filter:
             return False
 
     def __str__(self) -> str:
-        return f"{self.key}{self.op}{','.join(dict.fromkeys(str(v) for v in self.values))}"
+        shown = [
+            str(value)
+            for index, value in enumerate(self.values)
+            if not (index and _companion(self.values[index - 1], value))  # `inf` typed once
+        ]
+        return f"{self.key}{self.op}{','.join(shown)}"
 
 
 def parse_filter(text: str) -> Filter:
@@ -110,6 +115,11 @@ def _filter_values(raw: str) -> Iterator[Any]:
         yield value
         if isinstance(value, float) and not math.isfinite(value):
             yield part.strip()
+
+
+def _companion(before: Any, value: Any) -> bool:
+    """Tell whether `value` is the text `_filter_values` adds after an unquoted nan or inf."""
+    return isinstance(before, float) and not math.isfinite(before) and isinstance(value, str)
 
 
 def _filter_value(part: str) -> Any:
