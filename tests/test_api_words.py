@@ -144,7 +144,7 @@ def test_a_store_left_empty_while_a_collect_is_planning_says_a_collect_is_under_
         "before it wrote any; try again once it has written some, or collect them: "
     )
     assert seen["api"] == under_way + f"rb.collect('runs/', db='{tmp_path / 's.db'}')"  # the store collected
-    assert seen["cli"] == "Error: " + under_way + "resultsbook collect PATH\n"
+    assert seen["cli"] == "Error: " + under_way + "resultsbook collect PATH --db s.db\n"  # the store given
 
 
 def test_a_json_table_holds_its_notes_in_the_command_lines_words_whoever_builds_it(make_run, tmp_path, cli):
@@ -179,7 +179,7 @@ def test_runs_left_out_without_a_value_point_at_book_problems_from_python_and_th
         f"; `resultsbook problems` {refused}"
     )  # as files hold it
     assert (
-        f"; `resultsbook problems` {refused}"
+        f"; `resultsbook problems --db s.db` {refused}"  # the store it was given, not the default one
         in cli("table", "--db", "s.db", "--rows", "model", "--metric", "acc").output
     )
 
