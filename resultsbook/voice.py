@@ -24,6 +24,7 @@ from typing import Any
 _command_line = False
 _store_given: str | None = None  # the store the user named ("": none): the commands suggested repeat it
 _spec_entry = False  # whether messages speak of a root a spec's [[sources]] entry asks for
+_spec_table = False  # whether messages speak of a table a spec's [tables.NAME] gives
 
 # the flags not spelled --NAME
 _FLAGS = {"option": "-o"}
@@ -172,6 +173,23 @@ def of_spec_entry(entry: bool = True) -> Iterator[None]:
         yield
     finally:
         _spec_entry = before
+
+
+@contextmanager
+def of_spec_table() -> Iterator[None]:
+    """Name a table's settings as a spec's [tables.NAME] writes them (its `where`, not `--where`) in the
+    messages built inside: those about a table of the spec."""
+    global _spec_table
+    before, _spec_table = _spec_table, True
+    try:
+        yield
+    finally:
+        _spec_table = before
+
+
+def spec_table_words() -> bool:
+    """Tell whether the messages built now speak of a table a spec gives (`of_spec_table`)."""
+    return _spec_table
 
 
 @contextmanager

@@ -300,3 +300,26 @@ def test_a_filter_on_a_value_runs_hold_as_a_number_and_as_text_says_so_and_quote
     assert "lr has: 0.1, '0.1'; did you mean lr=0.1?" in missing.output
     with rb.open(db) as book:
         assert book.runs(where="lr='0.1'")["name"].tolist() == ["r2", "r3"]
+
+
+def test_the_number_and_text_warning_counts_only_the_runs_the_other_filters_keep_and_a_spec_is_told_its_where(
+    tmp_path, cli
+):
+    """`where = ["seed=0", "lr=0.1"]` warned of the runs holding lr as the text '0.1', which seed=0 leaves
+    out anyway, so `build --strict` failed; and a spec's table was told to write `--where "lr='0.1'"`."""
+    (tmp_path / mixed_lr(tmp_path)).rename(tmp_path / "resultsbook.db")
+    table = '[tables.{}]\nrows = ["seed"]\nmetric = "acc"\ngoal = "max"\nmin_replicates = 1\nwhere = {}\noutputs = []\n'
+    where = ['["seed=0", "lr=0.1"]', '["model=mlp", "lr=0.1"]', '["model=mlp", "lr=\'0.1\'"]']
+    spec = "".join(table.format(name, given) for name, given in zip("abc", where))
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    alone = cli("build", "--no-collect", "--strict", "--table", "a")
+    assert alone.exit_code == 0 and "Warning" not in alone.output, alone.output
+    told = cli("build", "--no-collect", "--table", "b")
+    assert (
+        "Warning: b: filter lr=0.1: 2 run(s) hold lr as the text '0.1', which it does not select (it matches "
+        "the number 0.1 only); \"lr='0.1'\" in the spec's where selects them, \"lr=0.1,'0.1'\" both"
+    ) in told.output
+    followed = cli("table", "c", "--format", "csv")
+    assert [line.split(",")[0] for line in followed.stdout.splitlines()[1:]] == ["2", "3"], followed.output
+    runs = cli("runs", "--where", "seed=0", "--where", "lr=0.1", "--format", "csv")
+    assert runs.exit_code == 0 and runs.stderr == "", runs.output

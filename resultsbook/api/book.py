@@ -53,6 +53,7 @@ from resultsbook.store.location import (
     missing_spec,
     refuse_mistyped_url,
 )
+from resultsbook.voice import of_spec_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -437,7 +438,7 @@ class Book:
             raise SpecError(f"no table named {name!r} in {self.spec.path} (its tables: {known}){hint}")
         table_spec = self.spec.tables[name]
         markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=self.spec.template_dirs)
-        with self.store.snapshot():  # one state of the store, even while a collect writes
+        with self.store.snapshot(), of_spec_table():  # its notes name the table's where, not where=
             computed = aggregate(self.store, table_spec.query)
         return Table(
             _non_empty(computed, f"[tables.{name}]"),

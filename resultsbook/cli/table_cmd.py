@@ -20,6 +20,7 @@ from resultsbook.cli.common import (
     verbose_option,
 )
 from resultsbook.cli.completion import complete_metrics, complete_params, complete_tables
+from resultsbook.voice import of_spec_table
 
 if TYPE_CHECKING:
     from resultsbook.errors import ResultsbookError
@@ -460,7 +461,7 @@ def _print_spec_table(name: str, db_path: str | None, output_format: str, verbos
         known = ", ".join(spec.tables) or "none"
         raise SpecError(f"no table {name!r} in {spec.path}; {hint}(its tables: {known})")
     table_spec = spec.tables[name]
-    with open_store(db_path, spec=spec) as store, store.snapshot():
+    with open_store(db_path, spec=spec) as store, store.snapshot(), of_spec_table():
         table = aggregate(store, table_spec.query)
     _print_table(table, output_format, table_spec.format, table_spec.labels, name, verbose)
 

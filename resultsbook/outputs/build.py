@@ -79,6 +79,7 @@ from resultsbook.render.layout import (
 from resultsbook.render.templates import template_source_path
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
+from resultsbook.voice import of_spec_table
 
 _P = ParamSpec("_P")
 _LAST_CODE: list[Any] = [None, {}]  # the runs `run_code` was last given (held, so no other takes their id)
@@ -618,7 +619,8 @@ def _rendered_entry(
 def aggregate_entry(entry: str, store: Store, query: Any, *args: Any) -> ResultTable:
     """Aggregate a spec entry's table; an error names the entry: `[tables.t] filter ... matches no run`."""
     try:
-        return aggregate(store, query, *args)
+        with of_spec_table():  # a note names the table's where, not --where
+            return aggregate(store, query, *args)
     except ResultsbookError as error:
         raise type(error)(f"[{entry}] {error}") from error
 

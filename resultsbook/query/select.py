@@ -34,7 +34,7 @@ from resultsbook.params import (
     values_equal,
 )
 from resultsbook.query.runs import RUN_FIELDS, Runs
-from resultsbook.voice import command, said
+from resultsbook.voice import command, said, spec_table_words
 
 if TYPE_CHECKING:
     from resultsbook.store import Store
@@ -405,7 +405,12 @@ def _present_values(runs: Sequence[StoredRun] | Runs, key: str) -> list[Any]:
     """Return the values the runs hold for a key (each once where the store codes them), None left out."""
     if isinstance(runs, Runs):
         coded = runs.coded(key)
-        present = list(coded.values) if coded.uniform else runs.value(key).tolist()
+        # the codes these runs have: a selection's `coded` codes the whole read
+        present = (
+            [coded.values[code] for code in np.unique(runs.codes(key)).tolist()]
+            if coded.uniform
+            else runs.value(key).tolist()
+        )
     else:
         present = [run_value(run, key) for run in runs]
     return [value for value in present if value is not None]
@@ -453,26 +458,30 @@ def _check_value_types(runs: Sequence[StoredRun] | Runs, item: Filter) -> None:
 def mixed_type_notes(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter]) -> list[str]:
     """Say, for a `=` or `!=` filter whose value some runs hold as a number and others as text that reads
     as it (lr 0.1 and '0.1'), that it selects one of the two only, and how to select the other:
-    `lr=0.1` silently left out the runs holding the text."""
+    `lr=0.1` silently left out the runs holding the text. Only the runs the other filters keep count:
+    `seed=0` with `lr=0.1` says nothing of a seed-1 run holding '0.1'."""
     notes = []
-    for item in filters:
+    for index, item in enumerate(filters):
         if item.key in RUN_FIELDS or item.op not in ("=", "!="):
             continue
         present: list[Any] | None = None
+        kept: Sequence[StoredRun] | Runs = runs
         for wanted in item.values:
             if wanted is None or isinstance(wanted, bool):
                 continue
-            present = _present_values(runs, item.key) if present is None else present
+            if present is None:
+                kept = select_runs(runs, [f for i, f in enumerate(filters) if i != index])
+                present = _present_values(kept, item.key)
             other = _other_type(wanted, present)
             if other is None or any(values_equal(other, value) for value in item.values):
                 continue  # no run holds it as the other type, or the filter names that too
-            if not any(values_equal(value, wanted) for value in present):
+            if not any(values_equal(value, wanted) for value in _present_values(runs, item.key)):
                 continue  # no run holds it as given: _check_value_types says so
-            count = sum(values_equal(value, other) for value in _run_values(runs, item.key))
+            count = sum(values_equal(value, other) for value in _run_values(kept, item.key))
             them = _filter_text(item.key, item.op, other)
             both = f"{_filter_text(item.key, item.op, wanted)},{_filter_text('', '', other)}"
             how = (
-                f"{_fix(them)} selects them, {_fix(both)} both"
+                f"{_fix(them)} selects them, {_fix(both, again=True)} both"
                 if item.op == "="
                 else f"{_fix(both)} leaves out both"
             )
@@ -485,8 +494,10 @@ def mixed_type_notes(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter]
     return notes
 
 
-def _fix(text: str) -> str:
-    """Return a filter as the command line or Python writes it."""
+def _fix(text: str, again: bool = False) -> str:
+    """Return a filter as the command line, Python or a spec's table writes it (`again`: said once before)."""
+    if spec_table_words():
+        return json.dumps(text) + ("" if again else " in the spec's where")
     return said(f"--where {_shell_word(text)}", f"where={text!r}")
 
 
