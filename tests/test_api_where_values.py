@@ -298,7 +298,7 @@ def test_a_filter_on_a_value_runs_hold_as_a_number_and_as_text_says_so_and_quote
     assert len(both.stdout.splitlines()) == 5 and "Warning" not in both.stderr, both.output
     missing = cli("runs", "--db", db, "--where", "lr=0.2")
     assert "lr has: 0.1, '0.1'; did you mean lr=0.1?" in missing.output
-    with rb.open(db) as book:
+    with rb.open(db) as book, pytest.warns(rb.NotFoundWarning, match="hold lr as the number 0.1"):
         assert book.runs(where="lr='0.1'")["name"].tolist() == ["r2", "r3"]
 
 
@@ -323,3 +323,19 @@ def test_the_number_and_text_warning_counts_only_the_runs_the_other_filters_keep
     assert [line.split(",")[0] for line in followed.stdout.splitlines()[1:]] == ["2", "3"], followed.output
     runs = cli("runs", "--where", "seed=0", "--where", "lr=0.1", "--format", "csv")
     assert runs.exit_code == 0 and runs.stderr == "", runs.output
+
+
+def test_book_runs_warns_of_a_filter_on_a_value_runs_hold_as_a_number_and_as_text(tmp_path):
+    """`book.runs(where={'lr': 0.1})` silently left out the runs holding the text '0.1', which the
+    command line's `runs --where lr=0.1` warns of."""
+    with rb.open(mixed_lr(tmp_path)) as book:
+        for where in ({"lr": 0.1}, "lr=0.1"):
+            with pytest.warns(rb.NotFoundWarning) as caught:
+                assert book.runs(where=where)["name"].tolist() == ["r0", "r1"]
+            assert [str(w.message) for w in caught] == [
+                "book.runs(): filter lr=0.1: 2 run(s) hold lr as the text '0.1', which it does not select "
+                "(it matches the number 0.1 only); where=\"lr='0.1'\" selects them, where=\"lr=0.1,'0.1'\" both"
+            ]
+            assert caught[0].filename == __file__  # the caller's line
+        with pytest.warns(rb.NotFoundWarning, match=r"^book\.series\(\): filter lr='0\.1': 2 run"):
+            book.series("acc", where="lr='0.1'")

@@ -37,6 +37,7 @@ from resultsbook.query.select import (
     check_filter_keys,
     check_params_exist,
     filters_from_mapping,
+    mixed_type_notes,
     parse_filter,
     select_runs,
     why_nothing_selected,
@@ -617,14 +618,17 @@ def _check_goals(goals: Mapping[str, str] | None, metrics: Sequence[str]) -> Non
 def _selected(runs: list[StoredRun], filters: Sequence[Filter], call: str) -> list[StoredRun]:
     """Return the runs the filters keep; a filter on a key no run has is a typo, refused as the CLI does;
     filters that keep no run of a store that has some are warned of, naming the filter and the values
-    its key has (`resultsbook runs` fails so): an empty frame alone would not say a value was mistyped."""
+    its key has (`resultsbook runs` fails so): an empty frame alone would not say a value was mistyped;
+    and a filter on a value runs hold both as a number and as text, which keeps one of the two."""
+    import warnings
+
+    from resultsbook.errors import NotFoundWarning
+
     check_filter_keys(runs, filters)
     selected: list[StoredRun] = select_runs(runs, filters)
+    for note in mixed_type_notes(runs, filters):  # the runs holding the other silently left out
+        warnings.warn(f"{call}: {note}", NotFoundWarning, stacklevel=4)
     if runs and filters and not selected:
-        import warnings
-
-        from resultsbook.errors import NotFoundWarning
-
         empty = next((item.key for item in filters if item.op == "=" and not item.values), None)
         why = (
             f"where gives {empty!r} an empty list of values, which no run matches"
