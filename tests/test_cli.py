@@ -1696,6 +1696,22 @@ def test_a_metric_whose_name_ends_in_a_summary_is_that_metric(make_run, cli):
     assert best.stdout == "name,acc:max:max\nr,0.8\n", best.output
 
 
+def test_a_metric_named_as_another_ones_summary_leaves_that_summary_its_meaning(make_run, cli):
+    """Once one run logged a metric named `acc:max` (MLflow), `runs --metric acc:max` showed that metric
+    in every run: the runs that log `acc` only turned blank instead of showing their maximum."""
+    make_run("plain", {"seed": 0}, [{"step": 1, "acc": 0.8}, {"step": 2, "acc": 0.7}])
+    make_run("mlflow", {"seed": 1}, [{"step": 1, "acc": 0.6, "acc:max": 0.9}])
+    cli("collect", "runs")
+    best = cli("runs", "--metric", "acc:max", "--columns", "name", "--format", "csv")
+    assert best.stdout == "name,acc:max\nmlflow,0.6\nplain,0.8\n", best.output
+    assert best.stderr == (
+        "Note: acc:max is each run's max of acc; a metric named acc:max is logged too: "
+        "--metric acc:max:last shows it\n"
+    )
+    named = cli("runs", "--metric", "acc:max:last", "--columns", "name", "--format", "csv")
+    assert (named.stdout, named.stderr) == ("name,acc:max:last\nmlflow,0.9\nplain,\n", ""), named.output
+
+
 def test_a_metric_logged_as_nan_reads_nan_not_blank(make_run, cli):
     """A test accuracy logged as NaN (a diverged run) read as one never logged: an empty cell in `runs
     --metric test_acc --format csv`, and `none` in `show`."""

@@ -109,6 +109,7 @@ def runs_command(
         runs = select_runs(every, filters)
         known_metrics = set(store.metric_keys())
         wanted = [_metric_column(text, known_metrics) for text in metrics]
+        ambiguous = [note for text in metrics if (note := _colon_note(text, known_metrics))]
         for key, _ in wanted:
             metric, colon, summary = key.rpartition(":")
             if key not in known_metrics and colon and metric in known_metrics:  # a misspelt summary
@@ -166,6 +167,7 @@ def runs_command(
         if set(each.values()) == {"last", "summary"}
     ]
     notes += [note for key, stat in wanted if stat and (note := _blank_note(key, stat, runs, summaries))]
+    notes += ambiguous
     if output_format == "csv":
         from resultsbook.render.data import csv_text
 
@@ -322,11 +324,23 @@ def _metric_header(key: str, stat: str, shown: Mapping[int, str], fields: Sequen
 def _metric_column(text: str, known: Container[str]) -> tuple[str, str]:
     """Split `val/acc:max` into the metric key and the summary ("" when none is given: the last point,
     or the summary of a run that logged no series); a metric logged as `acc:max` (MLflow allows the
-    colon) is that metric, not `acc`'s maximum."""
+    colon) is that metric where no run logs `acc`: `acc`'s maximum, once a run logs both, would
+    otherwise turn blank in every run that logs only `acc` (`_colon_note` says so)."""
     key, colon, stat = text.rpartition(":")
-    if not colon or stat not in SUMMARIES or text in known:
+    if not colon or stat not in SUMMARIES or (text in known and key not in known):
         return text, ""
     return key, stat
+
+
+def _colon_note(text: str, known: Container[str]) -> str | None:
+    """Say that `--metric acc:max` shows `acc`'s maximum though a metric is named `acc:max` too."""
+    key, stat = _metric_column(text, known)
+    if not stat or text not in known:
+        return None
+    return (
+        f"Note: {text} is each run's {stat} of {key}; a metric named {text} is logged too: "
+        f"--metric {text}:last shows it"
+    )
 
 
 def _param_column(key: str) -> str:
