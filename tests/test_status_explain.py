@@ -601,6 +601,24 @@ def test_status_over_tasks_names_a_task_with_no_run_once_and_lists_a_few_missing
     assert len(cell["missing"]) == 39 and cell["no_run"] == ["env=ant (3 datasets)"]
 
 
+def test_status_over_tasks_counts_a_listed_seed_logged_as_text(tmp_path, monkeypatch):
+    """a's seed 3 was logged as the text '3' where seeds = [0, 1, 2, 3]: the table counted it (n = 8),
+    and status said `a: 6 of 8 ..., missing (env=e1, seed=3), (env=e2, seed=3)`."""
+    for method in ("a", "b"):
+        for env in ("e1", "e2"):
+            for seed in range(4):
+                config = {"method": method, "env": env, "seed": "3" if (method, seed) == ("a", 3) else seed}
+                write_native_run(tmp_path / "runs" / f"{method}_{env}_{seed}", config,
+                                 [{"step": 1, "score": seed}])  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "score"\ngoal = "max"\nrows = ["method"]\n'
+        'tasks = ["env"]\nseeds = [0, 1, 2, 3]\naggregates = ["mean"]\noutputs = []\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect", "runs")
+    assert run_cli("status").output.splitlines()[0] == "t: 2 of 2 cells complete"
+
+
 def test_status_over_tasks_counts_runs_per_task_when_each_run_draws_its_seed(tmp_path, monkeypatch):
     """Spinning Up's seeds are drawn per run (siddinkar/RainbowPolicyGradientPaper@9a626a2): no seed
     is on two envs, and status said `36 of 216 (36 seeds × 6 envs), missing (env=Ant-v2, seed=435),

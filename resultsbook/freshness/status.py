@@ -344,6 +344,9 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
     for row, cell in rows.items():
         named = listed or {run.replicate for run in cell.runs if any(v is not None for v in run.replicate)}
         present = {(run.task, run.replicate) for run in cell.runs if run.value == run.value}
+        if listed:  # seed '3' is the listed 3, as the table counts it
+            alike = {logged: key for key, logged in listed_alike(listed, {rep for _, rep in present}).items()}
+            present = {(task, alike.get(rep, rep)) for task, rep in present}
         per_task = max(len(named), table.query.expected or 0, 1)
         if named and not listed and not replicates_shared(cell.runs):  # a seed drawn per run
             counts = Counter(task for task, _ in present)
