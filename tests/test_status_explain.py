@@ -601,6 +601,39 @@ def test_status_over_tasks_names_a_task_with_no_run_once_and_lists_a_few_missing
     assert len(cell["missing"]) == 39 and cell["no_run"] == ["env=ant (3 datasets)"]
 
 
+def _failed_and_nan_on_tasks(tmp_path):
+    """Write b's runs over four envs: seeds 0-1 on e0, failed runs with no score on e1, NaN on e2;
+    a has both seeds everywhere."""
+    for method in ("a", "b"):
+        for env in ("e0", "e1", "e2", "e3"):
+            for seed in (0, 1):
+                config = {"method": method, "env": env, "seed": seed}
+                folder = tmp_path / "runs" / f"{method}_{env}_{seed}"
+                if method == "a" or env == "e0":
+                    write_native_run(folder, config, [{"step": 1, "score": seed}])
+                elif env == "e1":
+                    write_native_run(folder, config, [{"step": 1, "loss": 1.0}], {"status": "failed"})
+                elif env == "e2":
+                    write_native_run(folder, config, [{"step": 1, "score": float("nan")}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "score"\ngoal = "max"\nrows = ["method"]\n'
+        'tasks = ["env"]\naggregates = ["mean"]\noutputs = []\n'
+    )
+
+
+def test_status_over_tasks_names_the_seeds_of_a_task_whose_run_failed_not_the_task(tmp_path, monkeypatch):
+    """b's runs on e1 failed before they logged a score, and its status line said `no run on env e1`,
+    as for e3, which b never ran."""
+    _failed_and_nan_on_tasks(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect", "runs")
+    lines = run_cli("status").output.splitlines()
+    assert lines[1] == (
+        "  b: 2 of 8 (2 seeds × 4 envs), no run on env e3; missing (env=e1, seed=0), (env=e1, seed=1), "
+        "(env=e2, seed=0), (env=e2, seed=1)"
+    )
+
+
 def test_status_over_tasks_counts_a_listed_seed_logged_as_text(tmp_path, monkeypatch):
     """a's seed 3 was logged as the text '3' where seeds = [0, 1, 2, 3]: the table counted it (n = 8),
     and status said `a: 6 of 8 ..., missing (env=e1, seed=3), (env=e2, seed=3)`."""

@@ -599,6 +599,42 @@ def test_seeds_drawn_per_run_are_not_missing_from_the_other_tasks(make_run, cli)
     )
 
 
+@pytest.mark.parametrize("failed", [True, False])
+def test_a_task_whose_run_failed_or_gave_nan_is_missing_its_seeds_not_a_task_with_no_run(
+    make_run, cli, failed
+):
+    """td3's runs on Hopper failed before they logged a return and those on Walker gave NaN: the cell
+    was marked `no run on 3 of 4 envs (Hopper, Swimmer, Walker)`, as if they were never run (without
+    the failed runs, Hopper is one with no run)."""
+    from conftest import curve
+
+    for algo in ("sac", "td3"):
+        for env in ("Ant", "Hopper", "Swimmer", "Walker"):
+            for seed in (0, 1):
+                params = {"algo": algo, "env": env, "seed": seed}
+                if algo == "sac" or env == "Ant":
+                    make_run(f"{algo}_{env}_{seed}", params, curve([1.0 + seed], key="ret"))
+                elif env == "Hopper" and failed:
+                    make_run(f"{algo}_{env}_{seed}", params, curve([1.0], key="loss"), {"status": "failed"})
+                elif env == "Walker":
+                    make_run(f"{algo}_{env}_{seed}", params, curve([float("nan")], key="ret"))
+    cli("collect", "runs")
+    result = cli("table", "--rows", "algo", "--tasks", "env", "--metric", "ret", "--aggregates", "mean")
+    lines = result.output.splitlines()
+    if failed:
+        assert "Warning: table: td3 / Mean: no run on 1 of 4 envs (Swimmer)" in lines
+        assert (
+            "Warning: table: td3 / Mean: n = 2 of 6 (2 runs × 3 envs; missing Hopper seed 0, Hopper seed 1, "
+            "Walker seed 0, Walker seed 1)" in lines
+        )
+    else:
+        assert "Warning: table: td3 / Mean: no run on 2 of 4 envs (Hopper, Swimmer)" in lines
+        assert (
+            "Warning: table: td3 / Mean: n = 2 of 4 (2 runs × 2 envs; missing Walker seed 0, Walker seed 1)"
+            in lines
+        )
+
+
 def test_a_stratified_bootstrap_test_never_says_p_0(tmp_path, cli):
     """Every resampled difference on one side gives the least p a finite bootstrap can: 2 / (B + 1)."""
     atari_like_project(tmp_path, {"ours": OURS, "base": BASE})

@@ -341,14 +341,17 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
     tasks = sorted({run.task for cell in rows.values() for run in cell.runs}, key=_sorting)
     listed = expected_replicates({}, table.query, 0)  # the spec's `seeds`, if it lists them
     out = []
+    width = len(table.query.tasks)
     for row, cell in rows.items():
-        named = listed or {run.replicate for run in cell.runs if any(v is not None for v in run.replicate)}
+        unvalued = cell.ran_without_value  # (task, replicate) of the runs that logged no value at all
+        ran_keys = [run.replicate for run in cell.runs] + [key[width:] for key in unvalued]
+        named = listed or {rep for rep in ran_keys if any(v is not None for v in rep)}
         present = {(run.task, run.replicate) for run in cell.runs if run.value == run.value}
         if listed:  # seed '3' is the listed 3, as the table counts it
             alike = {logged: key for key, logged in listed_alike(listed, {rep for _, rep in present}).items()}
             present = {(task, alike.get(rep, rep)) for task, rep in present}
         per_task = max(len(named), table.query.expected or 0, 1)
-        if named and not listed and not replicates_shared(cell.runs):  # a seed drawn per run
+        if named and not listed and not replicates_shared(cell.runs, unvalued, width):  # a seed per run
             counts = Counter(task for task, _ in present)
             per_task = max(max(counts.values(), default=0), table.query.expected or 0, 1)
             missing, found = [], len(present)
@@ -362,7 +365,8 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
         expected = max(per_task * len(tasks), found)
         unnamed = max(0, expected - found - len(missing))
         keys = (*table.query.tasks, *(table.query.replicate if named else ()))
-        ran = {run.task for run in cell.runs}  # a run without a value is a run there still
+        # a run without a value (NaN, or failed before it logged the metric) is a run there still
+        ran = {run.task for run in cell.runs} | {key[:width] for key in unvalued}
         # named apart from the missing (task, seed) runs; one run a task: `missing` names the task
         bare = (
             tuple(task for task in tasks if task not in ran)

@@ -31,7 +31,8 @@ either side has a single run on every task.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -295,6 +296,7 @@ def aggregate_over_tasks(
         groups[(row, column)].append(run)
     for key, count in lacking.items():
         notes.append(f"{count} run(s) with {metric.name!r} have no param {key!r} and were left out")
+    unvalued = _unvalued_runs(without_value(chosen, logged) if not logged.all() else (), query)
     values, value_notes = reader.values_with_notes(
         metric, [run for members in groups.values() for run in members]
     )
@@ -317,7 +319,8 @@ def aggregate_over_tasks(
     intervals = "bootstrap" in query.stats
     for (row, column), members in cell_runs.items():
         per_task = _per_task(members)
-        marks = _task_marks(members, per_task, all_tasks, query)
+        ran, which = unvalued.get((row, column), ((), ()))
+        marks = _task_marks(members, per_task, all_tasks, query, ran)
         singles = [name for name in aggregates if name not in PAIRWISE]
         bounds: dict[str, tuple[float, float]] = {}
         if intervals and per_task and singles:
@@ -336,7 +339,7 @@ def aggregate_over_tasks(
                     name, row, column, members, per_task, query, metric, marks, bounds.get(name)
                 )
             if cell is not None:
-                cells[(row, (*column, name))] = cell
+                cells[(row, (*column, name))] = replace(cell, ran_without_value=ran, without_value=which)
     from resultsbook.query.aggregate import _ordered
 
     # the versus row stays when its cells are all its own probability of improvement (shown as –)
@@ -366,6 +369,26 @@ def aggregate_over_tasks(
         tuple(notes),
         metric_notes(query, cells),
     )
+
+
+def _unvalued_runs(
+    runs: Iterable[StoredRun], query: TableQuery
+) -> dict[tuple[Key, Key], tuple[tuple[Key, ...], tuple[tuple[int, str], ...]]]:
+    """Return, by cell, the task and replicate values of the runs with no value of the metric at all (a
+    job that failed before it logged one), and their store ids and statuses: they ran on that task."""
+    keys = (*query.tasks, *query.replicate)
+    ran: dict[tuple[Key, Key], list[Key]] = defaultdict(list)
+    which: dict[tuple[Key, Key], list[tuple[int, str]]] = defaultdict(list)
+    for run in runs:
+        if any(run_value(run, k) is None for k in (*query.rows, *query.columns, *query.tasks)):
+            continue
+        where = (
+            tuple(run_value(run, k) for k in query.rows),
+            tuple(run_value(run, k) for k in query.columns),
+        )
+        ran[where].append(tuple(run_value(run, k) for k in keys))
+        which[where].append((run.id, run.status))
+    return {where: (tuple(ran[where]), tuple(which[where])) for where in ran}
 
 
 def _cell_runs(
@@ -417,8 +440,10 @@ def _task_marks(
     per_task: Mapping[Key, np.ndarray],
     all_tasks: Sequence[Key],
     query: TableQuery,
+    unvalued: Sequence[Key] = (),
 ) -> tuple[Mark, ...]:
-    """Marks of one method: tasks without runs, missing (task, replicate) pairs, values left out."""
+    """Marks of one method: tasks without runs, missing (task, replicate) pairs, values left out
+    (`unvalued`: the task then replicate values of its runs that logged no value of the metric)."""
     from resultsbook.query.aggregate import LISTED
     from resultsbook.query.marks import cell_marks
 
@@ -434,7 +459,10 @@ def _task_marks(
     repeated = sorted(key for key, count in seen.items() if count > 1)
     if repeated:
         marks.append(Mark("duplicate", f"{len(repeated)} (task, replicate) pair(s) have several runs"))
-    absent = [task for task in all_tasks if task not in per_task]
+    width = len(query.tasks)
+    # a task whose runs failed or gave NaN was run: its seeds are missing, not the task
+    ran = {run.task for run in members} | {key[:width] for key in unvalued}
+    absent = [task for task in all_tasks if task not in ran]
     task_word = task_words(query.tasks)
     if absent:
         names = tuple(" / ".join(format_value(v) for v in task) for task in absent)
@@ -448,12 +476,14 @@ def _task_marks(
             )
         )
     replicates = sorted(
-        {run.replicate for run in members if any(v is not None for v in run.replicate)},
+        {run.replicate for run in members if any(v is not None for v in run.replicate)}
+        | {key[width:] for key in unvalued if any(v is not None for v in key[width:])},
         key=lambda k: tuple(sort_key(v) for v in k),
     )
     present = {(run.task, run.replicate) for run in members if not np.isnan(run.value)}
-    missing = [(task, rep) for task in per_task for rep in replicates if (task, rep) not in present]
-    if missing and not replicates_shared(members):
+    counted = [task for task in all_tasks if task in ran]
+    missing = [(task, rep) for task in counted for rep in replicates if (task, rep) not in present]
+    if missing and not replicates_shared(members, unvalued, width):
         marks += _fewer_runs_marks(per_task, task_word)
     elif missing:
         texts = tuple(
@@ -462,11 +492,11 @@ def _task_marks(
             for task, rep in missing
         )
         more = f" and {len(texts) - LISTED} more" if len(texts) > LISTED else ""
-        expected = len(replicates) * len(per_task)
+        expected = len(replicates) * len(counted)
         marks.append(
             Mark(
                 "incomplete",
-                f"n = {expected - len(missing)} of {expected} ({len(replicates)} runs × {len(per_task)} "
+                f"n = {expected - len(missing)} of {expected} ({len(replicates)} runs × {len(counted)} "
                 f"{task_word}; missing {', '.join(texts[:LISTED])}{more})",
                 texts,
             )
@@ -476,14 +506,16 @@ def _task_marks(
     return tuple(marks)
 
 
-def replicates_shared(members: Sequence[CellRun]) -> bool:
+def replicates_shared(members: Sequence[CellRun], unvalued: Iterable[Key] = (), width: int = 0) -> bool:
     """Tell whether the tasks were run with the same replicates (seeds 0-4 on each game): most seeds
     appear on two tasks or more. Seeds drawn at random per run (Spinning Up's, one per run folder)
-    pair no run of one task with one of another, so a task lacks no seed of another."""
+    pair no run of one task with one of another, so a task lacks no seed of another. `unvalued`: the
+    task (its first `width` values) then replicate values of runs that logged no value of the metric."""
     tasks_of: dict[tuple[Any, ...], set[Key | None]] = defaultdict(set)
-    for run in members:
-        if any(v is not None for v in run.replicate):
-            tasks_of[run.replicate].add(run.task)
+    pairs = [(run.task, run.replicate) for run in members] + [(key[:width], key[width:]) for key in unvalued]
+    for task, replicate in pairs:
+        if any(v is not None for v in replicate):
+            tasks_of[replicate].add(task)
     if len({task for tasks in tasks_of.values() for task in tasks}) < 2:
         return True  # one task: its (task, seed) pairs are its seeds, counted as before
     return 2 * sum(len(tasks) > 1 for tasks in tasks_of.values()) > len(tasks_of)
