@@ -635,6 +635,34 @@ def test_a_task_whose_run_failed_or_gave_nan_is_missing_its_seeds_not_a_task_wit
         )
 
 
+@pytest.mark.parametrize("texts", [("Ant", "Hopper"), ("Ant",)])
+def test_a_listed_seed_logged_as_text_is_that_seed_over_tasks_and_a_finding_says_so(
+    tmp_path, make_run, cli, texts
+):
+    """td3's seed 1 was logged as the text '1' where seeds = [0, 1]: a table over seeds counts it and
+    says so, but over tasks nothing said so, and with the number 1 on Hopper the cell was marked
+    `n = 4 of 6 (3 runs × 2 envs; missing Ant seed 1, Hopper seed 1)`."""
+    from conftest import curve
+
+    for algo in ("sac", "td3"):
+        for env in ("Ant", "Hopper"):
+            for seed in (0, 1):
+                text = (algo, seed) == ("td3", 1) and env in texts
+                params = {"algo": algo, "env": env, "seed": "1" if text else seed}
+                make_run(f"{algo}_{env}_{seed}", params, curve([1.0 + seed], key="ret"))
+    spec = 'metric = "ret"\ngoal = "max"\nrows = ["algo"]\ntasks = ["env"]\nseeds = [0, 1]\n'
+    (tmp_path / "resultsbook.toml").write_text(
+        f'[[sources]]\npath = "runs"\n[tables.t]\n{spec}aggregates = ["mean"]\noutputs = []\n'
+    )
+    cli("collect", "runs")
+    lines = cli("table", "t").output.splitlines()
+    assert not [line for line in lines if "n = " in line and "missing" in line]
+    assert (
+        "Warning: t: td3 / Mean: averages seed '1' (text), which the table's list of seeds names as the "
+        "number 1: counted as that seed; log it as the list names it, or name it so in seeds"
+    ) in lines
+
+
 def test_a_stratified_bootstrap_test_never_says_p_0(tmp_path, cli):
     """Every resampled difference on one side gives the least p a finite bootstrap can: 2 / (B + 1)."""
     atari_like_project(tmp_path, {"ours": OURS, "base": BASE})

@@ -15,7 +15,7 @@ from resultsbook.errors import NotFoundError, ResultsbookError, SpecError, did_y
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import Finding, compute_entry
 from resultsbook.params import format_value, natural_key, sort_key
-from resultsbook.query.aggregate import expected_replicates, listed_alike
+from resultsbook.query.aggregate import as_listed, expected_replicates, listed_alike
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.resumed import resumed_later
 from resultsbook.query.runs import tracker_run_ids
@@ -348,7 +348,7 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
         named = listed or {rep for rep in ran_keys if any(v is not None for v in rep)}
         present = {(run.task, run.replicate) for run in cell.runs if run.value == run.value}
         if listed:  # seed '3' is the listed 3, as the table counts it
-            alike = {logged: key for key, logged in listed_alike(listed, {rep for _, rep in present}).items()}
+            alike = as_listed(listed, {rep for _, rep in present})
             present = {(task, alike.get(rep, rep)) for task, rep in present}
         per_task = max(len(named), table.query.expected or 0, 1)
         if named and not listed and not replicates_shared(cell.runs, unvalued, width):  # a seed per run

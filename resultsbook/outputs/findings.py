@@ -12,7 +12,7 @@ import numpy as np
 
 from resultsbook.params import format_value, sort_key, typed_words
 from resultsbook.query import ResultTable
-from resultsbook.query.aggregate import LISTED, expected_replicates, listed_alike
+from resultsbook.query.aggregate import LISTED, as_listed, expected_replicates, listed_alike
 from resultsbook.query.marks import replicate_text
 from resultsbook.query.model import CellRuns
 from resultsbook.query.outliers import finite_median, lone_outlier
@@ -130,7 +130,9 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
     or seeds its `seeds` list leaves out. The note prints their n, but the plan (and the paper's
     text) may say five seeds where a cell has seven: a rerun or a second sweep counted in."""
     query = table.query
-    if query.pool or query.tasks or not (query.expected or query.replicate_values):
+    if query.pool or not (query.expected or query.replicate_values):
+        return []
+    if query.tasks and not query.replicate_values:  # over tasks, only a listed seed logged as text
         return []
     listed = expected_replicates({}, query, 0) if query.replicate_values else set()
     noun = "seed" if query.replicate == ("seed",) else "replicate"
@@ -144,7 +146,8 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
             if listed:
                 valued = ~np.isnan(cell.runs.values)
                 have = set(zip(*(values[valued].tolist() for values in cell.runs.replicate)))
-                alike = listed_alike(listed, have)
+                # over tasks, seed '3' on one task is the listed 3 though another task has the number
+                alike = as_listed_by_key(listed, have) if query.tasks else listed_alike(listed, have)
                 extra = sorted(
                     have - listed - set(alike.values()), key=lambda key: tuple(sort_key(v) for v in key)
                 )
@@ -154,7 +157,7 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
                     grouped.setdefault(
                         ("surplus", _alike_text(query.replicate, key, logged, noun)), []
                     ).append(cell_label(table, row, column, labels))
-                if not extra:
+                if not extra or query.tasks:
                     continue
                 text = (
                     f"averages {_replicates_words(query.replicate, extra, noun)}, which the table's list of "
@@ -174,6 +177,11 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
                 continue
             grouped.setdefault(("surplus", text), []).append(cell_label(table, row, column, labels))
     return _grouped_findings(name, grouped)
+
+
+def as_listed_by_key(listed: set[Any], have: set[Any]) -> dict[Any, Any]:
+    """Return, by listed replicate, the one logged as another type (as `listed_alike` gives them)."""
+    return {key: logged for logged, key in as_listed(listed, have).items()}
 
 
 def _alike_text(keys: Sequence[str], listed: tuple[Any, ...], logged: tuple[Any, ...], noun: str) -> str:

@@ -925,6 +925,13 @@ def listed_alike(listed: set[Key], have: set[Key]) -> dict[Key, Key]:
     return {key: spelled[_key_text(key)] for key in listed - have if _key_text(key) in spelled}
 
 
+def as_listed(listed: set[Key], have: set[Key]) -> dict[Key, Key]:
+    """Return each replicate of `have` that is a listed one logged as another type, with the listed one,
+    whether or not the listed one is there too: the runs of a row over tasks, seed '3' on one task and
+    3 on another, are seed 3 on both."""
+    return {rep: key for rep in have - listed for key in listed_alike(listed, {rep})}
+
+
 def _key_text(key: Key) -> tuple[str, ...]:
     """Return a replicate key as its values read, whatever their type."""
     return tuple(value.strip() if isinstance(value, str) else format_value(value) for value in key)

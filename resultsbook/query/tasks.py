@@ -452,6 +452,7 @@ def _task_marks(
         for mark in cell_marks(CellRuns.of(members), query)
         if mark.kind in ("novalue", "substituted", "infinite", "status")
     ]
+    members = _as_listed(members, query)
     seen: dict[tuple[Any, Any], int] = defaultdict(int)
     for run in members:
         if any(v is not None for v in run.replicate):
@@ -504,6 +505,19 @@ def _task_marks(
     if all(len(values) < 2 for values in per_task.values()):  # on some tasks: the others still vary
         marks.append(Mark("few", f"a single run on each of the {len(per_task)} {task_word}: {_NO_INTERVAL}"))
     return tuple(marks)
+
+
+def _as_listed(members: Sequence[CellRun], query: TableQuery) -> Sequence[CellRun]:
+    """Return a method's runs with a listed seed logged as text ('3' for seeds = [..., 3]) as that seed,
+    as a table over seeds counts it (a finding says so)."""
+    from resultsbook.query.aggregate import as_listed, expected_replicates
+
+    if not query.replicate_values:
+        return members
+    alike = as_listed(expected_replicates({}, query, 0), {run.replicate for run in members})
+    if not alike:
+        return members
+    return [replace(run, replicate=alike.get(run.replicate, run.replicate)) for run in members]
 
 
 def replicates_shared(members: Sequence[CellRun], unvalued: Iterable[Key] = (), width: int = 0) -> bool:
