@@ -464,18 +464,21 @@ def _task_marks(
     # a task whose runs failed or gave NaN was run: its seeds are missing, not the task
     ran = {run.task for run in members} | {key[:width] for key in unvalued}
     absent = [task for task in all_tasks if task not in ran]
+    # ran, but failed or gave NaN there: the aggregate leaves the task out all the same
+    valueless = [task for task in all_tasks if task in ran and task not in per_task]
     task_word = task_words(query.tasks)
-    if absent:
-        names = tuple(" / ".join(format_value(v) for v in task) for task in absent)
-        more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
-        marks.append(
-            Mark(
-                "tasks",
-                f"no run on {len(absent)} of {len(all_tasks)} {task_word} "
-                f"({', '.join(names[:LISTED])}{more})",
-                names,
-            )
-        )
+    said = []
+    for tasks, what in ((absent, "no run on"), (valueless, "no value on")):
+        if tasks:
+            names = tuple(" / ".join(format_value(v) for v in task) for task in tasks)
+            more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
+            listed = f"{', '.join(names[:LISTED])}{more}"
+            said.append((f"{what} {len(tasks)} of {len(all_tasks)} {task_word} ({listed})", names))
+    if said:
+        text = "; ".join(words for words, _ in said)
+        if valueless:
+            text += ": its runs there failed or gave NaN"
+        marks.append(Mark("tasks", text, tuple(name for _, names in said for name in names)))
     replicates = sorted(
         {run.replicate for run in members if any(v is not None for v in run.replicate)}
         | {key[width:] for key in unvalued if any(v is not None for v in key[width:])},

@@ -58,7 +58,7 @@ MARK_SUMMARIES = {
     "substituted": "a value stands in for the one asked (e.g. a run's only, final value)",
     "infinite": "some runs are infinite",
     "rounding": "a spread prints as zero at the table's decimals, as if the seeds agreed exactly",
-    "tasks": "some tasks have no run: the aggregate is over fewer tasks",
+    "tasks": "some tasks have no run, or no value: the aggregate is over fewer tasks",
     "nonsig": "best, but not significantly better than the runner-up",
     "untested": "best, but no test could compare it with the runner-up",
     "single": "one replicate: no spread to say how much the value varies",
