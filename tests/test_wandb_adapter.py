@@ -877,3 +877,23 @@ def test_the_crashed_first_folder_of_a_resumed_run_is_neither_left_out_nor_runni
     )
     status = cli("status")
     assert "running" not in status.output and "complete" in status.output, status.output
+
+
+def test_a_run_of_another_project_with_the_same_id_lends_no_config(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_same_id_projects): a run id is a run's only within its
+    project. Project p2's eval-only run `s0`, given no config, took lr=0.1 from project p1's `s0`, and
+    its 0.5 replaced p1's 0.7 in the lr=0.1 cell; `crashed`'s run `crash0`, resumed without config=,
+    took lr=0.5 from the later folder of project `other`'s `crash0`."""
+    shutil.copytree(FIXTURE.parent / "wandb_same_id_projects" / "wandb", tmp_path / "wandb")
+    collected = cli("collect", "wandb")
+    assert "5 new" in collected.output
+    assert collected.output.count("its params are the config of its earlier folder") == 1, collected.output
+    assert "earlier folder offline-run-20261207_181551-crash0" in collected.output, collected.output
+    shown = cli("table", "--rows", "lr", "--metric", "test_acc", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    cells = {cell["row"]["lr"]: cell["stats"] for cell in json.loads(shown.stdout)["cells"]}
+    assert sorted(cells) == [0.01, 0.1], cells
+    assert cells[0.1]["mean"] == pytest.approx(0.7) and cells[0.1]["n"] == 1, cells
+    assert cells[0.01]["mean"] == pytest.approx(0.9) and cells[0.01]["n"] == 1, cells
+    listed = cli("runs", "--where", "experiment=p2", "--format", "json")
+    assert [run["params"] for run in json.loads(listed.stdout)["runs"]] == [{}], listed.output

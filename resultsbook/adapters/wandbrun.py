@@ -148,7 +148,7 @@ class WandbAdapter(Adapter):
                 run.fill_from_file(path, problems)
         if not _own_config(run.config):
             run_id = run.info.get("run_id") or (_run_id_of(log) if log is not None else "")
-            if (earlier := _earlier_config(source.path, run_id)) is not None:
+            if (earlier := _earlier_config(source.path, run_id, _identity(run.info))) is not None:
                 run.config = earlier[1]
                 problems.append(
                     Problem(log or source.path, _RESUMED_CONFIG.format(folder=earlier[0]), "that config")
@@ -573,10 +573,16 @@ def _own_config(config: Mapping[str, Any]) -> bool:
     return any(key != _INTERNAL for key in config)
 
 
-def _earlier_config(folder: str, run_id: str) -> tuple[str, dict[str, Any]] | None:
-    """Return the latest folder beside `folder` that the same W&B run wrote before it and whose config
-    holds keys, with that config: `wandb.init(id=..., resume=...)` without `config=` logs none of its
-    own, and W&B keeps the run's (None when there is no such folder)."""
+def _identity(info: Mapping[str, Any]) -> tuple[str, str]:
+    """Return the project and entity a run record names: a run id is a run's only within them."""
+    return str(info.get("project") or ""), str(info.get("entity") or "")
+
+
+def _earlier_config(folder: str, run_id: str, identity: tuple[str, str]) -> tuple[str, dict[str, Any]] | None:
+    """Return the latest folder beside `folder` that the same W&B run (`run_id` in the project and
+    entity of `identity`) wrote before it and whose config holds keys, with that config:
+    `wandb.init(id=..., resume=...)` without `config=` logs none of its own, and W&B keeps the run's
+    (None when there is no such folder)."""
     parent, name = os.path.split(folder.rstrip(os.sep))
     own = RUN_FOLDER.fullmatch(name)
     if own is None or not run_id:
@@ -591,15 +597,16 @@ def _earlier_config(folder: str, run_id: str) -> tuple[str, dict[str, Any]] | No
         if (found := RUN_FOLDER.fullmatch(n)) and found["id"] == run_id and found["time"] < own["time"]
     ]
     for _, n in sorted(earlier, reverse=True):
-        config = _config_of(os.path.join(parent, n), run_id)
-        if _own_config(config):
+        info, config = _config_of(os.path.join(parent, n), run_id)
+        if _identity(info) == identity and _own_config(config):
             return n, config
     return None
 
 
-def _config_of(folder: str, run_id: str) -> dict[str, Any]:
-    """Return the config a run folder records: its log's, filled in from files/config.yaml (what that
-    folder's own read reports of them is not said again)."""
+def _config_of(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return what a run folder's run record says of the run (its project, entity) and the config the
+    folder records: its log's, filled in from files/config.yaml (what that folder's own read reports of
+    them is not said again)."""
     problems: list[Problem] = []
     run = WandbRun()
     log = os.path.join(folder, f"run-{run_id}.wandb")
@@ -617,7 +624,7 @@ def _config_of(folder: str, run_id: str) -> dict[str, Any]:
     config_file = os.path.join(folder, FILES_DIR, CONFIG_FILE)
     if fs.exists(config_file):
         run.fill_from_file(config_file, problems)
-    return run.config
+    return run.info, run.config
 
 
 def _run_id_of(log: str) -> str:
