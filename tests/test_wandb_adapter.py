@@ -897,3 +897,19 @@ def test_a_run_of_another_project_with_the_same_id_lends_no_config(tmp_path, cli
     assert cells[0.01]["mean"] == pytest.approx(0.9) and cells[0.01]["n"] == 1, cells
     listed = cli("runs", "--where", "experiment=p2", "--format", "json")
     assert [run["params"] for run in json.loads(listed.stdout)["runs"]] == [{}], listed.output
+
+
+def test_a_crashed_run_is_left_out_and_running_though_another_project_resumed_its_id(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_same_id_projects): project `other`'s run `crash0` died
+    and was never resumed; project `crashed`'s run `crash0` was. The resumed run of the other project
+    hid it: `status` said none was running, and `table` no longer warned that lr=0.5 was left out."""
+    shutil.copytree(FIXTURE.parent / "wandb_same_id_projects" / "wandb", tmp_path / "wandb")
+    assert "5 new" in cli("collect", "wandb").output
+    shown = cli("table", "--rows", "lr", "--metric", "test_acc")
+    assert shown.exit_code == 0, shown.output
+    warned = "1 selected run(s) (1 of them failed, interrupted or running) have no value of 'test_acc'"
+    assert warned in shown.stderr and "(0.5: 1)" in shown.stderr, shown.stderr
+    status = cli("status")
+    assert "Runs needing attention" in status.output, status.output
+    assert status.output.count("running     crash0") == 1, status.output
+    assert "wandb/offline-run-20261207_181607-crash0" in status.output, status.output

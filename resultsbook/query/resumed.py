@@ -19,7 +19,7 @@ import numpy as np
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query.marks import bounded
-from resultsbook.query.runs import Runs, tracker_run_ids, wandb_run_id
+from resultsbook.query.runs import Runs, tracker_run_ids, wandb_run_key
 
 if TYPE_CHECKING:
     from resultsbook.query.access import MetricReader
@@ -40,27 +40,42 @@ def runs_by_wandb_id(runs: Sequence[StoredRun]) -> dict[str, list[StoredRun]]:
 
 
 def resumed_later(runs: Sequence[StoredRun]) -> set[int]:
-    """Return the store ids of the W&B run folders that a later-started folder of the same run resumed:
-    the run stands as its latest folder says (a first job killed mid-run reads as running forever)."""
-    starts: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    """Return the store ids of the W&B run folders that a later-started folder of the same run (its id
+    in the same project and entity) resumed: the run stands as its latest folder says (a first job
+    killed mid-run reads as running forever)."""
+    starts: dict[tuple[str, str, str], list[tuple[float, int]]] = defaultdict(list)
     for run in runs:
-        run_id = wandb_run_id(run.provenance)
-        if run_id is not None and run.start_time is not None:
-            starts[run_id].append((float(run.start_time), run.id))
+        key = wandb_run_key(run.provenance, run.experiment)
+        if key is not None and run.start_time is not None:
+            starts[key].append((float(run.start_time), run.id))
     return {run for found in starts.values() for start, run in found if start < max(found)[0]}
 
 
 def without_value(selected: Runs, having: np.ndarray) -> Runs:
     """Return the selected runs with no value of a metric (`having`: where they have one), but for the
     folders of a W&B run another folder of which has one: the earlier folders of a resumed run, counted
-    from its later one, are not left out."""
+    from its later one, are not left out. A folder of a W&B run is told by the run's id, entity and
+    project; the TensorBoard folder a W&B run synced, by the id it takes from that run."""
     lacking = selected.take(~having)
-    ids = lacking.wandb_run_ids()
-    if not len(lacking) or all(run is None for run in ids.tolist()):
+    ids = lacking.wandb_run_ids().tolist()
+    if not len(lacking) or all(run is None for run in ids):
         return lacking
-    counted = set(selected.take(having).wandb_run_ids().tolist()) - {None}
-    elsewhere = np.fromiter((run in counted for run in ids.tolist()), dtype=bool, count=len(ids))
+    found = selected.take(having)
+    counted = set(_run_keys(found)) | {(run,) for run in found.wandb_run_ids().tolist()}
+    elsewhere = np.fromiter((key in counted for key in _run_keys(lacking)), dtype=bool, count=len(ids))
     return lacking.take(~elsewhere)
+
+
+def _run_keys(runs: Runs) -> list[tuple[str, ...] | None]:
+    """Return what tells each run's W&B run (None for a run of none): its id, entity and project, or its
+    id alone for the TensorBoard folder a W&B run synced (its own provenance names no W&B run)."""
+    ids = runs.wandb_run_ids().tolist()
+    provenances = runs.field("provenance").tolist()
+    experiments = runs.field("experiment").tolist()
+    return [
+        None if run is None else (wandb_run_key(provenance, experiment) or (run,))
+        for run, provenance, experiment in zip(ids, provenances, experiments)
+    ]
 
 
 def other_folders_text(members: Sequence[StoredRun], resumed: Mapping[str, Sequence[StoredRun]]) -> list[str]:

@@ -512,6 +512,19 @@ def wandb_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:
     return _tracker_run_id(provenance, "wandb")
 
 
+def wandb_run_key(provenance: str | Mapping[str, Any] | None, experiment: Any) -> tuple[str, str, str] | None:
+    """Return what tells a W&B run from any other: its run id, entity and project (a run's
+    `experiment`); the same id in another project is another run. None for a run of no W&B run."""
+    run_id = wandb_run_id(provenance)
+    if run_id is None:
+        return None
+    if isinstance(provenance, str):
+        provenance = json.loads(provenance)
+    found = provenance.get("wandb") if isinstance(provenance, Mapping) else None
+    entity = found.get("entity") if isinstance(found, Mapping) else None
+    return run_id, str(entity or ""), str(experiment or "")
+
+
 def wandb_tensorboard_dirs(provenance: str | Mapping[str, Any] | None) -> list[str]:
     """Return the TensorBoard log dirs a W&B run synced (`provenance["wandb"]["tensorboard"]`)."""
     if isinstance(provenance, str):
