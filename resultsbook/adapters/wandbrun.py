@@ -7,7 +7,9 @@ fills in what the log lacks. Field numbers: `wandb/proto/wandb_internal.proto`.
 
 from __future__ import annotations
 
+import copy
 import fnmatch
+import functools
 import math
 import os
 import re
@@ -597,20 +599,41 @@ def _earlier_config(folder: str, run_id: str, identity: tuple[str, str]) -> tupl
         if (found := RUN_FOLDER.fullmatch(n)) and found["id"] == run_id and found["time"] < own["time"]
     ]
     for _, n in sorted(earlier, reverse=True):
-        info, config = _config_of(os.path.join(parent, n), run_id)
+        info, config = _config_of_cached(os.path.join(parent, n), run_id)
         if _identity(info) == identity and _own_config(config):
             return n, config
     return None
 
 
+def _config_of_cached(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return `_config_of` a folder, read once per version of its log and config file: each later
+    folder of a run resumed many times looks back at the same earlier ones."""
+    versions = []
+    for path in (os.path.join(folder, f"run-{run_id}.wandb"), os.path.join(folder, FILES_DIR, CONFIG_FILE)):
+        try:
+            versions.append(fs.version(path))
+        except OSError:
+            versions.append("")
+    info, config = _config_of_version(folder, run_id, " ".join(versions))
+    return dict(info), copy.deepcopy(config)
+
+
+@functools.lru_cache(maxsize=256)
+def _config_of_version(folder: str, run_id: str, version: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return `_config_of` a folder at one version of its files (`version` keys the cache alone)."""
+    return _config_of(folder, run_id)
+
+
 def _config_of(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return what a run folder's run record says of the run (its project, entity) and the config the
     folder records: its log's, filled in from files/config.yaml (what that folder's own read reports of
-    them is not said again)."""
+    them is not said again). The log is read up to its first history row once the config holds keys:
+    `wandb.init(config=...)` logs it before any, and a log of many steps is not read through for it."""
     problems: list[Problem] = []
     run = WandbRun()
     log = os.path.join(folder, f"run-{run_id}.wandb")
     if fs.exists(log):
+        changed = False  # a config or run record since the config was last looked at
         for raw in LogReader(log, problems).records():
             try:
                 kind, body = record_type(raw)
@@ -618,6 +641,9 @@ def _config_of(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]
                     run.config_log.apply(body)
                 elif kind == RUN:
                     run._run(body)
+                elif kind == HISTORY and changed and _own_config(run.config_log.resolve()[0]):
+                    break
+                changed = kind in (CONFIG, RUN) or (changed and kind != HISTORY)
             except (WireError, IndexError, ValueError, RecursionError, OverflowError):
                 continue
         run.config = run.config_log.resolve()[0]
