@@ -942,3 +942,25 @@ def test_the_earlier_folder_of_a_resumed_run_is_read_only_up_to_its_config(monke
         run, _problems = read_folder(later)
         assert dict(run.params) == {"lr": 0.01, "seed": 0}
     assert yielded and max(yielded) < whole and len(yielded) == max(yielded), (yielded, whole)
+
+
+def test_a_run_resumed_with_part_of_its_config_keeps_the_keys_of_its_earlier_folders(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_resumed_partial): `wandb.init(id=..., resume="allow",
+    config={"epochs": 20, "seed": 1})` logs only the config it is given; W&B merges it into the run's.
+    The second folder kept no `lr`, and the third, resumed without config=, took the second's config
+    alone: its `test_acc` was left out of `table --rows lr`."""
+    shutil.copytree(FIXTURE.parent / "wandb_resumed_partial" / "wandb", tmp_path / "wandb")
+    collected = cli("collect", "wandb")
+    assert "3 new" in collected.output
+    assert "the run's config lacks lr (resumed by id with part of its config)" in collected.output
+    listed = json.loads(cli("runs", "--format", "json").stdout)["runs"]
+    params = {run["source"].rsplit("/", 1)[-1]: run["params"] for run in listed}
+    first, second, third = (params[name] for name in sorted(params))
+    assert first == {"lr": 0.1, "seed": 0}, params
+    assert second == third == {"lr": 0.1, "seed": 1, "epochs": 20}, params  # its own seed wins
+    shown = cli("table", "--rows", "lr", "--metric", "test_acc", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    cells = json.loads(shown.stdout)["cells"]
+    assert [(cell["row"], cell["stats"]["n"]) for cell in cells] == [({"lr": 0.1}, 1)], cells
+    assert cells[0]["stats"]["mean"] == pytest.approx(0.9)
+    assert "left out" not in shown.stderr, shown.stderr

@@ -65,6 +65,10 @@ _RESUMED_CONFIG = (
     "the run's config is empty (resumed by id without config=): its params are the config of its "
     "earlier folder {folder}, as W&B keeps one config for the run"
 )
+_PARTIAL_CONFIG = (
+    "the run's config lacks {keys} (resumed by id with part of its config): taken from its earlier folder "
+    "{folder}, as W&B merges the config a resumed run is given into the run's"
+)
 RUN_FILES = (CONFIG_FILE, SUMMARY_FILE, METADATA_FILE)
 _INTERNAL = "_wandb"
 
@@ -92,8 +96,8 @@ class WandbAdapter(Adapter):
     # log is named by the run id in the folder's name, and keeps that id; 5: a log torn in a row after
     # the summary of that row says its series stop early; 6: the TensorBoard log dir a run synced;
     # 7: a run given no config takes its params from its command line; 8: a run resumed without its
-    # config takes its earlier folder's
-    reading_version = 8
+    # config takes its earlier folder's; 9: and one resumed with part of it, the keys it lacks
+    reading_version = 9
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
 
@@ -148,13 +152,9 @@ class WandbAdapter(Adapter):
         for path in source.files:
             if os.path.basename(path) in RUN_FILES and fs.exists(path):
                 run.fill_from_file(path, problems)
-        if not _own_config(run.config):
-            run_id = run.info.get("run_id") or (_run_id_of(log) if log is not None else "")
-            if (earlier := _earlier_config(source.path, run_id, _identity(run.info))) is not None:
-                run.config = earlier[1]
-                problems.append(
-                    Problem(log or source.path, _RESUMED_CONFIG.format(folder=earlier[0]), "that config")
-                )
+        run_id = run.info.get("run_id") or (_run_id_of(log) if log is not None else "")
+        if (earlier := _earlier_config(source.path, run_id, _identity(run.info))) is not None:
+            problems += _resumed_config(run, earlier[0], earlier[1], log or source.path)
         if log is not None and (cut := run.cut_short_of_summary()) is not None:
             problems.append(cut.problem(log))
         fallback = _run_id_of(log) if log is not None else _folder_run_id(source.path)
@@ -580,29 +580,67 @@ def _identity(info: Mapping[str, Any]) -> tuple[str, str]:
     return str(info.get("project") or ""), str(info.get("entity") or "")
 
 
+def _resumed_config(run: WandbRun, folder: str, config: dict[str, Any], path: str) -> list[Problem]:
+    """Give a folder of a resumed run the config its earlier folders hold (`folder`: the latest that
+    has one) where it has none of its own, or the keys it lacks where it has part of it (its own win)."""
+    if not _own_config(run.config):
+        run.config = config
+        return [Problem(path, _RESUMED_CONFIG.format(folder=folder), "that config")]
+    missing = {key: value for key, value in config.items() if key != _INTERNAL and key not in run.config}
+    if not missing:
+        return []
+    run.config = {**run.config, **missing}
+    keys = ", ".join(sorted(missing))
+    return [Problem(path, _PARTIAL_CONFIG.format(keys=keys, folder=folder), "those keys")]
+
+
 def _earlier_config(folder: str, run_id: str, identity: tuple[str, str]) -> tuple[str, dict[str, Any]] | None:
     """Return the latest folder beside `folder` that the same W&B run (`run_id` in the project and
-    entity of `identity`) wrote before it and whose config holds keys, with that config:
-    `wandb.init(id=..., resume=...)` without `config=` logs none of its own, and W&B keeps the run's
-    (None when there is no such folder)."""
+    entity of `identity`) wrote before it and whose config holds keys, with the config of all such
+    folders, a later one's keys winning: `wandb.init(id=..., resume=...)` logs only the config it is
+    given, and W&B merges it into the run's (None when there is no such folder)."""
     parent, name = os.path.split(folder.rstrip(os.sep))
     own = RUN_FOLDER.fullmatch(name)
     if own is None or not run_id:
         return None
-    try:
-        names = fs.listdir(parent)
-    except OSError:
-        return None
-    earlier = [
-        (found["time"], n)
-        for n in names
-        if (found := RUN_FOLDER.fullmatch(n)) and found["id"] == run_id and found["time"] < own["time"]
-    ]
+    earlier = [(time, n) for time, n in _run_folders(parent).get(run_id, ()) if time < own["time"]]
+    latest = None
+    merged: dict[str, Any] = {}
     for _, n in sorted(earlier, reverse=True):
         info, config = _config_of_cached(os.path.join(parent, n), run_id)
         if _identity(info) == identity and _own_config(config):
-            return n, config
-    return None
+            latest = latest or n
+            merged = {**config, **merged}
+    return (latest, merged) if latest is not None else None
+
+
+def _run_folders(parent: str) -> dict[str, list[tuple[str, str]]]:
+    """Return the run folders in `parent` by run id, as (time, name); listed once per version of
+    `parent` where it can tell one: each folder of a `wandb/` of many runs looks there."""
+    try:
+        version = "" if fs.is_remote(parent) else fs.version(parent)
+    except OSError:
+        return {}
+    return _run_folders_at(parent, version) if version else _list_run_folders(parent)
+
+
+@functools.lru_cache(maxsize=64)
+def _run_folders_at(parent: str, version: str) -> dict[str, list[tuple[str, str]]]:
+    """Return `_list_run_folders` at one version of `parent` (`version` keys the cache alone)."""
+    return _list_run_folders(parent)
+
+
+def _list_run_folders(parent: str) -> dict[str, list[tuple[str, str]]]:
+    """List the run folders in `parent` by run id, as (time, name)."""
+    try:
+        names = fs.listdir(parent)
+    except OSError:
+        return {}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for n in names:
+        if match := RUN_FOLDER.fullmatch(n):
+            found.setdefault(match["id"], []).append((match["time"], n))
+    return found
 
 
 def _config_of_cached(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
