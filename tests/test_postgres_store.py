@@ -288,6 +288,27 @@ def test_a_server_that_is_not_there_is_one_line_without_the_password(postgres_cl
     )
 
 
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("Stud pw#1", 'unexpected spaces found in "***", use percent-encoded spaces (%20) instead'),
+        ("50%zzoff", 'invalid percent-encoded token: "***"'),
+        ("Pa%CEss", "the password in the URL is percent-encoded bytes that are not UTF-8 text"),
+    ],
+)
+def test_a_password_libpq_cannot_parse_is_never_shown_and_is_told_to_be_percent_encoded(password, reason):
+    """`postgresql://rb:Stud pw#1@…` printed `(unexpected spaces found in "Stud pw#1", …)`, and
+    `rb:Pa%CEss@` (escapes that are not UTF-8) was an internal UnicodeDecodeError."""
+    pytest.importorskip("psycopg")
+    with pytest.raises(StoreError) as caught:
+        Store.open(f"postgresql://rb:{password}@127.0.0.1:1/results")
+    assert str(caught.value) == (
+        f"cannot connect to postgresql://rb:***@127.0.0.1:1/results ({reason}); write the password "
+        "percent-encoded as UTF-8 in the URL (a space as %20, '%' as %25, 'é' as %C3%A9), or keep it out "
+        "of the URL: in PGPASSWORD or a line of ~/.pgpass (chmod 600)"
+    )
+
+
 def test_without_the_driver_the_message_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)
     with pytest.raises(StoreError, match=r"pip install 'resultsbook\[postgres\]'"):

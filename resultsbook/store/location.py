@@ -151,6 +151,28 @@ def display_location(location: str) -> str:
     return f"{scheme}://{user}:***@{rest}"
 
 
+def url_password(location: str) -> str | None:
+    """Return the password of a URL (`user:pass@`) as written, or None when it holds none."""
+    found = _credentials(location)
+    return found[2] if found else None
+
+
+def without_password(text: str, location: str) -> str:
+    """Return `text` (a driver's error about `location`) with the URL's password in it as ***, as
+    written and as percent-decoded: libpq quotes a password it cannot parse."""
+    from urllib.parse import unquote  # here: only an error needs it
+
+    found = _credentials(location)
+    secrets = [found[2]] if found else []
+    secrets += [match.group(0).split("=", 1)[1] for match in _QUERY_PASSWORD.finditer(location)]
+    forms = {
+        form for secret in secrets for form in (secret, unquote(secret), unquote(secret, errors="replace"))
+    }
+    for form in sorted(forms - {""}, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
 def location_without_password(location: str) -> str:
     """Return a location as a file may keep it: a URL's password left out (~/.pgpass or PGPASSWORD
     gives it), as found by `display_location`."""

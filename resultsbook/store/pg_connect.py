@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from resultsbook.errors import StoreError, first_line
-from resultsbook.store.location import display_location
+from resultsbook.store.location import display_location, url_password, without_password
 
 _CONNECT_TIMEOUT = 10
 # a network that goes silent (a laptop's Wi-Fi, a VPN dropped) ends a command within about a minute,
@@ -52,10 +52,35 @@ def connect(location: str) -> Any:
             **_unless_given(location, NETWORK_PATIENCE),
         )
     except psycopg.Error as error:
-        reason = first_line(error).rstrip(".")
+        reason = without_password(first_line(error).rstrip("."), location)
         raise StoreError(
             f"cannot connect to {display_location(location)} ({reason}); {_connect_fix(location, reason)}"
         ) from error
+    except UnicodeDecodeError as error:  # psycopg decodes the URL's %XX escapes as UTF-8
+        reason, fix = _undecodable(location)
+        raise StoreError(f"cannot connect to {display_location(location)} ({reason}); {fix}") from error
+
+
+# libpq's words for a URL it cannot parse (a password written as typed, not percent-encoded)
+_UNENCODED = ("percent-encoded", "unexpected spaces")
+ENCODE_PASSWORD = (
+    "write the password percent-encoded as UTF-8 in the URL (a space as %20, '%' as %25, 'é' as %C3%A9), "
+    "or keep it out of the URL: in PGPASSWORD or a line of ~/.pgpass (chmod 600)"
+)
+
+
+def _undecodable(location: str) -> tuple[str, str]:
+    """Return which part of a URL holds %XX escapes that are not UTF-8 text, and what to do."""
+    from urllib.parse import unquote_to_bytes
+
+    try:
+        unquote_to_bytes(url_password(location) or "").decode()
+    except UnicodeDecodeError:
+        return "the password in the URL is percent-encoded bytes that are not UTF-8 text", ENCODE_PASSWORD
+    return (
+        "the URL holds percent-encoded bytes that are not UTF-8 text",
+        "percent-encode it as UTF-8 ('é' as %C3%A9)",
+    )
 
 
 def _unless_given(location: str, settings: dict[str, str]) -> dict[str, Any]:
@@ -99,6 +124,8 @@ def _connect_fix(location: str, reason: str) -> str:
         )
     if "no password supplied" in reason:
         return f"check {user}'s password: {where}"
+    if any(words in reason for words in _UNENCODED) and "***" in reason:
+        return ENCODE_PASSWORD
     if 'for connection option "port"' in reason:
         return "check the port after the host in the URL: a number (PostgreSQL's default: 5432)"
     if "database" in reason and "does not exist" in reason and "dbname" not in parts:
