@@ -140,6 +140,54 @@ def test_a_server_that_is_not_there_is_one_line(tmp_path):
         )
 
 
+@pytest.mark.parametrize(
+    ("password", "fault"),
+    [
+        (
+            "Stud pw#1",
+            "holds a character a URL gives another meaning; write it percent-encoded (' ' as %20, '#' as %23)",
+        ),
+        ("ab#cd", "holds a character a URL gives another meaning; write it percent-encoded ('#' as %23)"),
+        ("50%zzoff", "holds a '%' that starts no percent-encoded character; write '%' as %25"),
+        (
+            "Pa%CEss",
+            "is percent-encoded bytes that are not UTF-8 text; percent-encode it as UTF-8 ('é' as %C3%A9)",
+        ),
+    ],
+)
+def test_a_password_written_as_typed_in_a_backends_url_is_refused_without_showing_it(
+    password, fault, tmp_path, cli
+):
+    """`collect mlflow+postgresql://rb:Stud pw#1@…` was `Internal error: ValueError: Port could not be
+    cast to integer value as 'Stud pw'`, its report holding the password's start."""
+    result = cli("collect", f"mlflow+postgresql://rb:{password}@127.0.0.1:1/mlflow", "--db", "local.db")
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"Error: the password in the URL 'mlflow+postgresql://rb:***@127.0.0.1:1/mlflow' {fault}, or keep it "
+        "out of the URL: in PGPASSWORD or a line of ~/.pgpass (chmod 600)\n"
+    )
+
+
+def test_an_internal_errors_report_masks_the_pieces_of_a_password_a_url_parser_cut():
+    from resultsbook.cli.outcome import _without_passwords
+
+    arguments = [
+        "resultsbook",
+        "collect",
+        "mlflow+postgresql://rb:Stud pw#1@db/mlflow",
+        "--db=postgresql://x:ab#cd@h/r",
+    ]
+    report = _without_passwords(
+        f"command: {' '.join(arguments)}\nValueError: Port could not be cast to integer value as 'Stud pw' "
+        "(also 'ab', in tables.py)\n",
+        arguments,
+    )
+    assert report == (
+        "command: resultsbook collect mlflow+postgresql://rb:***@db/mlflow --db=postgresql://x:***@h/r\n"
+        "ValueError: Port could not be cast to integer value as '***' (also '***', in tables.py)\n"
+    )
+
+
 @pytest.mark.parametrize("kind", ["sql", "rest"])
 def test_a_run_garbage_collected_between_listing_and_reading_is_one_line(mlflow_server, tmp_path, kind):
     from resultsbook.sources.collect import read_source, served_sources

@@ -52,7 +52,16 @@ def parse_location(location: str) -> TrackingLocation | None:
     scheme = "postgresql" if scheme == "postgres" else scheme
     parts = urlsplit(f"{scheme}://{location[found.end() :]}")
     host = parts.hostname or "localhost"
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    try:
+        port = parts.port
+    except ValueError as error:  # `rb:ab#cd@host`: the password up to its '#' taken for a port
+        _refuse_unencoded_password(location, found.group(0), scheme)
+        raise SpecError(
+            f"{_masked(location, found.group(0))}: the port after the host is not a number; check the URL"
+        ) from error
+    if parts.password is not None:  # `rb:Stud pw@host`, `rb:50%zz@host`: what the driver cannot read
+        _refuse_unencoded_password(location, found.group(0), scheme)
+    netloc = host + (f":{port}" if port else "")
     path = parts.path.rstrip("/")
     experiment = parts.fragment.strip("/") or None
     page = _PAGE.match(experiment or "")
@@ -63,6 +72,61 @@ def parse_location(location: str) -> TrackingLocation | None:
     server = f"mlflow+{scheme}://{netloc}{path}"
     target = urlunsplit((scheme, parts.netloc, path if kind == "rest" else parts.path, parts.query, ""))
     return TrackingLocation(kind, server, target, experiment, run)
+
+
+# where a password is kept out of the URL, for each kind of server
+_PASSWORD_ELSEWHERE = {
+    "postgresql": "in PGPASSWORD or a line of ~/.pgpass (chmod 600)",
+    "mysql": "in ~/.my.cnf (chmod 600)",
+    "http": "in MLFLOW_TRACKING_PASSWORD",
+    "https": "in MLFLOW_TRACKING_PASSWORD",
+}
+
+
+def _credentials(location: str, prefix: str) -> tuple[str, str, str] | None:
+    """Return (user, password, host and the rest) of a URL holding a password; the password runs to the
+    last '@', as one pasted as typed does."""
+    userinfo, at, rest = location[len(prefix) :].rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if not at or not colon or "/" in user:
+        return None
+    return user, password, rest
+
+
+def _masked(location: str, prefix: str) -> str:
+    """Return an mlflow+ URL with its password as ***."""
+    found = _credentials(location, prefix)
+    return location if found is None else f"{prefix}{found[0]}:***@{found[2]}"
+
+
+def _refuse_unencoded_password(location: str, prefix: str, scheme: str) -> None:
+    """Refuse a password written as typed: a URL parser takes what follows its '#', '/' or '?' for the
+    experiment or the database and the rest for the port, a driver refuses its spaces or a stray '%'."""
+    from urllib.parse import unquote_to_bytes
+
+    found = _credentials(location, prefix)
+    if found is None:
+        return
+    password = found[1]
+    special = sorted({character for character in password if character.isspace() or character in "#/?@"})
+    if special:
+        codes = ", ".join(f"{character!r} as %{ord(character):02X}" for character in special)
+        fault, fix = "holds a character a URL gives another meaning", f"write it percent-encoded ({codes})"
+    elif re.search(r"%(?![0-9A-Fa-f]{2})", password):
+        fault, fix = "holds a '%' that starts no percent-encoded character", "write '%' as %25"
+    else:
+        try:
+            unquote_to_bytes(password).decode()
+            return
+        except UnicodeDecodeError:
+            fault, fix = (
+                "is percent-encoded bytes that are not UTF-8 text",
+                "percent-encode it as UTF-8 ('é' as %C3%A9)",
+            )
+    raise SpecError(
+        f"the password in the URL {_masked(location, prefix)!r} {fault}; {fix}, or keep it out of the URL: "
+        f"{_PASSWORD_ELSEWHERE[scheme]}"
+    )
 
 
 class MlflowTrackingAdapter(Adapter):

@@ -431,14 +431,26 @@ def _command_synonym(message: str) -> str | None:
     return f"No such command '{given.group(1)}'; did you mean '{meant}'?"
 
 
-def _without_passwords(text: str) -> str:
+def _without_passwords(text: str, arguments: Sequence[str] = ()) -> str:
     """Return text with the passwords of the URLs in it (`postgresql://lab:pw@…`, `?password=pw`) as ***:
-    a report to attach to an issue, of a command given a store's URL."""
+    a report to attach to an issue, of a command given a store's URL. The passwords of the URLs among
+    the command's `arguments` go wherever they appear, and so do their pieces a URL parser cut at a '#',
+    '/', '?' or '@' (`Port could not be cast to integer value as 'Stud pw'`), a short one where quoted."""
     import re
 
-    text = re.sub(r"(\b[A-Za-z][\w+.-]*://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
-    from resultsbook.store.location import SECRET_KEYS
+    from resultsbook.store.location import SECRET_KEYS, url_password, without_password
 
+    for argument in arguments:
+        url = re.search(r"[A-Za-z][\w+.-]*://.*", argument, flags=re.S)  # `--db=postgresql://…` too
+        password = url_password(url.group(0)) if url else None
+        if url and password:
+            text = without_password(text, url.group(0))
+            for piece in sorted(re.split(r"[#/?@]+", password), key=len, reverse=True):
+                if len(piece) >= 3:
+                    text = text.replace(piece, "***")
+                elif piece:  # `ab` of `ab#cd`: only where it is quoted, not inside every word
+                    text = text.replace(f"'{piece}'", "'***'").replace(f'"{piece}"', '"***"')
+    text = re.sub(r"(\b[A-Za-z][\w+.-]*://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
     return re.sub(rf"([?&](?:{SECRET_KEYS})=)[^&#\s'\"]*", r"\1***", text, flags=re.I)
 
 
@@ -460,7 +472,7 @@ def save_traceback(error: BaseException) -> str | None:
     )
     import tempfile  # here: only an internal error needs it (~3 ms to import, with shutil)
 
-    text = _without_passwords(text)
+    text = _without_passwords(text, sys.argv)
     try:
         descriptor, path = tempfile.mkstemp(prefix=f"resultsbook-error-{stamp}-", suffix=".txt")
         with os.fdopen(descriptor, "w", encoding="utf-8", errors="replace") as handle:
