@@ -311,6 +311,32 @@ def test_the_collected_line_masks_the_password_of_the_url_it_names(tmp_path, mlf
     assert result.output.startswith(f"Collected {url.replace(':s3cret@', ':***@')}: 6 new"), result.output
 
 
+def test_a_saved_table_and_the_store_never_hold_the_password_of_a_collected_url(
+    tmp_path, mlflow_server, cli, monkeypatch
+):
+    """`table --save` printed `from the last collect of mlflow+postgresql://lab:s3cret@…`, and the
+    store's collect_readings kept the URL with its password for anyone who may read the store."""
+    import sqlite3
+
+    user = _user(mlflow_server.backend)
+    url = sql(mlflow_server, "lab-sweep").replace(f"//{user}@", f"//{user}:s3cret@", 1)
+    monkeypatch.chdir(tmp_path)
+    assert cli("collect", url, "--db", "local.db").exit_code == 0
+    saved = cli("table", "--rows", "model", "--metric", "val/acc", "--db", "local.db", "--save", "t1")
+    assert saved.exit_code == 0, saved.output
+    assert "s3cret" not in saved.output
+    assert f"from the last collect of {url.replace(':s3cret@', ':***@')}" in saved.output, saved.output
+    assert f"the [[sources]] URL {url.replace(':s3cret@', '@')} is written without its password" in (
+        saved.output
+    )
+    with sqlite3.connect(tmp_path / "local.db") as db:
+        assert "s3cret" not in repr(db.execute("SELECT * FROM collect_readings").fetchall())
+    again = cli("collect", url, "--db", "local.db")  # the same root: its reading is found, not added
+    assert again.exit_code == 0, again.output
+    with sqlite3.connect(tmp_path / "local.db") as db:
+        assert db.execute("SELECT count(*) FROM collect_readings").fetchone() == (1,)
+
+
 def _user(url: str) -> str:
     """Return the user a URL names (`postgresql://user@host/db` -> `user`), for a password to go after."""
     return url.split("://", 1)[1].split("@", 1)[0]

@@ -433,3 +433,20 @@ def test_collecting_a_folder_inside_a_spec_source_says_what_its_runs_lost(cli, t
     assert "1 updated" in again.output
     with Store.open(str(tmp_path / "resultsbook.db")) as store:
         assert {run.params.get("algo") for run in store.runs()} == {"PPO"}
+
+
+def test_a_url_an_older_collect_kept_with_its_password_is_one_source_shown_without_it(tmp_path):
+    """A store written before readings kept URLs masked holds the same root twice: with its password,
+    and with ***; the spec gets one entry, and nothing says the password."""
+    from resultsbook.spec.collected_sources import collected_sources
+
+    sources = collected_sources(
+        [
+            ("mlflow+postgresql://rb:s3cret@db/mlflow#x", "{}"),
+            ("mlflow+postgresql://rb:***@db/mlflow#x", "{}"),
+        ],
+        str(tmp_path),
+    )
+    assert sources.text == '[[sources]]\npath = "mlflow+postgresql://rb@db/mlflow#x"\n'
+    assert sources.said == ("mlflow+postgresql://rb:***@db/mlflow#x",)
+    assert "s3cret" not in repr(sources)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from resultsbook.sources.find import CollectRequest
 from resultsbook.store import Store
+from resultsbook.store.location import display_location, url_scheme
 
 UNSAYABLE = ""  # the reading of a root read with options no spec can hold (Python objects)
 
@@ -27,9 +28,15 @@ def remember_readings(store: Store, requests: Sequence[CollectRequest]) -> None:
     """Keep how each request's root was read, replacing an earlier reading of the same root; a store
     that cannot keep them (a role that may not create a table) collects the same, without them."""
     known = dict(store.collect_readings())
-    readings = {store.relative(request.path): reading_text(request) for request in requests}
+    readings = {_root(store, request.path): reading_text(request) for request in requests}
     changed = [(root, text) for root, text in readings.items() if known.get(root) != text]
     if not changed:  # the usual re-collect: nothing to write
         return
     with contextlib.suppress(*store.failures):  # a memory for `table --save`: the runs are collected anyway
         store.remember_collect_readings(changed)
+
+
+def _root(store: Store, path: str) -> str:
+    """Return a root as the store keeps its reading: a URL's password as *** (anyone who may read the
+    store reads it; `table --save` says the spec's URL is written without it)."""
+    return display_location(path) if url_scheme(path) else store.relative(path)

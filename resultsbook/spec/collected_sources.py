@@ -18,7 +18,7 @@ from resultsbook.sources.request import CollectRequest
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.toml_text import entry_text
 from resultsbook.store import Store
-from resultsbook.store.location import location_without_password, url_scheme
+from resultsbook.store.location import display_location, location_without_password, url_scheme
 from resultsbook.voice import of_spec_entry, option
 
 
@@ -38,6 +38,7 @@ def collected_sources(readings: Sequence[tuple[str, str]], folder: str) -> SpecS
     """Return the `[[sources]]` of a new spec in `folder` for the collects a store remembers, given as
     (absolute root or URL, reading): roots gone from this machine, or read in a way a spec cannot say,
     are left out with a note."""
+    readings = _latest(readings)
     present = [(where, reading) for where, reading in readings if url_scheme(where) or os.path.lexists(where)]
     blocks: list[str] = []
     requests: list[CollectRequest] = []
@@ -45,7 +46,7 @@ def collected_sources(readings: Sequence[tuple[str, str]], folder: str) -> SpecS
     notes: list[str] = []
     for where, reading in readings:
         remote = url_scheme(where) is not None
-        shown = where if remote else _shown(where)
+        shown = display_location(where) if remote else _shown(where)
         if (where, reading) not in present:
             notes.append(f"{shown} was collected but is gone: no [[sources]] entry reads it")
             continue
@@ -63,6 +64,17 @@ def collected_sources(readings: Sequence[tuple[str, str]], folder: str) -> SpecS
         requests.append(request)
         said.append(reading_said(shown, entry))
     return SpecSources("\n".join(blocks), tuple(requests), tuple(said), tuple(notes), bool(readings))
+
+
+def _latest(readings: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Return the last reading of each root, a URL kept with its password by an older collect and one
+    kept with *** taken for the same root."""
+    latest: dict[str, tuple[str, str]] = {}
+    for where, reading in readings:
+        key = location_without_password(where) if url_scheme(where) else where
+        latest.pop(key, None)
+        latest[key] = (where, reading)
+    return list(latest.values())
 
 
 def _entry_of(path: str, where: str, reading: str) -> tuple[dict[str, Any], CollectRequest] | None:
