@@ -309,6 +309,28 @@ def test_a_password_libpq_cannot_parse_is_never_shown_and_is_told_to_be_percent_
     )
 
 
+def test_a_book_and_forget_never_show_the_password_of_the_stores_url(tmp_path, pg_url):
+    """`repr(rb.open('postgresql://rb:s3cret@…'))` and `forget 'mlflow+postgresql://rb:s3cret@…'`
+    printed the password."""
+    import resultsbook as rb
+
+    url = pg_url.replace("://resultsbook@", "://resultsbook:s3cret@", 1)
+    write_native_run(tmp_path / "runs" / "a", {"seed": 1}, curve([0.5]))
+    rb.collect(tmp_path / "runs", db=url)
+    book = rb.open(url)
+    assert repr(book) == f"<resultsbook.Book {display_location(url)}: 1 runs>" and "s3cret" not in str(book)
+    with pytest.raises(rb.NotFoundError) as caught:
+        rb.forget("mlflow+postgresql://rb:s3cret@db/mlflow#sweep", db=url)
+    assert str(caught.value).startswith(
+        "the store holds no run collected from mlflow+postgresql://rb:***@db/mlflow#sweep ("
+    )
+    book.close()
+    assert repr(book) == f"<resultsbook.Book {display_location(url)}: closed>"
+    with pytest.raises(StoreError) as closed:
+        book.runs()
+    assert "s3cret" not in str(closed.value)
+
+
 def test_without_the_driver_the_message_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)
     with pytest.raises(StoreError, match=r"pip install 'resultsbook\[postgres\]'"):

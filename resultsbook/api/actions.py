@@ -287,7 +287,9 @@ def _read_again_notes(store: Store, chosen: Sequence[str], sources: Sequence[Col
                 if len(chosen) == 1
                 else f"{len(again)} of the sources forgotten lie"
             )
-            where = request.path if url_scheme(request.path) else os.path.relpath(request.path)
+            where = (
+                display_location(request.path) if url_scheme(request.path) else os.path.relpath(request.path)
+            )
             notes.append(
                 f"{which} under {where}, which [[sources]] reads{how}: the next `resultsbook build` or "
                 "`collect` brings them back (narrow its pattern, or remove the entry)"
@@ -344,7 +346,7 @@ def _nothing_under(path: str, root: str, every: Iterable[str]) -> str:
             if len(alike) == 1
             else f"; did you mean one of {', '.join(shown)}{more}?"
         )
-    return f"the store holds no run collected from {path}{hint}"
+    return f"the store holds no run collected from {display_location(path)}{hint}"
 
 
 def _as_close(name: str, meant: str, names: Iterable[str]) -> list[str]:

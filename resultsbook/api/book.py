@@ -50,6 +50,7 @@ from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import (
     ENVIRONMENT_VARIABLE,
     check_store_location,
+    display_location,
     is_postgres_url,
     missing_spec,
     refuse_mistyped_url,
@@ -185,12 +186,17 @@ class Book:
         """Say how to open this book again: from its spec, whose labels and tables it keeps, if any."""
         if self.spec is not None and self.spec.db == self._path:  # not a store $RESULTSBOOK_DB named
             return f"open it again with its spec: rb.open({self.spec.path!r})"
-        return f"open the store again: rb.open({self._path!r})"
+        return f"open the store again: rb.open({self._shown!r})"
 
     @property
     def path(self) -> str:
         """Return the store's path."""
         return self._path
+
+    @property
+    def _shown(self) -> str:
+        """Return the store's path as printed: a URL's password as ***."""
+        return display_location(self._path)
 
     def close(self) -> None:
         """Close the store (again: nothing)."""
@@ -206,10 +212,10 @@ class Book:
 
     def __repr__(self) -> str:
         if self._store is None:
-            return f"<resultsbook.Book {self.path}: closed>"
+            return f"<resultsbook.Book {self._shown}: closed>"
         counts = self.store.counts()
         spec = f", spec {self.spec.path}" if self.spec else ""
-        return f"<resultsbook.Book {self.path}: {counts['runs']} runs{spec}>"
+        return f"<resultsbook.Book {self._shown}: {counts['runs']} runs{spec}>"
 
     @property
     def derived(self) -> dict[str, str]:
@@ -424,7 +430,7 @@ class Book:
             )
         if self.spec is None:
             raise SpecError(
-                f"this book was opened from the store {self.path}, which has no spec; "
+                f"this book was opened from the store {self._shown}, which has no spec; "
                 "open the spec to use its tables: rb.open('resultsbook.toml')"
             )
         if name not in self.spec.tables:
