@@ -331,6 +331,35 @@ def test_a_book_and_forget_never_show_the_password_of_the_stores_url(tmp_path, p
     assert "s3cret" not in str(closed.value)
 
 
+def test_text_with_nul_characters_is_stored_alike_in_both_stores_and_reported(tmp_path, pg_url):
+    """A config holding "\\u0000" failed a collect into PostgreSQL for its whole batch (`PostgreSQL text
+    fields cannot contain NUL (0x00) bytes`), the other runs never stored; SQLite kept it."""
+    write_native_run(tmp_path / "runs" / "a", {"seed": 0, "note": "ok"}, curve([0.5]))
+    write_native_run(
+        tmp_path / "runs" / "b",
+        {"seed": 1, "note": "a\x00b", "k\x00": 2},
+        [{"step": 1, "acc": 0.5, "lo\x00ss": 1.0}],
+        {"status": "finished", "tags": {"t\x00": "v\x00"}},
+    )
+    answers = {}
+    for name, location in (("sqlite", str(tmp_path / "s.db")), ("postgres", pg_url)):
+        with Store.open(location) as store:
+            report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+            assert report.new == 2, report
+            assert [(p.message, p.kept) for p in report.problems] == [
+                (
+                    "holds text with NUL characters (param values, param names, metric names, provenance), "
+                    "which a PostgreSQL store cannot hold",
+                    "the text, each NUL written as \\x00",
+                )
+            ]
+            run = next(run for run in store.runs() if run.name == "b")
+            assert run.params == {"seed": 1, "note": "a\\x00b", "k\\x00": 2}
+            assert run.provenance["tags"] == {"t\\x00": "v\\x00"}
+            answers[name] = [(run.name, run.params, run.provenance) for run in store.runs()]
+    assert answers["sqlite"] == answers["postgres"]
+
+
 def test_without_the_driver_the_message_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)
     with pytest.raises(StoreError, match=r"pip install 'resultsbook\[postgres\]'"):

@@ -3,7 +3,9 @@ hold, series of one length. What does not fit is repaired (and reported) or drop
 so that one odd value never fails a collect, whichever adapter (built-in or plug-in) read it.
 
 Text that is not valid UTF-8 (a folder name in Latin-1, a lone surrogate escaped in JSON) keeps
-its undecodable bytes written as `\\xNN` (`\\uDXXX` for a lone surrogate): visible and stable.
+its undecodable bytes written as `\\xNN` (`\\uDXXX` for a lone surrogate): visible and stable. A NUL
+character (`"\\u0000"` in a JSON config), which PostgreSQL's text cannot hold, is written as `\\x00`
+in every store, so that both give the same answers.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ _INT64 = (-(2**63), 2**63 - 1)
 
 
 def storable_text(text: str) -> str:
-    """Return text SQLite can store as UTF-8: undecodable bytes (surrogate escapes) as `\\xNN`."""
+    """Return text every store can hold as UTF-8: undecodable bytes (surrogate escapes) as `\\xNN`, and
+    NUL, which PostgreSQL's text cannot hold, as `\\x00`."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
     if text.isascii():  # the usual case, checked without encoding
         return text
     try:
@@ -47,6 +52,15 @@ def checked_result(source: Source, result: ReadResult) -> ReadResult:
     runs = tuple(check.run(run) for run in result.runs)
     problems = [check.problem(p) for p in result.problems]
     problems += check.problems
+    if check.nul:
+        places = ", ".join(dict.fromkeys(check.nul))
+        problems.append(
+            Problem(
+                check.path,
+                f"holds text with NUL characters ({places}), which a PostgreSQL store cannot hold",
+                "the text, each NUL written as \\x00",
+            )
+        )
     if check.undecodable:
         places = ", ".join(dict.fromkeys(check.undecodable))
         problems.append(
@@ -66,6 +80,7 @@ class _Check:
         self.path = path
         self.adapter = adapter
         self.undecodable: list[str] = []
+        self.nul: list[str] = []  # where text held NUL characters
         self.problems: list[Problem] = []
 
     def note(self, place: str) -> None:
@@ -74,7 +89,10 @@ class _Check:
     def text(self, text: str, place: str) -> str:
         safe = storable_text(text)
         if safe is not text and safe != text:
-            self.note(place)
+            if "\x00" in text:
+                self.nul.append(place)
+            if any(0xD800 <= ord(char) <= 0xDFFF for char in text):  # what storable_text escapes
+                self.note(place)
         return safe
 
     def problem(self, problem: Problem) -> Problem:
@@ -189,7 +207,10 @@ def _as_stored(run: RunRecord) -> bool:
     for time in (run.start_time, run.end_time):
         if time is not None and (type(time) is not float or not abs(time) < 1e300):
             return False
-    if set(map(type, texts)) != {str} or not "".join(texts).isascii():
+    if set(map(type, texts)) != {str}:
+        return False
+    joined = "".join(texts)
+    if not joined.isascii() or "\x00" in joined:
         return False
     return all(map(_well_formed, run.metrics.values())) and _plain_ascii(run.provenance, 0)
 
@@ -199,11 +220,13 @@ def _plain_ascii(value: Any, depth: int) -> bool:
     values `plain` leaves alone, nested no deeper than it goes."""
     kind = type(value)
     if kind is str:
-        return value.isascii()
+        return value.isascii() and "\x00" not in value
     if depth > 100:
         return False
     if kind is dict:
-        return all(type(k) is str and k.isascii() and _plain_ascii(v, depth + 1) for k, v in value.items())
+        return all(
+            type(k) is str and _plain_ascii(k, depth) and _plain_ascii(v, depth + 1) for k, v in value.items()
+        )
     if kind is list:
         return all(_plain_ascii(item, depth + 1) for item in value)
     return not isinstance(value, (str, Mapping, list, tuple))
