@@ -168,6 +168,29 @@ def test_a_password_written_as_typed_in_a_backends_url_is_refused_without_showin
     )
 
 
+def test_a_backend_that_wants_a_password_says_where_it_goes(tmp_path, monkeypatch):
+    """A spec's `mlflow+postgresql://rb@host/mlflow` whose password ~/.pgpass lacks was `cannot connect to
+    MLflow's postgresql backend (… fe_sendauth: no password supplied); check the URL`."""
+    psycopg = pytest.importorskip("psycopg")
+
+    def refuse(*args, **kwargs):
+        raise psycopg.OperationalError(
+            'connection failed: connection to server at "127.0.0.1", port 5433 failed: fe_sendauth: no '
+            "password supplied"
+        )
+
+    monkeypatch.setattr(psycopg, "connect", refuse)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "pgpass"))
+    with Store.open(str(tmp_path / "s.db")) as store, pytest.raises(SpecError) as caught:
+        collect(store, [CollectRequest("mlflow+postgresql://rb@127.0.0.1:5433/mlflow#sweep")])
+    assert str(caught.value) == (
+        "mlflow+postgresql://127.0.0.1:5433/mlflow: cannot connect to MLflow's postgresql backend (connection "
+        'failed: connection to server at "127.0.0.1", port 5433 failed: fe_sendauth: no password supplied); '
+        f"check rb's password: in PGPASSWORD, or in a line 127.0.0.1:5433:mlflow:rb:PASSWORD of {tmp_path}/pgpass "
+        "(chmod 600), or percent-encoded in the URL"
+    )
+
+
 def test_an_internal_errors_report_masks_the_pieces_of_a_password_a_url_parser_cut():
     from resultsbook.cli.outcome import _without_passwords
 

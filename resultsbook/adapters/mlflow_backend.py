@@ -7,6 +7,7 @@ each chunk in one read-only snapshot. Drivers: psycopg (resultsbook[postgres]), 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -17,8 +18,9 @@ from resultsbook.errors import SpecError, first_line
 _DRIVERS = {"postgresql": ("psycopg", "postgres"), "mysql": ("pymysql", "mysql")}
 
 
-def connect(target: str) -> SqlBackend:
-    """Connect read-only to a backend URL (postgresql://… or mysql://…); one line when it cannot."""
+def connect(target: str, server: str) -> SqlBackend:
+    """Connect read-only to a backend URL (postgresql://… or mysql://…); one line naming the `server`
+    (its URL without credentials) when it cannot."""
     dialect = target.split("://", 1)[0]
     module, extra = _DRIVERS[dialect]
     try:
@@ -42,8 +44,9 @@ def connect(target: str) -> SqlBackend:
                 connect_timeout=10,
             )
     except Exception as error:
-        first = first_line(error)
-        raise SpecError(f"cannot connect to MLflow's {dialect} backend ({first}); check the URL") from error
+        first = _without_password(first_line(error), target)
+        fix = _connect_fix(dialect, target, first)
+        raise SpecError(f"{server}: cannot connect to MLflow's {dialect} backend ({first}); {fix}") from error
     backend = SqlBackend(conn, dialect)
     # another application's database, or a resultsbook store: name it, never an internal error
     missing = ", ".join(sorted((MLFLOW_TABLES | {"latest_metrics"}) - backend.tables()))
@@ -54,6 +57,41 @@ def connect(target: str) -> SqlBackend:
             "check the database name in the URL: the one MLflow's server keeps its runs in"
         )
     return backend
+
+
+def _without_password(text: str, target: str) -> str:
+    """Return a driver's error with the URL's password in it, as written or decoded, as ***."""
+    password = urlsplit(target).password
+    for form in sorted({password, unquote(password)} if password else (), key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
+def _connect_fix(dialect: str, target: str, reason: str) -> str:
+    """Return what to do about a refused connection: where the password goes when it is the cause."""
+    parts = urlsplit(target)
+    if dialect == "postgresql" and ("no password supplied" in reason or "password authentication" in reason):
+        user = unquote(parts.username or "") or os.environ.get("PGUSER") or _login()
+        database = parts.path.lstrip("/") or "*"
+        line = f"{parts.hostname or 'localhost'}:{parts.port or 5432}:{database}:{user}:PASSWORD"
+        passfile = os.environ.get("PGPASSFILE") or "~/.pgpass"
+        return (
+            f"check {user}'s password: in PGPASSWORD, or in a line {line} of {passfile} (chmod 600), or "
+            "percent-encoded in the URL"
+        )
+    if dialect == "mysql" and "Access denied" in reason:
+        return "check the user and its password: in ~/.my.cnf (chmod 600), or percent-encoded in the URL"
+    return "check the URL"
+
+
+def _login() -> str:
+    """Return the name of the user running the command, as libpq takes it for the role."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a uid with no name (a container's)
+        return "ROLE"
 
 
 def experiment(db: SqlBackend, name_or_id: str) -> tuple[str, str]:

@@ -202,7 +202,7 @@ class MlflowTrackingAdapter(Adapter):
     def _list_sql(self, where: TrackingLocation) -> tuple[str | None, list[tuple[str, str, str, Any]]]:
         from resultsbook.adapters import mlflow_backend
 
-        db = mlflow_backend.connect(where.target)
+        db = mlflow_backend.connect(where.target, where.server)
         try:
             experiment_id = None
             if where.experiment is not None:
@@ -317,10 +317,10 @@ class MlflowTrackingAdapter(Adapter):
         by_run = {_run_id(source): source.path for source in sources}
         problems: list[Problem] = []
         try:
-            db = mlflow_backend.connect(where.target)
+            db = mlflow_backend.connect(where.target, where.server)
         except SpecError as error:
             for source in sources:
-                yield _unreadable(source, str(error))
+                yield _unreadable(source, str(error).removeprefix(f"{where.server}: "))  # its path says it
             return
         try:
             runs = read_runs(db, where.server, True, problems, list(by_run), lambda run_id: by_run[run_id])
