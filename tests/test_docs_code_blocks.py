@@ -283,3 +283,15 @@ def test_a_fragment_merged_into_a_spec_replaces_entries_of_the_same_name(tmp_pat
         "db": "s.db",
     }
     assert tomllib.loads(toml_text(document)) == document
+
+
+def test_no_page_names_a_path_of_the_machine_it_was_written_on():
+    """docs/team-setup.md ran `python /work/wt-issue15/examples/quickstart/train.py`: a worktree of
+    the machine its transcript was made on, not a path a reader has."""
+    found = [
+        f"{page.relative_to(ROOT)}:{number}"
+        for page in PAGES
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"(?<![\w.])/work/", line)
+    ]
+    assert found == []
