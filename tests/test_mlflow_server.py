@@ -360,6 +360,24 @@ def test_a_saved_table_and_the_store_never_hold_the_password_of_a_collected_url(
         assert db.execute("SELECT count(*) FROM collect_readings").fetchone() == (1,)
 
 
+@pytest.mark.parametrize("kind", ["rest", "sql"])
+def test_a_whole_server_collect_gives_no_note_about_folder_levels(tmp_path, mlflow_server, cli, kind):
+    """Two experiments gave `Note: … runs read by mlflow_server sit in folders that set them apart by
+    names no param of theirs holds, at level 1 (#1, #2) … --pattern '{level1}/*' makes it a param`:
+    a server has no folders, and each run carries its experiment."""
+    logged = json.loads(mlflow_server.run_client(str(WRITER), "--experiment", f"again-{kind}"))
+    try:  # a second sweep of the same configs, in an experiment of its own
+        result = cli("collect", (rest if kind == "rest" else sql)(mlflow_server), "--db", "local.db")
+    finally:  # the other tests' server as it was: the experiment's runs deleted with it
+        mlflow_server.run_client(
+            "-c",
+            "from mlflow.tracking import MlflowClient; "
+            f"MlflowClient().delete_experiment({logged['experiment_id']!r})",
+        )
+    assert result.exit_code == 0, result.output
+    assert "Note:" not in result.output, result.output
+
+
 def _user(url: str) -> str:
     """Return the user a URL names (`postgresql://user@host/db` -> `user`), for a password to go after."""
     return url.split("://", 1)[1].split("@", 1)[0]

@@ -269,10 +269,14 @@ def _read_and_write(
                 result = ReadResult((), tuple(replace(problem, kept=_NOT_YET) for problem in result.problems))
                 encoded, signature = None, UNREAD_SIGNATURE
         batch.append((item, result, encoded, keep, signature))
-        if result.runs and not any(run.params for run in result.runs):
-            bare.add(item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name))
-        elif result.runs:
-            levels.add(item.adapter.name, item.tail, _pattern_file(item), [run.params for run in result.runs])
+        # a tracking server's run (no files) sits in no folder: its `experiment` sets it apart
+        if result.runs and item.source.files:
+            if not any(run.params for run in result.runs):
+                bare.add(item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name))
+            else:
+                levels.add(
+                    item.adapter.name, item.tail, _pattern_file(item), [run.params for run in result.runs]
+                )
         if item.adapter.keeps_clock():
             clock.add(
                 item.adapter.name, item.source.files, sum(run.status == "running" for run in result.runs)
