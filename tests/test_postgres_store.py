@@ -309,6 +309,15 @@ def test_a_password_libpq_cannot_parse_is_never_shown_and_is_told_to_be_percent_
     )
 
 
+def test_a_short_password_is_masked_where_the_driver_quotes_it_not_inside_its_words():
+    from resultsbook.store.location import without_password
+
+    reason = 'connection to server at "db", port 1 failed: Connection refused; invalid token: "on"'
+    assert without_password(reason, "postgresql://rb:on@db:1/r") == (
+        'connection to server at "db", port 1 failed: Connection refused; invalid token: "***"'
+    )
+
+
 def test_a_book_and_forget_never_show_the_password_of_the_stores_url(tmp_path, pg_url):
     """`repr(rb.open('postgresql://rb:s3cret@…'))` and `forget 'mlflow+postgresql://rb:s3cret@…'`
     printed the password."""

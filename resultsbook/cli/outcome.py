@@ -472,7 +472,7 @@ def save_traceback(error: BaseException) -> str | None:
     )
     import tempfile  # here: only an internal error needs it (~3 ms to import, with shutil)
 
-    text = _without_passwords(text, sys.argv)
+    text = _without_passwords(text, [*sys.argv, os.environ.get("RESULTSBOOK_DB", "")])
     try:
         descriptor, path = tempfile.mkstemp(prefix=f"resultsbook-error-{stamp}-", suffix=".txt")
         with os.fdopen(descriptor, "w", encoding="utf-8", errors="replace") as handle:

@@ -159,7 +159,7 @@ def url_password(location: str) -> str | None:
 
 def without_password(text: str, location: str) -> str:
     """Return `text` (a driver's error about `location`) with the URL's password in it as ***, as
-    written and as percent-decoded: libpq quotes a password it cannot parse."""
+    written and as percent-decoded: libpq quotes a password it cannot parse (`"Stud pw#1"`)."""
     from urllib.parse import unquote  # here: only an error needs it
 
     found = _credentials(location)
@@ -169,8 +169,13 @@ def without_password(text: str, location: str) -> str:
         form for secret in secrets for form in (secret, unquote(secret), unquote(secret, errors="replace"))
     }
     for form in sorted(forms - {""}, key=len, reverse=True):
-        text = text.replace(form, "***")
+        text = text.replace(f'"{form}"', '"***"').replace(f"'{form}'", "'***'")
+        if len(form) >= _UNQUOTED_SECRET:  # a short one only where quoted: not inside every word
+            text = text.replace(form, "***")
     return text
+
+
+_UNQUOTED_SECRET = 4  # characters: a password shorter than this is masked only where it is quoted
 
 
 def location_without_password(location: str) -> str:
