@@ -378,6 +378,27 @@ def test_a_whole_server_collect_gives_no_note_about_folder_levels(tmp_path, mlfl
     assert "Note:" not in result.output, result.output
 
 
+def test_forget_takes_the_url_collect_was_given_and_names_the_experiment_ids_it_stores(
+    tmp_path, mlflow_server, cli
+):
+    """`forget 'mlflow+postgresql://rb:s3cret@…#sweep'` printed the password, and no URL with a user
+    or a password matched the runs, which the store names without them."""
+    user = _user(mlflow_server.backend)
+    url = sql(mlflow_server).replace(f"//{user}@", f"//{user}:s3cret@", 1)
+    assert cli("collect", f"{url}#lab-sweep", "--db", "local.db").exit_code == 0
+    server = f"mlflow+{mlflow_server.backend.replace(f'{user}@', '')}"
+    experiment = mlflow_server.logged["experiment_id"]
+    named = cli("forget", f"{url}#lab-sweep", "--db", "local.db")
+    assert named.exit_code == 1 and "s3cret" not in named.output
+    assert named.output == (
+        f"Error: the store holds no run collected from {url.replace(':s3cret@', ':***@')}#lab-sweep; it "
+        f"names the runs of that server by the id after '#': did you mean {server}/#{experiment}?\n"
+    )
+    forgotten = cli("forget", url, "--db", "local.db")
+    assert forgotten.exit_code == 0, forgotten.output
+    assert forgotten.output.startswith("Forgot 6 runs of 6 sources"), forgotten.output
+
+
 def _user(url: str) -> str:
     """Return the user a URL names (`postgresql://user@host/db` -> `user`), for a password to go after."""
     return url.split("://", 1)[1].split("@", 1)[0]

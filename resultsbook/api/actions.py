@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -246,7 +247,7 @@ def forget(
     spec = _collect_spec(config, required=False) if db is None or config is not None else None
     with opened(_db(store_path, spec), create=False) as store:
         every = store.every_source()
-        roots = [_as_stored(store, path) for path in listed]
+        roots = [_stored_root(_as_stored(store, path), every) for path in listed]
         for path, root in zip(listed, roots):
             if not any(path_under(source, root) for source in every):
                 raise NotFoundError(_nothing_under(path, root, every))
@@ -304,6 +305,29 @@ def _as_stored(store: Store, path: str) -> str:
     return store.relative(os.path.abspath(path)).rstrip("/") or "."
 
 
+def _stored_root(root: str, every: Iterable[str]) -> str:
+    """Return a URL as the store names the sources under it: as given, else without the user and
+    password collect was given it with (a tracking server's runs are stored without them)."""
+    found = _URL_CREDENTIALS.match(root)
+    if found is None or any(path_under(source, root) for source in every):
+        return root
+    bare = found.group(1) + root[found.end() :]
+    return bare if any(path_under(source, bare) for source in every) else root
+
+
+def _served_roots(root: str, every: Iterable[str]) -> list[str]:
+    """Return the first stored roots of the server a URL with a #fragment names (an MLflow experiment
+    by name, `…/mlflow#sweep`, where the store names its runs `…/mlflow/#3/<run id>`)."""
+    server = _stored_root(root.split("#", 1)[0].rstrip("/"), every)
+    under = sorted(
+        {source[len(server) :].split("/", 2)[1] for source in every if source.startswith(server + "/#")}
+    )
+    return [f"{server}/{name}" for name in under[:3]]
+
+
+_URL_CREDENTIALS = re.compile(r"^([A-Za-z][\w+.-]*://)[^/@]*@")
+
+
 def _matches(pattern: PathPattern, path: str, relative: str) -> bool:
     """Tell whether a pattern reads a stored source: its path, or (a run's folder) a file in it."""
     if pattern.match(relative) is not None:
@@ -318,6 +342,13 @@ def _matches(pattern: PathPattern, path: str, relative: str) -> bool:
 def _nothing_under(path: str, root: str, every: Iterable[str]) -> str:
     """Say that the store holds no source at or under a path, and the stored folder beside it that
     was meant (a misspelt last part)."""
+    if url_scheme(path) is not None and "#" in root:
+        meant = _served_roots(root, every)
+        if meant:
+            return (
+                f"the store holds no run collected from {display_location(path)}; it names the runs of "
+                f"that server by the id after '#': did you mean {' or '.join(meant)}?"
+            )
     holders = [source for source in every if source != root and path_under(root, source)]
     if holders and os.path.isfile(path):  # a file of a run read from its folder (SB3's 0.monitor.csv)
         holder = max(holders, key=len)
