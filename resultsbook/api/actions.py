@@ -343,11 +343,11 @@ def _nothing_under(path: str, root: str, every: Iterable[str]) -> str:
     """Say that the store holds no source at or under a path, and the stored folder beside it that
     was meant (a misspelt last part)."""
     if url_scheme(path) is not None and "#" in root:
-        meant = _served_roots(root, every)
-        if meant:
+        served = _served_roots(root, every)
+        if served:
             return (
                 f"the store holds no run collected from {display_location(path)}; it names the runs of "
-                f"that server by the id after '#': did you mean {' or '.join(meant)}?"
+                f"that server by the id after '#': did you mean {' or '.join(served)}?"
             )
     holders = [source for source in every if source != root and path_under(root, source)]
     if holders and os.path.isfile(path):  # a file of a run read from its folder (SB3's 0.monitor.csv)
