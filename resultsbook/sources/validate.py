@@ -52,24 +52,21 @@ def checked_result(source: Source, result: ReadResult) -> ReadResult:
     runs = tuple(check.run(run) for run in result.runs)
     problems = [check.problem(p) for p in result.problems]
     problems += check.problems
-    if check.nul:
-        places = ", ".join(dict.fromkeys(check.nul))
-        problems.append(
-            Problem(
-                check.path,
-                f"holds text with NUL characters ({places}), which a PostgreSQL store cannot hold",
-                "the text, each NUL written as \\x00",
+    repaired = (
+        (
+            check.nul,
+            "holds text with NUL characters ({}), which a PostgreSQL store cannot hold",
+            "NUL",
+            "\\x00",
+        ),
+        (check.undecodable, "holds text that is not valid UTF-8 ({})", "undecodable byte", "\\xNN"),
+    )
+    for places, said, what, written in repaired:
+        if places:
+            where = ", ".join(dict.fromkeys(places))
+            problems.append(
+                Problem(check.path, said.format(where), f"the text, each {what} written as {written}")
             )
-        )
-    if check.undecodable:
-        places = ", ".join(dict.fromkeys(check.undecodable))
-        problems.append(
-            Problem(
-                check.path,
-                f"holds text that is not valid UTF-8 ({places})",
-                "the text, each undecodable byte written as \\xNN",
-            )
-        )
     return ReadResult(runs, tuple(problems))
 
 
