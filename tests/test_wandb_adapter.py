@@ -915,11 +915,10 @@ def test_a_crashed_run_is_left_out_and_running_though_another_project_resumed_it
     assert "wandb/offline-run-20261207_181607-crash0" in status.output, status.output
 
 
-def test_the_earlier_folder_of_a_resumed_run_is_read_only_up_to_its_config(monkeypatch):
+def test_the_earlier_folder_of_a_resumed_run_is_read_once_for_its_config(monkeypatch):
     """wandb 0.31 offline (tests/fixtures/wandb_resumed_crash): the folder of a run resumed without config=
-    read the whole log of its earlier folder for the config, logged before any row: a re-collect of the
-    later folder of a run of 150,000 steps took 1.3 s instead of 0.4 s, and read it again for each later
-    folder of a run resumed many times."""
+    read the whole log of its earlier folder again for each later folder of a run resumed many times. It
+    is read whole once (`run.config.update` may come at any step: stopping at the first row lost it)."""
     from resultsbook.adapters import wandbrun
 
     runs = FIXTURE.parent / "wandb_resumed_crash" / "wandb"
@@ -941,7 +940,7 @@ def test_the_earlier_folder_of_a_resumed_run_is_read_only_up_to_its_config(monke
     for _ in range(2):
         run, _problems = read_folder(later)
         assert dict(run.params) == {"lr": 0.01, "seed": 0}
-    assert yielded and max(yielded) < whole and len(yielded) == max(yielded), (yielded, whole)
+    assert yielded == list(range(1, whole + 1)), (yielded, whole)  # the whole log, once for both reads
 
 
 def test_a_run_resumed_with_part_of_its_config_keeps_the_keys_of_its_earlier_folders(tmp_path, cli):

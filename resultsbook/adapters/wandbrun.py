@@ -665,13 +665,11 @@ def _config_of_version(folder: str, run_id: str, version: str) -> tuple[dict[str
 def _config_of(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return what a run folder's run record says of the run (its project, entity) and the config the
     folder records: its log's, filled in from files/config.yaml (what that folder's own read reports of
-    them is not said again). The log is read up to its first history row once the config holds keys:
-    `wandb.init(config=...)` logs it before any, and a log of many steps is not read through for it."""
+    them is not said again). The whole log is read: `run.config.update` may come at any step."""
     problems: list[Problem] = []
     run = WandbRun()
     log = os.path.join(folder, f"run-{run_id}.wandb")
     if fs.exists(log):
-        changed = False  # a config or run record since the config was last looked at
         for raw in LogReader(log, problems).records():
             try:
                 kind, body = record_type(raw)
@@ -679,9 +677,6 @@ def _config_of(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]
                     run.config_log.apply(body)
                 elif kind == RUN:
                     run._run(body)
-                elif kind == HISTORY and changed and _own_config(run.config_log.resolve()[0]):
-                    break
-                changed = kind in (CONFIG, RUN) or (changed and kind != HISTORY)
             except (WireError, IndexError, ValueError, RecursionError, OverflowError):
                 continue
         run.config = run.config_log.resolve()[0]
