@@ -47,3 +47,18 @@ def test_a_defaults_budget_is_unread_where_an_entry_reduces_otherwise(tmp_path, 
     refused = cli("build")
     assert refused.exit_code == 2
     assert "[tables.own] budget = 2 is the last step best-mean considers" in refused.output
+
+
+def test_a_table_s_own_budget_that_none_of_its_metrics_reads_is_refused(tmp_path, cli):
+    """A table's budget beside metrics entries that all reduce with max was dropped silently."""
+    write_native_run(tmp_path / "runs" / "s0", {"model": "mlp", "seed": 0}, [{"step": 1, "acc": 0.5}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.u]\nmetrics = [{ name = "acc", reduce = "max" }]\nbudget = 2\n'
+        'rows = ["model"]\noutputs = ["u.md"]\n'
+    )
+    refused = cli("build")
+    assert refused.exit_code == 2
+    assert refused.output.endswith(
+        "Error: resultsbook.toml: [tables.u] budget = 2 is the last step best-mean considers, and its metrics "
+        "reduce each run with 'max': set reduce = \"best-mean\", or remove budget\n"
+    )

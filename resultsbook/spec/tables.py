@@ -341,6 +341,13 @@ def read_metrics(entry: Mapping[str, Any], where: str, context: str) -> tuple[Me
         else:
             settings = {**shared, "name": item}
         metrics.append(read_metric(settings, where, context))
+    if "budget" in entry and all(metric.budget is None for metric in metrics):  # the table's, read by none
+        reduces = ", ".join(repr(metric.reduce) for metric in metrics)
+        raise SpecError(
+            f"{where}: {context} budget = {value_text(entry['budget'])} is the last step best-mean "
+            f'considers, and its metrics reduce each run with {reduces}: set reduce = "best-mean", or remove '
+            "budget"
+        )
     return tuple(metrics)
 
 
