@@ -624,7 +624,7 @@ def test_a_task_whose_run_failed_or_gave_nan_is_missing_its_seeds_not_a_task_wit
     if failed:
         assert (  # ran there, but the aggregate leaves them out all the same: ⋆ says so
             "Warning: table: td3 / Mean: no run on 1 of 4 envs (Swimmer); no value on 2 of 4 envs (Hopper, "
-            "Walker): its runs there failed or gave NaN" in lines
+            "Walker): its runs there have none (failed, NaN or not logged)" in lines
         )
         assert (
             "Warning: table: td3 / Mean: n = 2 of 6 (2 runs × 3 envs; missing Hopper seed 0, Hopper seed 1, "
@@ -633,7 +633,7 @@ def test_a_task_whose_run_failed_or_gave_nan_is_missing_its_seeds_not_a_task_wit
     else:
         assert (
             "Warning: table: td3 / Mean: no run on 2 of 4 envs (Hopper, Swimmer); no value on 1 of 4 envs "
-            "(Walker): its runs there failed or gave NaN" in lines
+            "(Walker): its runs there have none (failed, NaN or not logged)" in lines
         )
         assert (
             "Warning: table: td3 / Mean: n = 2 of 4 (2 runs × 2 envs; missing Walker seed 0, Walker seed 1)"

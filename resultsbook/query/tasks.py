@@ -477,7 +477,7 @@ def _task_marks(
     if said:
         text = "; ".join(words for words, _ in said)
         if valueless:
-            text += ": its runs there failed or gave NaN"
+            text += ": its runs there have none (failed, NaN or not logged)"
         marks.append(Mark("tasks", text, tuple(name for _, names in said for name in names)))
     replicates = sorted(
         {run.replicate for run in members if any(v is not None for v in run.replicate)}
