@@ -50,7 +50,7 @@ ALLOWED: dict[str, set[str]] = {
     },
 }
 ENTRY_POINTS = {"__main__", "console"}  # the command's: they load the command line, as the API may
-FOUNDATION = {"errors", "models", "params", "atomic", "commandenv", "voice", "jsontext"}
+FOUNDATION = {"errors", "models", "params", "atomic", "commandenv", "voice", "jsontext", "urlparts"}
 # the parts of sources an adapter may use: readers, not the collector that drives the adapters
 SOURCE_DRIVERS = {"collect", "parallel"}
 

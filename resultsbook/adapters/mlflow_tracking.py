@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from resultsbook.adapters.base import Adapter, Served, option_choice
 from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import Problem, ReadResult, Source
+from resultsbook.urlparts import credentials_end
 
 _SCHEME = re.compile(r"^mlflow\+(https?|postgres(?:ql)?|mysql)(?:\+[a-z0-9_]+)?://", re.IGNORECASE)
 _PAGE = re.compile(r"^experiments/([^/?]+)(?:/runs/([^/?]+))?(?:[/?].*)?$")  # the fragment of MLflow's pages
@@ -85,12 +86,13 @@ _PASSWORD_ELSEWHERE = {
 
 def _credentials(location: str, prefix: str) -> tuple[str, str, str] | None:
     """Return (user, password, host and the rest) of a URL holding a password; the password runs to the
-    last '@', as one pasted as typed does."""
-    userinfo, at, rest = location[len(prefix) :].rpartition("@")
-    user, colon, password = userinfo.partition(":")
-    if not at or not colon or "/" in user:
+    '@' a host follows, as one pasted as typed does (an experiment's name may hold '@' too)."""
+    after = location[len(prefix) :]
+    at = credentials_end(after)
+    user, colon, password = after[: max(at, 0)].partition(":")
+    if at == -1 or not colon or "/" in user:
         return None
-    return user, password, rest
+    return user, password, after[at + 1 :]
 
 
 def _masked(location: str, prefix: str) -> str:

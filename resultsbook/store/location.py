@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from resultsbook.atomic import file_size_limit, on_read_only_filesystem
 from resultsbook.errors import NotFoundError, SpecError, StoreError
+from resultsbook.urlparts import credentials_end
 from resultsbook.voice import command, option, said, store_named
 
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -124,16 +125,16 @@ def choose_store_location(flag: str | None, spec_location: str | None, default: 
 
 def _credentials(location: str) -> tuple[str, str, str, str] | None:
     """Return (scheme, user, password, rest) of a URL that holds a password, else None. The password
-    runs to the last '@' (a pasted one may hold '@', '/', '#' or '?', which a URL parser would take for
-    the host, the path or the fragment, and so print)."""
+    runs to the '@' a host follows (a pasted one may hold '@', '/', '#' or '?', which a URL parser would
+    take for the host, the path or the fragment, and so print; a fragment may hold '@' of its own)."""
     if not is_url(location):
         return None
     scheme, after = location.split("://", 1)
-    userinfo, at, rest = after.rpartition("@")
-    user, colon, password = userinfo.partition(":")
-    if not at or not colon or "/" in user:
+    at = credentials_end(after)
+    user, colon, password = after[: max(at, 0)].partition(":")
+    if at == -1 or not colon or "/" in user:
         return None
-    return scheme, user, password, rest
+    return scheme, user, password, after[at + 1 :]
 
 
 # a query's secrets: libpq's password and sslpassword, object storage's pre-signed signatures and tokens
