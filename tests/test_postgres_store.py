@@ -664,3 +664,24 @@ def test_a_mistyped_postgresql_url_is_refused_by_recover_rb_open_and_as_a_path_t
 )
 def test_a_local_store_whose_name_starts_like_postgres_is_a_local_store(name):
     assert choose_store_location(name, None, "x.db") == name
+
+
+def test_a_password_that_is_a_word_of_the_error_leaves_its_advice_as_it_is(monkeypatch):
+    """With the password `failed`, the masked reason (`password authentication *** for user`) was what
+    the advice was read from: it said to check the URL, not the user name and its password."""
+    import psycopg
+
+    from resultsbook.store import pg_connect
+
+    def refused(*args, **kwargs):
+        raise psycopg.OperationalError('connection failed: FATAL:  password authentication failed for user "rb"')
+
+    monkeypatch.setattr(psycopg, "connect", refused)
+    with pytest.raises(StoreError) as caught:
+        pg_connect.connect("postgresql://rb:failed@db:1/r")
+    assert "failed" not in str(caught.value)  # the password: every word that spells it
+    assert str(caught.value).endswith(
+        "; check the user name (rb, before ':' in the URL: the server says the same of a user it does not "
+        "have) and its password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in "
+        "the URL"
+    )

@@ -44,8 +44,9 @@ def connect(target: str, server: str) -> SqlBackend:
                 connect_timeout=10,
             )
     except Exception as error:
-        first = _without_password(first_line(error), target)
-        fix = _connect_fix(dialect, target, first)
+        said = first_line(error)
+        first = _without_password(said, target)
+        fix = _without_password(_connect_fix(dialect, target, said), target)  # read from what was said
         raise SpecError(f"{server}: cannot connect to MLflow's {dialect} backend ({first}); {fix}") from error
     backend = SqlBackend(conn, dialect)
     # another application's database, or a resultsbook store: name it, never an internal error
@@ -63,8 +64,13 @@ def _without_password(text: str, target: str) -> str:
     """Return a driver's error with the URL's password in it, as written or decoded, as ***."""
     password = urlsplit(target).password
     for form in sorted({password, unquote(password)} if password else (), key=len, reverse=True):
-        text = text.replace(form, "***")
+        text = text.replace(f'"{form}"', '"***"').replace(f"'{form}'", "'***'")
+        if len(form) >= _UNQUOTED_SECRET:  # a short one only where quoted: not inside every word
+            text = text.replace(form, "***")
     return text
+
+
+_UNQUOTED_SECRET = 4  # characters, as the store's own errors mask a password (store/location.py)
 
 
 def _connect_fix(dialect: str, target: str, reason: str) -> str:

@@ -52,9 +52,10 @@ def connect(location: str) -> Any:
             **_unless_given(location, NETWORK_PATIENCE),
         )
     except psycopg.Error as error:
-        reason = without_password(first_line(error).rstrip("."), location)
+        said = first_line(error).rstrip(".")
+        fix = without_password(_connect_fix(location, said), location)  # the advice read from what was said
         raise StoreError(
-            f"cannot connect to {display_location(location)} ({reason}); {_connect_fix(location, reason)}"
+            f"cannot connect to {display_location(location)} ({without_password(said, location)}); {fix}"
         ) from error
     except UnicodeDecodeError as error:  # psycopg decodes the URL's %XX escapes as UTF-8
         reason, fix = _undecodable(location)
