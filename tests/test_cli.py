@@ -1910,15 +1910,24 @@ def test_a_key_in_both_rows_and_columns_is_refused(cli, make_run):
     )
 
 
-def test_ctrl_c_while_the_command_loads_ends_it_without_a_traceback(tmp_path):
+@pytest.mark.parametrize(
+    "interrupt",
+    [
+        "raise KeyboardInterrupt",
+        # in a weakref callback, as in the import lock's: Python prints an exception raised there, goes on
+        "weakref.finalize(Interrupting(), lambda: os.kill(os.getpid(), signal.SIGINT) or sum(range(9)))",
+    ],
+)
+def test_ctrl_c_while_the_command_loads_ends_it_without_a_traceback(tmp_path, interrupt):
     """Ctrl-C in the first tenth of a second, while the command line was being imported, printed
-    Python's traceback of the import machinery instead of saying the command was interrupted."""
+    Python's traceback of the import machinery instead of saying the command was interrupted; or,
+    landing in one of its callbacks, `Exception ignored in ...`, and the command went on."""
     interrupting = (
-        "import sys\n"
+        "import os, signal, sys, weakref\n"
         "class Interrupting:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name == 'resultsbook.cli':\n"
-        "            raise KeyboardInterrupt\n"
+        f"            {interrupt}\n"
         "sys.meta_path.insert(0, Interrupting())\n"
         "import runpy\n"
         "runpy.run_module('resultsbook', run_name='__main__')\n"
@@ -1926,6 +1935,7 @@ def test_ctrl_c_while_the_command_loads_ends_it_without_a_traceback(tmp_path):
     ended = subprocess.run([sys.executable, "-c", interrupting], capture_output=True, text=True, cwd=tmp_path)
     assert ended.returncode == 130
     assert ended.stderr == "\nInterrupted before the command started; nothing was done.\n"
+    assert ended.stdout == ""  # the command did not go on
     import tomllib
 
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
