@@ -125,7 +125,7 @@ def _connect_fix(location: str, reason: str) -> str:
         )
     if "no password supplied" in reason:
         return f"check {user}'s password: {where}"
-    if any(words in reason for words in _UNENCODED) and "***" in reason:
+    if any(words in reason for words in _UNENCODED) and without_password(reason, location) != reason:
         return ENCODE_PASSWORD
     if 'for connection option "port"' in reason:
         return "check the port after the host in the URL: a number (PostgreSQL's default: 5432)"
