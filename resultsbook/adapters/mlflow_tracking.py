@@ -88,7 +88,7 @@ def _credentials(location: str, prefix: str) -> tuple[str, str, str] | None:
     """Return (user, password, host and the rest) of a URL holding a password; the password runs to the
     '@' a host follows, as one pasted as typed does (an experiment's name may hold '@' too)."""
     after = location[len(prefix) :]
-    at = credentials_end(after)
+    at = credentials_end(after, fragment=True)
     user, colon, password = after[: max(at, 0)].partition(":")
     if at == -1 or not colon or "/" in user:
         return None

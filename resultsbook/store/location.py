@@ -130,7 +130,7 @@ def _credentials(location: str) -> tuple[str, str, str, str] | None:
     if not is_url(location):
         return None
     scheme, after = location.split("://", 1)
-    at = credentials_end(after)
+    at = credentials_end(after, fragment=scheme.lower().startswith("mlflow+"))
     user, colon, password = after[: max(at, 0)].partition(":")
     if at == -1 or not colon or "/" in user:
         return None
