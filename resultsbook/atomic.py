@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -12,9 +13,10 @@ from collections.abc import Iterator
 def write_if_changed(path: str, content: bytes) -> bool:
     """Write `content` to `path` atomically unless the file already holds it; return whether it wrote."""
     try:
-        with open(path, "rb") as handle:
-            if handle.read() == content:
-                return False
+        if stat.S_ISREG(os.stat(path).st_mode):  # reading a FIFO or a device would block or never end
+            with open(path, "rb") as handle:
+                if handle.read() == content:
+                    return False
     except OSError:
         pass
     write_atomic(path, content)

@@ -149,3 +149,31 @@ def test_outputs_a_lock_elsewhere_lists_and_a_report_of_the_user_s_template_are_
         written = cli("report", "-o", "page.html")
         assert written.exit_code == 0, written.output
         write_native_run(tmp_path / "runs" / f"s{9 + _}", {"model": "mlp", "seed": 9 + _}, curve([0.5, 0.7]))
+
+
+def test_a_report_or_preview_onto_a_fifo_or_a_device_is_refused_in_one_line_not_waited_on(tmp_path, cli):
+    """`report -o pipe.html` hung for good: it read what the FIFO held to tell whether the page changed."""
+    import signal
+
+    require_pdflatex()  # the preview looks for LaTeX before anything else
+    project(tmp_path, '"paper/t1.tex"')
+    os.mkfifo(tmp_path / "pipe.html")
+    os.symlink("/dev/zero", tmp_path / "zero.pdf")
+
+    def blocked(*_):
+        raise TimeoutError("the command waited on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(60)
+    try:
+        for command, path, what in (("report", "pipe.html", "page"), ("preview", "zero.pdf", "PDF")):
+            result = cli(command, "-o", path)
+            assert result.exit_code == 74
+            assert result.output.endswith(
+                f"Error: {path} is not a regular file (a FIFO or a device), so {command} cannot write it; "
+                f"write the {what} elsewhere with --output FILE\n"
+            )
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert os.path.islink(tmp_path / "zero.pdf") and not (tmp_path / "paper" / "t1.tex").exists()

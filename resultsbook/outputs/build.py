@@ -328,10 +328,16 @@ def _refuse_others_files(
 
 
 def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: str | None = None) -> None:
-    """Refuse to write an output on a read-only filesystem, or over one someone marked read-only,
-    before any file is written; `elsewhere` says how to write `command`'s file elsewhere instead
-    (build's files: through the spec)."""
+    """Refuse to write an output over a FIFO or a device, on a read-only filesystem, or over one someone
+    marked read-only, before any file is written; `elsewhere` says how to write `command`'s file
+    elsewhere instead (build's files: through the spec)."""
     for path in paths:
+        if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+            instead = elsewhere or "point the spec's outputs (and its lock) to a file path"
+            raise OutputError(
+                f"{os.path.relpath(path)} is not a regular file (a FIFO or a device), so {command} "
+                f"cannot write it; {instead}"
+            )
         if on_read_only_filesystem(path):  # no chmod helps there
             instead = elsewhere or "point the spec's outputs (and its lock) to a writable folder"
             raise OutputError(
