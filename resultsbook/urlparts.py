@@ -17,3 +17,16 @@ def credentials_end(after_scheme: str, fragment: bool = False) -> int:
             return at
         start = at + 1
     return -1
+
+
+_UNQUOTED_SECRET = 4  # characters: a password shorter than this is masked only where it is quoted
+
+
+def masked(text: str, secrets: set[str]) -> str:
+    """Return `text` with each of `secrets` (a password in the forms it may be written) as ***; a short
+    one only where quoted, not inside every word."""
+    for form in sorted(secrets - {""}, key=len, reverse=True):
+        text = text.replace(f'"{form}"', '"***"').replace(f"'{form}'", "'***'")
+        if len(form) >= _UNQUOTED_SECRET:
+            text = text.replace(form, "***")
+    return text

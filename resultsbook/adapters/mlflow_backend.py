@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from resultsbook.adapters.mlflow_sqlite import MLFLOW_TABLES, SqlBackend
 from resultsbook.errors import SpecError, first_line
+from resultsbook.urlparts import masked
 
 _DRIVERS = {"postgresql": ("psycopg", "postgres"), "mysql": ("pymysql", "mysql")}
 
@@ -63,14 +64,7 @@ def connect(target: str, server: str) -> SqlBackend:
 def _without_password(text: str, target: str) -> str:
     """Return a driver's error with the URL's password in it, as written or decoded, as ***."""
     password = urlsplit(target).password
-    for form in sorted({password, unquote(password)} if password else (), key=len, reverse=True):
-        text = text.replace(f'"{form}"', '"***"').replace(f"'{form}'", "'***'")
-        if len(form) >= _UNQUOTED_SECRET:  # a short one only where quoted: not inside every word
-            text = text.replace(form, "***")
-    return text
-
-
-_UNQUOTED_SECRET = 4  # characters, as the store's own errors mask a password (store/location.py)
+    return masked(text, {password, unquote(password)} if password else set())
 
 
 def _connect_fix(dialect: str, target: str, reason: str) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from resultsbook.atomic import file_size_limit, on_read_only_filesystem
 from resultsbook.errors import NotFoundError, SpecError, StoreError
-from resultsbook.urlparts import credentials_end
+from resultsbook.urlparts import credentials_end, masked
 from resultsbook.voice import command, option, said, store_named
 
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -169,14 +169,7 @@ def without_password(text: str, location: str) -> str:
     forms = {
         form for secret in secrets for form in (secret, unquote(secret), unquote(secret, errors="replace"))
     }
-    for form in sorted(forms - {""}, key=len, reverse=True):
-        text = text.replace(f'"{form}"', '"***"').replace(f"'{form}'", "'***'")
-        if len(form) >= _UNQUOTED_SECRET:  # a short one only where quoted: not inside every word
-            text = text.replace(form, "***")
-    return text
-
-
-_UNQUOTED_SECRET = 4  # characters: a password shorter than this is masked only where it is quoted
+    return masked(text, forms)
 
 
 def location_without_password(location: str) -> str:
