@@ -70,6 +70,7 @@ def test_a_damaged_store_is_named_with_a_recovery_and_recover_keeps_its_data(pro
 
 KILLED_MID_RECOVER = """
 import os, signal, sys
+print(os.getpid(), flush=True)
 import resultsbook.store.recover as recover
 copy = recover._copy
 def killed(*args):
@@ -80,18 +81,38 @@ recover.recover_store("damaged.db", "damaged-recovered.db")
 """
 
 
+def killed_pid(killed: subprocess.CompletedProcess[bytes]) -> int:
+    """Return the process id the killed script printed first."""
+    return int(killed.stdout.split()[0])
+
+
 def test_a_recover_killed_half_way_leaves_no_store_that_looks_recovered(project: Path, cli) -> None:
     """Killed mid-copy, recover left damaged-recovered.db holding part of the store (`runs` said its
     collect was still finding runs), and the next recover refused: "damaged-recovered.db exists"."""
     with sqlite3.connect(project / "resultsbook.db") as db:
         page = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'series'").fetchone()[0]
     damage_copy(project / "resultsbook.db", project / "damaged.db", page)
-    killed = subprocess.run([sys.executable, "-c", KILLED_MID_RECOVER], cwd=project, capture_output=True)
+    temporary = project / "tmp"
+    temporary.mkdir()
+    environment = {**os.environ, "TMPDIR": str(temporary)}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_RECOVER], cwd=project, capture_output=True, env=environment
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert not (project / "damaged-recovered.db").exists()
-    recovered = cli("recover", "damaged.db")
-    assert recovered.output.startswith("Recovered 6 run(s) into damaged-recovered.db"), recovered.output
+    left = [path.name for path in temporary.iterdir()]
+    assert left == [f"resultsbook-recover-{killed_pid(killed)}-{left[0].rsplit('-', 1)[1]}"], left
+    (temporary / "resultsbook-recover-ours").mkdir()  # no process id: another tool's, or older
+    recovered = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "recover", "damaged.db"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    assert recovered.stdout.startswith("Recovered 6 run(s) into damaged-recovered.db"), recovered
     assert sorted(path.name for path in project.glob("damaged-recovered.db*")) == ["damaged-recovered.db"]
+    assert [path.name for path in temporary.iterdir()] == ["resultsbook-recover-ours"]  # the copy is gone
 
 
 def test_a_file_that_is_no_store_is_named_and_left_alone(project: Path, cli) -> None:

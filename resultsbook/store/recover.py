@@ -30,6 +30,7 @@ from resultsbook.store.location import (
 from resultsbook.voice import option
 
 _BATCH = 1000
+_COPY_PREFIX = "resultsbook-recover-"  # then the recovering process's id: a killed one's copy is found
 _PROBE_LIMIT = 100_000  # rowids probed one by one past damage when the table's size is unknown
 # rowid tables, in the order rows must go in; WITHOUT ROWID tables are copied per run
 _COLUMNS = {
@@ -77,7 +78,8 @@ def recover_store(damaged: str, target: str) -> RecoverReport:
             f"{target} exists; recover into a new file, or delete it first (resultsbook never overwrites a "
             "store)"
         )
-    with tempfile.TemporaryDirectory(prefix="resultsbook-recover-") as folder:
+    _remove_abandoned_copies()
+    with tempfile.TemporaryDirectory(prefix=f"{_COPY_PREFIX}{os.getpid()}-") as folder:
         copy = os.path.join(folder, "damaged.db")
         for suffix in ("", "-wal"):
             if os.path.exists(damaged + suffix):
@@ -109,6 +111,22 @@ def recover_store(damaged: str, target: str) -> RecoverReport:
             old.close()
         _remove_partial(partial)
         return report
+
+
+def _remove_abandoned_copies() -> None:
+    """Remove the copies of damaged stores that recovers killed half-way left in the temporary folder
+    (a copy is as large as the store): those whose process is gone."""
+    from resultsbook.atomic import process_alive
+
+    folder = tempfile.gettempdir()
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(_COPY_PREFIX) :].partition("-")[0]
+        if name.startswith(_COPY_PREFIX) and pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
 
 def _name(partial: str, target: str) -> None:
