@@ -840,3 +840,25 @@ def test_the_best_aggregate_is_tested_against_the_strongest_of_the_rows_printing
     mean = next(c for c in document["cells"] if (c["row"]["method"], c["aggregate"]) == ("ours", "mean"))
     assert mean["emphasis_basis"]["against"]["row"] == {"method": "noisy"}
     assert mean["emphasis_basis"]["significant"] is False and "nonsig" in [m["kind"] for m in mean["marks"]]
+
+
+def test_a_seed_listed_but_run_on_no_task_is_missing_from_every_task(tmp_path, make_run, cli):
+    """seeds = [0, 1, 2], and every env ran seeds 0 and 1 alone: a table over seeds marks seed 2
+    missing, but over tasks the cell was unmarked, as if 2 of the 3 listed seeds were complete."""
+    from conftest import curve
+
+    for env in ("Ant", "Hopper"):
+        for seed in (0, 1):
+            make_run(
+                f"sac_{env}_{seed}", {"algo": "sac", "env": env, "seed": seed}, curve([1.0 + seed], key="ret")
+            )
+    spec = 'metric = "ret"\ngoal = "max"\nrows = ["algo"]\ntasks = ["env"]\nseeds = [0, 1, 2]\n'
+    (tmp_path / "resultsbook.toml").write_text(
+        f'[[sources]]\npath = "runs"\n[tables.t]\n{spec}aggregates = ["mean"]\noutputs = []\n'
+    )
+    cli("collect", "runs")
+    lines = cli("table", "t").output.splitlines()
+    assert (
+        "Warning: t: sac / Mean: n = 4 of 6 (3 runs × 2 envs, as listed; missing Ant seed 2, Hopper seed 2)"
+        in lines
+    ), lines

@@ -479,15 +479,17 @@ def _task_marks(
         if valueless:
             text += ": its runs there have none (failed, NaN or not logged)"
         marks.append(Mark("tasks", text, tuple(name for _, names in said for name in names)))
+    listed = _listed_replicates(query)  # each task's seeds as listed, whichever any task ran
     replicates = sorted(
-        {run.replicate for run in members if any(v is not None for v in run.replicate)}
+        listed
+        or {run.replicate for run in members if any(v is not None for v in run.replicate)}
         | {key[width:] for key in unvalued if any(v is not None for v in key[width:])},
         key=lambda k: tuple(sort_key(v) for v in k),
     )
     present = {(run.task, run.replicate) for run in members if not np.isnan(run.value)}
     counted = [task for task in all_tasks if task in ran]
     missing = [(task, rep) for task in counted for rep in replicates if (task, rep) not in present]
-    if missing and not replicates_shared(members, unvalued, width):
+    if missing and not listed and not replicates_shared(members, unvalued, width):
         marks += _fewer_runs_marks(per_task, task_word)
     elif missing:
         texts = tuple(
@@ -501,7 +503,7 @@ def _task_marks(
             Mark(
                 "incomplete",
                 f"n = {expected - len(missing)} of {expected} ({len(replicates)} runs × {len(counted)} "
-                f"{task_word}; missing {', '.join(texts[:LISTED])}{more})",
+                f"{task_word}{', as listed' if listed else ''}; missing {', '.join(texts[:LISTED])}{more})",
                 texts,
             )
         )
@@ -510,14 +512,21 @@ def _task_marks(
     return tuple(marks)
 
 
+def _listed_replicates(query: TableQuery) -> set[Key]:
+    """Return the replicates the query lists (`seeds = [...]`), none when it lists none."""
+    from resultsbook.query.aggregate import expected_replicates
+
+    return expected_replicates({}, query, 0) if query.replicate_values else set()
+
+
 def _as_listed(members: Sequence[CellRun], query: TableQuery) -> Sequence[CellRun]:
     """Return a method's runs with a listed seed logged as text ('3' for seeds = [..., 3]) as that seed,
     as a table over seeds counts it (a finding says so)."""
-    from resultsbook.query.aggregate import as_listed, expected_replicates
+    from resultsbook.query.aggregate import as_listed
 
     if not query.replicate_values:
         return members
-    alike = as_listed(expected_replicates({}, query, 0), {run.replicate for run in members})
+    alike = as_listed(_listed_replicates(query), {run.replicate for run in members})
     if not alike:
         return members
     return [replace(run, replicate=alike.get(run.replicate, run.replicate)) for run in members]
