@@ -138,6 +138,23 @@ def test_spreads_of_huge_values_are_computed_not_overflowed():
     assert 0 <= welch_p(np.asarray(x), np.asarray([0.80, 0.81, 0.82])) <= 1
 
 
+def test_a_mean_of_values_near_the_largest_double_is_finite_and_quiet():
+    """Losses of 1.0e308-1.3e308 gave a mean of inf (no ∞ mark: every value is finite), blank bootstrap
+    bounds, and numpy's overflow warnings on stderr."""
+    import warnings
+
+    x = [1.0e308, 1.2e308, 1.1e308, 1.3e308]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = describe(x, ["mean", "std", "bootstrap", "iqm"])
+        median = describe(x, ["median", "bootstrap"], center="median")
+    assert got["mean"] == pytest.approx(1.15e308) and got["iqm"] == pytest.approx(1.15e308)
+    assert 1.0e308 <= got["bootstrap_lo"] < got["mean"] < got["bootstrap_hi"] <= 1.3e308
+    assert 1.0e308 <= median["bootstrap_lo"] < median["bootstrap_hi"] <= 1.3e308
+    scaled = describe([value / 1e308 for value in x], ["bootstrap"])  # the same resamples, in its unit
+    assert got["bootstrap_lo"] == pytest.approx(scaled["bootstrap_lo"] * 1e308)
+
+
 def test_a_metric_named_as_a_python_word_is_a_name_of_an_expression():
     """d3rlpy's metric is `return` (takuseno/d3rlpy-benchmarks @ 1771c9b2, environment.csv: epoch,step,return),
     and the D4RL normalized score docs/statistics.md shows, `100 * (return - random_return) / ...`,

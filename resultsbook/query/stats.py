@@ -21,7 +21,8 @@ Conventions (pinned against numpy/scipy by tests/test_stats_properties.py):
   jackknife values do not vary (acceleration 0/0, where scipy gives NaN) the acceleration is 0.
 - spreads below what rounding of the inputs can produce (seeds that all logged 0.1) are 0.
 - huge finite values (a diverged run's 1e276) get std, intervals and tests computed in the unit of the
-  largest value, where squares or cubes would overflow.
+  largest value, where squares or cubes would overflow; means and resampled statistics too, where
+  sums would (values near 1e308).
 - infinite values stay in: order statistics (median, quantiles, min, max) use them; the mean is
   ±inf (NaN for +inf and -inf together); std, sem and intervals are NaN, and so is an iqr whose two
   quartiles are the same infinity (runs 0.6 and inf: not 0). Outputs mark such cells.
@@ -49,6 +50,7 @@ SMALL_BOOTSTRAP_N = 10  # fewer values: a bootstrap interval covers well below i
 _NOISE = 8 * np.finfo(np.float64).eps
 _SQUARES_OVERFLOW = 1e150  # beyond about 1.3e154, squares exceed the largest double
 _CUBES_OVERFLOW = 1e100  # and beyond about 5.6e102, cubes do
+_SUMS_OVERFLOW = 1e307  # n values beyond this over n may sum past the largest double
 
 
 # what other tools and papers call a statistic: the name meant is not the nearest spelling
@@ -174,8 +176,19 @@ def _expand(wanted: set[str]) -> list[str]:
 
 def mean_of(x: np.ndarray) -> float:
     """Return the mean; ±inf when infinities of one sign are present, NaN for both signs."""
+    largest = _sum_overflowing(x)
+    if largest:
+        return float(np.mean(x / largest)) * largest  # a sum of values near 1e308 would be inf
     with np.errstate(invalid="ignore"):
         return float(np.mean(x))
+
+
+def _sum_overflowing(x: np.ndarray) -> float:
+    """Return the largest absolute value of finite values whose sum may overflow, else 0."""
+    if not len(x) or not np.isfinite(x).all():
+        return 0.0
+    largest = float(np.max(np.abs(x)))
+    return largest if largest > _SUMS_OVERFLOW / len(x) else 0.0
 
 
 def std_of(x: np.ndarray, ddof: int) -> float:
@@ -263,6 +276,9 @@ def resampled_statistic(
     x: np.ndarray, statistic: str, seed: int, resamples: int = BOOTSTRAP_RESAMPLES
 ) -> np.ndarray:
     """Return the statistic of each bootstrap resample of x (drawn as scipy.stats.bootstrap draws)."""
+    largest = _sum_overflowing(x)
+    if largest:  # the same resamples (the same seed) in the unit of the largest value
+        return resampled_statistic(x / largest, statistic, seed, resamples) * largest
     function = STATISTIC_FUNCTIONS[statistic]
     rng = np.random.default_rng(seed)
     n = len(x)
