@@ -479,9 +479,9 @@ def _task_marks(
         if valueless:
             text += ": its runs there have none (failed, NaN or not logged)"
         marks.append(Mark("tasks", text, tuple(name for _, names in said for name in names)))
-    listed = _listed_replicates(query)  # each task's seeds as listed, whichever any task ran
+    listed_seeds = _listed_replicates(query)  # each task's seeds as listed, whichever any task ran
     replicates = sorted(
-        listed
+        listed_seeds
         or {run.replicate for run in members if any(v is not None for v in run.replicate)}
         | {key[width:] for key in unvalued if any(v is not None for v in key[width:])},
         key=lambda k: tuple(sort_key(v) for v in k),
@@ -489,7 +489,7 @@ def _task_marks(
     present = {(run.task, run.replicate) for run in members if not np.isnan(run.value)}
     counted = [task for task in all_tasks if task in ran]
     missing = [(task, rep) for task in counted for rep in replicates if (task, rep) not in present]
-    if missing and not listed and not replicates_shared(members, unvalued, width):
+    if missing and not listed_seeds and not replicates_shared(members, unvalued, width):
         marks += _fewer_runs_marks(per_task, task_word)
     elif missing:
         texts = tuple(
@@ -499,11 +499,12 @@ def _task_marks(
         )
         more = f" and {len(texts) - LISTED} more" if len(texts) > LISTED else ""
         expected = len(replicates) * len(counted)
+        as_listed = ", as listed" if listed_seeds else ""
         marks.append(
             Mark(
                 "incomplete",
                 f"n = {expected - len(missing)} of {expected} ({len(replicates)} runs × {len(counted)} "
-                f"{task_word}{', as listed' if listed else ''}; missing {', '.join(texts[:LISTED])}{more})",
+                f"{task_word}{as_listed}; missing {', '.join(texts[:LISTED])}{more})",
                 texts,
             )
         )
