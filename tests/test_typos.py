@@ -195,3 +195,23 @@ def test_a_guess_weighs_the_spelling_not_the_case():
     labels = ["TD3 / Hopper-v3", "SAC / Hopper-v3", "SAC / Ant-v3"]
     assert closest("sac / Hoper-v3", labels) == "SAC / Hopper-v3"
     assert closest("td3 / hopper-v3", labels) == "TD3 / Hopper-v3"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("**/*.cvs", "**/*.csv"), ("s{seed}/*.CSV", "s{seed}/*.csv"), ("**/*.jsno", None)]
+)
+def test_a_mistyped_suffix_of_a_glob_pattern_gets_the_suffix_the_files_have(tmp_path, cli, typed, meant):
+    """`--pattern '**/*.cvs'` said no path matched, with no word of the .csv files beside it (a pattern
+    naming its file, `metrics.cvs`, was told `metrics.csv`)."""
+    for seed in range(2):
+        (tmp_path / "runs" / f"s{seed}").mkdir(parents=True)
+        (tmp_path / "runs" / f"s{seed}" / "metrics.csv").write_text("step,acc\n0,0.5\n")
+    result = cli("collect", "runs", "--pattern", typed)
+    assert result.exit_code == 1
+    hint = f" (did you mean --pattern '{meant}'?)" if meant else ""
+    assert result.output.splitlines()[-1] == (
+        f"Error: no runs found under runs; no path there matches --pattern '{typed}' (4 tried, e.g. 's0'); "
+        f"a pattern is matched against paths relative to runs{hint}; the store was left as it was"
+    )
+    if meant:
+        assert cli("collect", "runs", "--pattern", meant).exit_code == 0

@@ -575,7 +575,7 @@ def _tried(pattern: PathPattern, relative: str, log: SearchLog) -> dict[str, Any
     elif pattern.file_name is not None and relative.rpartition("/")[2] == pattern.file_name:
         log.elsewhere += 1
         log.elsewhere_example = log.elsewhere_example or relative
-    elif pattern.file_name and len(log.names) < _NAMES_KEPT:
+    elif len(log.names) < _NAMES_KEPT:
         log.names.add(relative.rsplit("/", 1)[-1])
     return fields
 
@@ -766,10 +766,25 @@ def _meant_pattern(text: str, log: SearchLog) -> str:
     from resultsbook.sources.pathpattern import compile_pattern  # to explain
 
     name = compile_pattern(text).file_name
-    guess = closest(name, log.names) if name else None
-    if not name or not guess or guess == name:
+    if not name:
+        return _meant_suffix(text, log)
+    guess = closest(name, log.names)
+    if not guess or guess == name:
         return ""
     meant = text.rstrip("/")[: -len(name)] + guess
+    return f" (did you mean {option('pattern', meant)}?)"
+
+
+def _meant_suffix(text: str, log: SearchLog) -> str:
+    """Say which suffix a pattern of file names meant (`**/*.cvs` where the files are .csv)."""
+    written = re.search(r"\.\w+$", text.rstrip("/"))
+    suffixes = {os.path.splitext(name)[1] for name in log.names} - {""}
+    if written is None or written.group(0) in suffixes:
+        return ""
+    guess = closest(written.group(0), suffixes)
+    if guess is None:
+        return ""
+    meant = text.rstrip("/")[: written.start()] + guess
     return f" (did you mean {option('pattern', meant)}?)"
 
 
