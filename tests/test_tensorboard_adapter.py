@@ -519,6 +519,63 @@ def test_a_text_summary_that_is_no_table_of_params_gives_none():
     assert markdown_params("|a|b|c|\n|-|-|-|\n|1|2|3|\n") is None  # three columns: not param | value
 
 
+def text_event(wall_time: float, tag: str, text: str) -> bytes:
+    """An Event holding a text summary as torch's and tensorboardX's `add_text` write it."""
+    metadata = field(1, 2, field(1, 2, b"text"))  # plugin_data.plugin_name
+    shape = field(2, 2, field(1, 0, 1))  # one dimension of size 1
+    tensor = field(1, 0, 7) + shape + field(8, 2, text.encode())  # DT_STRING, string_val
+    summary_value = field(1, 2, tag.encode()) + field(9, 2, metadata) + field(8, 2, tensor)
+    return field(1, 1, struct.pack("<d", wall_time)) + field(5, 2, field(1, 2, summary_value))
+
+
+def hf_trainer_run(folder: Path, learning_rate: float, seed: int, accuracy: float) -> None:
+    """Write the event file of a Hugging Face Trainer run as its TensorBoardCallback does: the
+    TrainingArguments as JSON text (`add_text("args", args.to_json_string())`), the model's config,
+    then the scalars."""
+    args = {
+        "output_dir": "results",
+        "logging_dir": f"results/runs/Dec07_20-00-0{seed}_host",
+        "learning_rate": learning_rate,
+        "num_train_epochs": 3.0,
+        "per_device_train_batch_size": 8,
+        "seed": seed,
+        "report_to": ["tensorboard"],
+        "lr_scheduler_kwargs": {},
+        "fsdp_config": {"min_num_params": 0, "xla": False},
+    }
+    folder.mkdir(parents=True)
+    with open(folder / "events.out.tfevents.1765137600.host.1.0", "wb") as handle:
+        handle.write(frame(text_event(1.0, "args/text_summary", json.dumps(args, indent=2))))
+        handle.write(frame(text_event(1.0, "model_config/text_summary", json.dumps({"model_type": "bert"}))))
+        for step in (100, 200):
+            handle.write(frame(scalar_event(2.0, step, "eval/accuracy", accuracy)))
+
+
+def test_hf_trainer_s_args_text_gives_the_run_its_params(tmp_path, cli):
+    """The Trainer's TensorBoardCallback keeps the TrainingArguments only as the JSON text `args`: it
+    was skipped, so runs of different learning rates were averaged into one cell."""
+    for i, (learning_rate, accuracy) in enumerate([(5e-06, 0.25), (5e-06, 0.5), (5e-05, 0.75), (5e-05, 1.0)]):
+        hf_trainer_run(tmp_path / "runs" / f"run{i}", learning_rate, i, accuracy)
+    runs, problems = read_runs(tmp_path / "runs")
+    assert problems == []
+    assert runs["run0"].params == {
+        "learning_rate": 5e-06,
+        "num_train_epochs": 3,
+        "per_device_train_batch_size": 8,
+        "seed": 0,
+        "report_to": '["tensorboard"]',
+        "lr_scheduler_kwargs": "{}",
+        "fsdp_config.min_num_params": 0,
+        "fsdp_config.xla": False,
+    }
+    cli("collect", "runs", "--db", "c.db")
+    table = cli("table", "--db", "c.db", "--rows", "learning_rate", "--metric", "eval/accuracy")
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[2:4] == ["5e-06                 0.4 ± 0.2#", "5e-05            **0.9 ± 0.2**#°"]
+    assert "over n = 2 seeds" in table.output and "†" not in table.output
+
+
 def test_best_of_a_test_metric_read_on_a_training_loss_logged_one_interval_earlier_is_said(tmp_path, cli):
     """Mqtth3w/pixel-level-segmentation-in-pets-unipr logs with torch's SummaryWriter the training loss
     of epoch e at step e * 230 and the test IoU of the same epoch at (e + 1) * 230: best(IoU) read the
@@ -802,7 +859,9 @@ def fairseq_training(logdir: Path, start: int, pid: int, updates: range, loss: f
     for tag, logged in points.items():
         name = f"events.out.tfevents.{int(logged[0][0])}.host.{pid}.{len(tag)}"
         (logdir / tag).mkdir(parents=True, exist_ok=True)
-        (logdir / tag / name).write_bytes(b"".join(frame(scalar_event(t, step, "loss", v)) for t, step, v in logged))
+        (logdir / tag / name).write_bytes(
+            b"".join(frame(scalar_event(t, step, "loss", v)) for t, step, v in logged)
+        )
 
 
 def test_fairseq_s_tensorboard_logdir_is_one_run_per_training_with_its_valid(tmp_path, cli):

@@ -1,5 +1,6 @@
 """Reading TensorBoard event files into one EventData a file (or a folder's files joined): scalars
-by tag in record order, hparams sessions, and CleanRL's `hyperparameters` text table; the adapter
+by tag in record order, hparams sessions, CleanRL's `hyperparameters` text table and the Hugging Face
+Trainer's `args` JSON text; the adapter
 (tensorboard_events.py) makes runs of them."""
 
 from __future__ import annotations
@@ -21,16 +22,21 @@ from resultsbook.adapters.tb_proto import (
 )
 from resultsbook.adapters.tfrecord import read_record_blocks
 from resultsbook.models import Problem
-from resultsbook.params import parse_scalar
+from resultsbook.params import flatten_params, parse_scalar
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.protowire import WireError
 from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.textio import parse_json
 
 EVENTS_MARK = "tfevents"
 HPARAMS_PLUGIN = "hparams"
 TEXT_PLUGIN = "text"
 # CleanRL's `writer.add_text("hyperparameters", "|param|value|\n|-|-|\n|lr|0.1|...")` (torch adds the suffix)
 HYPERPARAMETER_TAGS = ("hyperparameters/text_summary", "hyperparameters")
+# the Hugging Face Trainer's TensorBoardCallback: `add_text("args", args.to_json_string())`
+ARGS_TAG = "args/text_summary"
+# where a Trainer run wrote, not how it was configured (logging_dir differs by run): no params
+_ARGS_RUN_PATHS = ("output_dir", "logging_dir")
 SCALARS_PLUGIN = "scalars"
 SESSION_START = 1
 _NAN = float("nan")
@@ -48,7 +54,7 @@ class EventData:
     chunks: dict[str, list[_Chunk]] = field(default_factory=dict)
     restarts: list[tuple[int, int]] = field(default_factory=list)  # (record order, step) of START
     hparams: dict[str, Any] | None = None
-    text_params: dict[str, Any] | None = None  # a `hyperparameters` text table (CleanRL)
+    text_params: dict[str, Any] | None = None  # a `hyperparameters` text table (CleanRL), HF's `args`
     end_status: int | None = None
     end_time: float | None = None
     first_time: float | None = None
@@ -229,6 +235,12 @@ def _add_event(
             if table is not None:
                 data.text_params = {**(data.text_params or {}), **table}
             continue
+        if plugin == TEXT_PLUGIN and tag == ARGS_TAG and value.tensor is not None:
+            texts = tensor_strings(value.tensor)
+            args = json_params(texts[0].decode("utf-8", errors="replace")) if len(texts) == 1 else None
+            if args is not None:
+                data.text_params = {**(data.text_params or {}), **args}
+            continue
         if value.simple_value is not None:
             number: float | None = value.simple_value
         elif value.tensor is not None and plugin in ("", SCALARS_PLUGIN):
@@ -267,6 +279,15 @@ def markdown_params(text: str) -> dict[str, Any] | None:
     if any(len(row) != 2 for row in cells) or not all(set(cell) <= set("-: ") and cell for cell in cells[1]):
         return None
     return {key: parse_scalar(value) for key, value in cells[2:] if key}
+
+
+def json_params(text: str) -> dict[str, Any] | None:
+    """Return the params of a JSON object (the Trainer's TrainingArguments), flattened, without the
+    folders it wrote to; None for any other text."""
+    ok, value = parse_json(text)
+    if not ok or not isinstance(value, dict):
+        return None
+    return {key: v for key, v in flatten_params(value).items() if key not in _ARGS_RUN_PATHS}
 
 
 def _add_hparams(content: bytes, data: EventData) -> None:

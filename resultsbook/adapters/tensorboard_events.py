@@ -62,8 +62,8 @@ class TensorboardAdapter(Adapter):
     # 6: a folder's event files that start their steps over are trainings of their own, one run each;
     # Keras' train/ and validation/ are one run of their log_dir (a run per fit, paired, when several)
     # 7: an RSL-RL run folder's params/agent.yaml and params/env.yaml give params, max_iterations the
-    # status, git/*.diff the provenance
-    reading_version = 7
+    # status, git/*.diff the provenance; 8: the Hugging Face Trainer's `args` JSON text gives params
+    reading_version = 8
     options = {
         "trainings": "a folder's event files that start their steps over again: split (default), one run "
         "each, or one, one run of them all (the last value of each step kept, as TensorBoard shows them)",
