@@ -24,10 +24,10 @@ WORKERS = {
 START = 1650220239.5
 
 
-def write_monitor(path, episodes, start=START):
+def write_monitor(path, episodes, start=START, env_id="BipedalWalker-v3"):
     """Write a Monitor file as SB3 does: its `#{json}` line, the `r,l,t` header, an episode a line."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = json.dumps({"t_start": start, "env_id": "BipedalWalker-v3"})
+    header = json.dumps({"t_start": start, "env_id": env_id})
     path.write_text(f"#{header}\nr,l,t\n" + "".join(f"{r},{n},{t}\n" for r, n, t in episodes))
 
 
@@ -76,7 +76,10 @@ def test_a_monitor_csv_of_another_program_is_no_run_and_names_the_pattern(tmp_pa
     (host / "monitor.csv").write_text("time,cpu,mem\n1,0.5,0.3\n2,0.6,0.35\n")
     result = cli("collect", "sys", "--db", "s.db")
     assert result.exit_code == 1
-    assert "host1/monitor.csv: has no 'l' (episode length) and no 't' (seconds) column: it is no" in result.output
+    assert (
+        "host1/monitor.csv: has no 'l' (episode length) and no 't' (seconds) column: it is no"
+        in result.output
+    )
     assert (
         "read it as a CSV log with --adapter csv (the file named alone), or --pattern '**/monitor.csv' "
         "--adapter csv (every such file under a folder)" in result.output
@@ -99,11 +102,13 @@ def test_a_monitor_csv_without_times_names_the_one_column_it_lacks(tmp_path, cli
 
 def test_the_note_on_runs_without_params_names_their_folders(tmp_path, cli):
     """The note's pattern ended in the first Monitor file (`…/seed_{seed}/0.monitor.csv`), which a
-    pattern reads alone, by the csv adapter: one environment of each run, stepped by episode."""
+    pattern reads alone, by the csv adapter: one environment of each run, stepped by episode. (SB3
+    writes `"env_id": "None"` for an environment made without a spec: no param.)"""
     for algo in ("a2c", "ppo"):
         for seed in (0, 1):
             for worker, episodes in WORKERS.items():
-                write_monitor(tmp_path / "logs" / algo / f"seed_{seed}" / f"{worker}.monitor.csv", episodes)
+                path = tmp_path / "logs" / algo / f"seed_{seed}" / f"{worker}.monitor.csv"
+                write_monitor(path, episodes, env_id="None")
     result = cli("collect", "logs", "--db", "a.db")
     assert "--pattern '{level1}/seed_{seed}' makes them params" in result.output, result.output
     again = cli("collect", "logs", "--db", "b.db", "--pattern", "{algo}/seed_{seed}")
@@ -117,6 +122,30 @@ def test_the_note_on_runs_without_params_names_their_folders(tmp_path, cli):
             ("ppo", 1),
         ]
         assert set(runs["adapter"]) == {"sb3"}
+
+
+def test_the_env_id_of_the_monitor_files_header_line_is_a_param(tmp_path, cli):
+    """`#{"t_start": …, "env_id": "BreakoutNoFrameskip-v4"}` was read for its t_start alone: runs of
+    two games had no param, and a table averaged them together."""
+    for game in ("Breakout", "Pong"):
+        for seed in (1, 2):
+            path = tmp_path / "logs" / game / f"s{seed}" / "0.monitor.csv"
+            write_monitor(path, [(1.0, 100, 1.0), (float(seed), 100, 2.0)], env_id=f"{game}NoFrameskip-v4")
+    assert "0 problems" in cli("collect", "logs", "--db", "m.db").output
+    with rb.open(str(tmp_path / "m.db")) as book:
+        runs = book.runs()
+        assert sorted(zip(runs["name"], runs["params.env_id"])) == [
+            ("Breakout/s1", "BreakoutNoFrameskip-v4"),
+            ("Breakout/s2", "BreakoutNoFrameskip-v4"),
+            ("Pong/s1", "PongNoFrameskip-v4"),
+            ("Pong/s2", "PongNoFrameskip-v4"),
+        ]
+        assert [c for c in runs.columns if c.startswith("params.")] == ["params.env_id"]
+    table = cli("table", "--db", "m.db", "--rows", "env_id", "--metric", "r")
+    assert table.output.splitlines()[2:4] == [
+        "BreakoutNoFrameskip-v4  1.5 ± 0.7#",
+        "PongNoFrameskip-v4      1.5 ± 0.7#",
+    ]
 
 
 def test_the_loggers_progress_csv_beside_the_monitor_files_is_part_of_the_run(tmp_path):

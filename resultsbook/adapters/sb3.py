@@ -65,7 +65,8 @@ class Sb3Adapter(Adapter):
     # 2: the event files of `tensorboard_log` in the run folder give metrics
     # 3: the logger's progress.csv beside the Monitor files gives metrics
     # 4: OpenAI Baselines' progress.csv (ppo2's misc/total_timesteps, ddpg's total/steps, …) gives them too
-    reading_version = 4
+    # 5: the keys of the Monitor files' header line but t_start (env_id) give params
+    reading_version = 5
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding EvalCallback's evaluations.npz, with its Monitor files and the zoo's
@@ -112,7 +113,7 @@ class Sb3Adapter(Adapter):
         # a folder without evaluations.npz: its environments' files, not the runs of their own beside them
         environments = MONITOR_FILE if alone or EVALUATIONS_FILE in files else WORKER_FILE
         monitors = sorted(path for name, path in files.items() if environments.fullmatch(name))
-        start, end, episodes = _read_monitors(monitors, builder, problems)
+        start, end, episodes, headers = _read_monitors(monitors, builder, problems)
         evaluated |= _read_progress(files.get(PROGRESS_FILE), evaluated, builder, problems)
         logged, first_time = _read_tensorboard(root, files, evaluated, builder, problems)
         if EVALUATIONS_FILE not in files and not episodes and first_time is None:
@@ -120,7 +121,7 @@ class Sb3Adapter(Adapter):
         series, series_problems = builder.build(source.path)
         problems.extend(series_problems)
         params, provenance = _read_settings(files, problems)
-        params = {**logged, **params}  # args.yml and config.yml win
+        params = {**headers, **logged, **params}  # args.yml and config.yml win, then the event files
         named = source.path[: -len(".monitor.csv")] if alone else source.path  # logs/seed_0
         parts = os.path.abspath(named).replace(os.sep, "/").split("/")
         settings = next((n.split("/")[0] for n in files if n.endswith("/" + ARGS_FILE)), None)
@@ -279,13 +280,14 @@ MONITOR_COLUMNS = (("l", "episode length"), ("t", "seconds"))  # what a Monitor 
 
 def _read_monitors(
     paths: list[str], builder: SeriesBuilder, problems: list[Problem]
-) -> tuple[float | None, float | None, int]:
+) -> tuple[float | None, float | None, int, dict[str, Any]]:
     """Add the training episodes of every environment's Monitor file as one stream, in the order they
-    ended, stepped by the timesteps of all environments so far; return the first start, the last end
-    and how many episodes were read."""
+    ended, stepped by the timesteps of all environments so far; return the first start, the last end,
+    how many episodes were read and the params of the files' header lines (the first file's win)."""
     columns: dict[str, list[np.ndarray]] = {}
     seconds: list[np.ndarray] = []
     starts: list[float | None] = []
+    params: dict[str, Any] = {}
     read: list[str] = []  # the files read, with their columns
     headers: list[tuple[str, ...]] = []
     for path in paths:
@@ -300,7 +302,9 @@ def _read_monitors(
                 message += f"or {every} (every such file under a folder)"
                 problems.append(Problem(path, message, "nothing from this file"))
             continue
-        starts.append(_monitor_start(path, problems))
+        start, header = _monitor_header(path, problems)
+        starts.append(start)
+        params = {**header, **params}
         read.append(path)
         headers.append(table.columns)
         _, present = table.column("l")
@@ -313,7 +317,7 @@ def _read_monitors(
             else:
                 columns.setdefault(name, []).append(_episode_values(table, name, path, problems)[keep])
     if not seconds:
-        return None, None, 0
+        return None, None, 0, params
     # a file without its t_start: every environment's seconds counted from its own start, as if all
     # began together (they do, in one vectorised env), rather than its episodes before all the others'
     known = [start for start in starts if start is not None]
@@ -337,7 +341,8 @@ def _read_monitors(
         stamps = finished[kept] if dated else None
         builder.add_column(name, steps[kept].astype(np.float64), values[kept], stamps)
     begun = min(known) if dated else None
-    return begun, (float(finished[-1]) if begun is not None and len(finished) else None), len(finished)
+    end = float(finished[-1]) if begun is not None and len(finished) else None
+    return begun, end, len(finished), params
 
 
 def _episode_values(table: Table, name: str, path: str, problems: list[Problem]) -> np.ndarray:
@@ -348,24 +353,28 @@ def _episode_values(table: Table, name: str, path: str, problems: list[Problem])
     return table.metric_column(name, path, problems)[0]
 
 
-def _monitor_start(path: str, problems: list[Problem]) -> float | None:
-    """Return the `t_start` of a Monitor file's opening `#{...}` line (seconds since the epoch); a
-    problem names a file whose line is missing or damaged."""
+def _monitor_header(path: str, problems: list[Problem]) -> tuple[float | None, dict[str, Any]]:
+    """Return the `t_start` of a Monitor file's opening `#{...}` line (seconds since the epoch) and
+    its other keys as params (`env_id`); a problem names a file whose line is missing or damaged."""
     kept = "its episodes, their seconds counted from its start; the run without wall times"
     try:  # a FIFO in its place is refused, never opened
         first = next(iter_file_chunks(path, 4096), b"").split(b"\n", 1)[0].decode("utf-8", "replace")
     except OSError as error:
         problems.append(unreadable(path, error, kept))
-        return None
+        return None, {}
     ok, header = parse_json(first.lstrip("#").strip()) if first.startswith("#") else (False, None)
-    start = header.get("t_start") if ok and isinstance(header, Mapping) else None
+    if not ok or not isinstance(header, Mapping):
+        header = {}
+    # an environment made without a spec has none: SB3 writes "None" (str of it), OpenAI Baselines null
+    params = flatten_params({k: v for k, v in header.items() if k != "t_start" and v not in (None, "None")})
+    start = header.get("t_start")
     if isinstance(start, (int, float)) and not isinstance(start, bool) and math.isfinite(start):
-        return float(start)
+        return float(start), params
     line = clipped(first.strip())
     problems.append(
         Problem(path, f"opens with {line!r}, not the '#{{\"t_start\": …}}' line SB3's Monitor writes", kept)
     )
-    return None
+    return None, params
 
 
 def _read_settings(
