@@ -40,7 +40,8 @@ def write_spinup_run(root, exp_name, seed, returns, config=True, epochs=None, fi
         (folder / "config.json").write_text(json.dumps(saved, indent=4, separators=(",", ":\t")))
     rows = ["Epoch\tAverageTestEpRet\tTotalEnvInteracts\tTime"]
     rows += [
-        f"{epoch}\t{value}\t{4000 * epoch - 1}\t{3.5 * epoch}" for epoch, value in enumerate(returns, first_epoch)
+        f"{epoch}\t{value}\t{4000 * epoch - 1}\t{3.5 * epoch}"
+        for epoch, value in enumerate(returns, first_epoch)
     ]
     (folder / "progress.txt").write_text("\n".join(rows) + "\n")
     return folder
@@ -101,6 +102,22 @@ def test_a_table_over_seeds_from_a_spinning_up_tree_without_a_pattern(cli, tmp_p
         frame = book.table(rows="exp_name", metric="AverageTestEpRet").to_frame()
     assert frame.loc["ppo-Ant-v2", "mean"] == 400.0
     assert frame.loc["ppo-Ant-v2", "n"] == 2
+
+
+def test_an_object_argument_saved_as_a_key_loses_its_address_too(cli, tmp_path):
+    """convert_json saves an object as `{"<agent_types.PPOAgent object at 0x7f…>": {its fields}}`: the
+    address stayed in the keys, so every seed had other params and every cell was marked †."""
+    for seed, last in ((0, 300.0), (1, 500.0)):
+        folder = write_spinup_run(tmp_path / "data", "ppo", seed, [10.0, last])
+        config = json.loads((folder / "config.json").read_text())
+        config["agent"] = {f"<agent_types.PPOAgent object at 0x7f70{seed:08x}>": {"pi_lr": 0.0003}}
+        (folder / "config.json").write_text(json.dumps(config))
+    run, problems, _ = read_tree(tmp_path / "data")["ppo/ppo_s1"]
+    assert problems == [] and run.params["agent.<agent_types.PPOAgent object>.pi_lr"] == 0.0003
+    cli("collect", "data")
+    table = cli("table", "--rows", "exp_name", "--metric", "AverageTestEpRet")
+    assert table.output.splitlines()[2] == "ppo                 400 ± 141#", table.output
+    assert "†" not in table.output
 
 
 def test_runs_shows_exp_name_once_not_again_as_the_experiment(cli, tmp_path):

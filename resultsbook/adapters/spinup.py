@@ -24,7 +24,8 @@ CONFIG_FILE = "config.json"
 STEP_COLUMNS = ("TotalEnvInteracts", "Epoch")  # Spinning Up's plot.py puts TotalEnvInteracts on x
 # what save_config dumps beside the settings: the logger object itself, and where it wrote
 NOT_SETTINGS = ("logger", "logger_kwargs")
-# `<function <lambda> at 0x7f70...>`: an object's repr, whose address differs in every run
+# `<function <lambda> at 0x7f70...>`: an object's repr, whose address differs in every run (a value;
+# a key too, where convert_json saves an object as `{repr: its fields}`)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+(?=>)")
 # setup_logger_kwargs names a run's folder `<exp_name>_s<seed>` (inside `<exp_name>/`)
 _RUN_FOLDER = re.compile(r"(?P<exp_name>.+)_s(?P<seed>\d+)")
@@ -37,7 +38,9 @@ class SpinupAdapter(Adapter):
     summary = "OpenAI Spinning Up run folders (progress.txt beside config.json)"
     priority = 35
     claims_by_listing = True
-    reading_version = 2  # 2: a status, finished at config.json's `epochs`, running short of it
+    # 2: a status, finished at config.json's `epochs`, running short of it; 3: an object's address is
+    # left out of the keys too (`agent.<agent_types.PPOAgent object>.pi_lr`)
+    reading_version = 3
     options = {"step": "the column holding the step (default: TotalEnvInteracts, else Epoch)"}
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
@@ -118,7 +121,7 @@ def read_spinup_config(path: str, problems: list[Problem]) -> tuple[dict[str, An
         return {}, {}
     settings = {k: v for k, v in config.items() if k not in NOT_SETTINGS}
     flat = flatten_params(settings)
-    params = {k: _ADDRESS.sub("", v) if isinstance(v, str) else v for k, v in flat.items()}
+    params = {_ADDRESS.sub("", k): _ADDRESS.sub("", v) if isinstance(v, str) else v for k, v in flat.items()}
     logger = config.get("logger_kwargs")
     output_dir = logger.get("output_dir") if isinstance(logger, Mapping) else None
     return params, ({"output_dir": output_dir} if isinstance(output_dir, str) else {})
