@@ -1858,6 +1858,29 @@ def test_a_collect_into_a_new_store_named_like_a_short_or_lettered_one_makes_it(
     assert not (tmp_path / "experimnet.db").exists() and not (tmp_path / "mien.db").exists()
 
 
+def test_a_subfolder_without_a_store_names_the_store_above(cli, make_run, tmp_path, monkeypatch):
+    """`cd runs && resultsbook runs` said only `no store at …/runs/resultsbook.db; run `resultsbook
+    collect PATH` first`, and following it made a second store."""
+    import resultsbook as rb
+
+    make_run("r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    assert cli("collect", "runs").exit_code == 0
+    monkeypatch.chdir(tmp_path / "runs")
+    result = cli("runs")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: no store at {tmp_path / 'runs' / 'resultsbook.db'}; there is one in a folder above: "
+        "pass --db ../resultsbook.db (a collect here starts a second store)\n"
+    )
+    with pytest.raises(
+        rb.NotFoundError, match=r"there is one in a folder above: rb\.open\('\.\./resultsbook\.db'\)$"
+    ):
+        rb.open()
+    with pytest.raises(rb.StoreError, match=r"the nearest store above it is \.\./resultsbook\.db: rb\.open"):
+        rb.open("r1")
+    assert cli("runs", "--db", "../resultsbook.db").exit_code == 0
+
+
 def test_rb_collect_into_a_misspelt_store_names_the_store_in_python(make_run, tmp_path, monkeypatch):
     import resultsbook as rb
     from resultsbook.errors import NotFoundError

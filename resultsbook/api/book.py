@@ -54,6 +54,7 @@ from resultsbook.store.location import (
     is_postgres_url,
     missing_spec,
     refuse_mistyped_url,
+    store_above,
 )
 from resultsbook.voice import of_spec_table
 
@@ -92,6 +93,12 @@ def locate(path: str | None) -> tuple[Spec | None, str]:
             return spec, spec.db
         if os.path.exists(DEFAULT_DB_NAME):
             return None, os.path.abspath(DEFAULT_DB_NAME)
+        above = store_above(".")
+        if above is not None:
+            raise NotFoundError(
+                f"no {SPEC_NAME} here or in any parent folder, and no {DEFAULT_DB_NAME} here; there is one "
+                f"in a folder above: rb.open({above!r})"
+            )
         raise NotFoundError(
             f"no {SPEC_NAME} here or in any parent folder, and no {DEFAULT_DB_NAME} here; "
             "pass the store or the spec: rb.open('path/to/resultsbook.db')"
@@ -119,6 +126,9 @@ def _no_store_in(folder: str) -> str:
     if above is not None:
         spec = os.path.relpath(above)
         return f"{head}; the nearest spec above it is {spec}: rb.open({spec!r})"
+    store = store_above(folder)
+    if store is not None:
+        return f"{head}; the nearest store above it is {store}: rb.open({store!r})"
     return (
         f"{head}; pass the store or the spec (rb.open('path/to/{DEFAULT_DB_NAME}')), or, if it holds run "
         f"logs, collect them first: rb.collect({folder!r}, db={DEFAULT_DB_NAME!r})"

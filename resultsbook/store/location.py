@@ -237,7 +237,25 @@ def missing_store(path: str) -> NotFoundError:
     command_line = f"; run `{command('collect')}` first" + ("" if store_named() else " or pass --db FILE")
     if nearby and not nearby.endswith(".toml"):  # --db never takes the spec beside the store
         command_line = f"; did you mean {nearby!r}?"
+    above = store_above(folder) if not nearby and os.path.isdir(folder) else None
+    if above is not None:  # run from a subfolder of the project: collecting here would make a second store
+        python = f"; there is one in a folder above: rb.open({above!r})"
+        second = "(a collect here starts a second store)"
+        command_line = f"; there is one in a folder above: pass {option('db', above)} {second}"
     return NotFoundError(f"no store at {path}" + said(command_line, python))
+
+
+def store_above(folder: str) -> str | None:
+    """Return the nearest resultsbook.db in a folder above `folder`, as the user would type it."""
+    from resultsbook.store import DEFAULT_DB_NAME  # here: the package imports this module
+
+    current = os.path.abspath(folder)
+    while (parent := os.path.dirname(current)) != current:
+        current = parent
+        candidate = os.path.join(current, DEFAULT_DB_NAME)
+        if os.path.isfile(candidate):
+            return min(candidate, os.path.relpath(candidate), key=len)
+    return None
 
 
 def missing_spec(path: str) -> NotFoundError:
