@@ -170,7 +170,42 @@ def nearby(path: str) -> str:
     except OSError:
         return ""
     guess = closest(name, siblings) if name else None
-    return "" if guess is None else f"; did you mean {os.path.join(parent, guess)!r}?"
+    if guess is None or guess == name:  # the path itself, a broken link: `broken_link` says so
+        return ""
+    return f"; did you mean {os.path.join(parent, guess)!r}?"
+
+
+def broken_link(path: str, shown: str | None = None) -> str | None:
+    """Return `PATH is a broken symbolic link (to TARGET, which does not exist)` when `path` is a link
+    that leads nowhere (W&B's `wandb/latest-run` after its run was deleted), else None; `shown`: the
+    path as the user wrote it."""
+    import os
+
+    try:
+        target = os.readlink(path)
+    except OSError:  # not a link
+        return None
+    if os.path.exists(path):
+        return None
+    followed = os.path.join(os.path.dirname(path), target)
+    what = (
+        "which does not exist"
+        if not os.path.lexists(followed)
+        else "which leads to no file (a loop of links?)"
+    )
+    return f"{shown or path} is a broken symbolic link (to {target}, {what})"
+
+
+def broken_source(path: str) -> str | None:
+    """Return the error for a path given to collect that is a broken link, with the fix; else None."""
+    import os
+
+    broken = broken_link(path)
+    if broken is None:
+        return None
+    folder = os.path.dirname(os.path.normpath(path))
+    other = f"collect the folder it is in ({folder})" if folder else "give collect the folder of the runs"
+    return f"{broken}; relink it, or {other}"
 
 
 def did_you_mean(word: str, known: Iterable[str], listing: str = "known", shown: int = 12) -> str:

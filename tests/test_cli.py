@@ -1881,6 +1881,46 @@ def test_a_subfolder_without_a_store_names_the_store_above(cli, make_run, tmp_pa
     assert cli("runs", "--db", "../resultsbook.db").exit_code == 0
 
 
+def test_a_broken_link_given_as_a_path_is_named_broken(cli, tmp_path):
+    """`resultsbook collect wandb/latest-run`, the link left by a deleted W&B run, said `'wandb/latest-run'
+    does not exist; did you mean 'wandb/latest-run'?`; the spec's path, --config and --db did the same."""
+    import resultsbook as rb
+
+    (tmp_path / "wandb").mkdir()
+    os.symlink("run-20210211_170928-3j8obc9b", tmp_path / "wandb" / "latest-run")
+    broken = (
+        "wandb/latest-run is a broken symbolic link (to run-20210211_170928-3j8obc9b, which does not exist); "
+        "relink it, or collect the folder it is in (wandb)"
+    )
+    result = cli("collect", "wandb/latest-run")
+    assert result.exit_code == 2
+    assert result.output == f"Error: invalid value for 'PATHS...': {broken} (see `cli collect --help`)\n"
+    with pytest.raises(rb.SpecError, match=f"^{re.escape(broken)}$"):
+        rb.collect("wandb/latest-run")
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "wandb/latest-run"\n')
+    assert cli("collect").output == (
+        "Error: resultsbook.toml: [[sources]] #1 path = 'wandb/latest-run' is a broken symbolic link (to "
+        "run-20210211_170928-3j8obc9b, which does not exist); relink it, or give the folder of the runs\n"
+    )
+    os.symlink("gone.toml", tmp_path / "spec.toml")
+    assert (
+        "'spec.toml' is a broken symbolic link (to gone.toml, which does not exist); relink it, or pass "
+        in (cli("build", "--config", "spec.toml").output)
+    )
+    os.symlink("gone.db", tmp_path / "s.db")
+    for args in (["runs", "--db", "s.db"], ["collect", "wandb", "--db", "s.db"]):
+        assert cli(*args).output == (
+            "Error: s.db is a broken symbolic link (to gone.db, which does not exist); relink it to the store, "
+            "or pass the store's own path\n"
+        )
+    assert sorted(os.listdir(tmp_path)) == [
+        "resultsbook.toml",
+        "s.db",
+        "spec.toml",
+        "wandb",
+    ]  # no gone.db made
+
+
 def test_rb_collect_into_a_misspelt_store_names_the_store_in_python(make_run, tmp_path, monkeypatch):
     import resultsbook as rb
     from resultsbook.errors import NotFoundError

@@ -72,7 +72,7 @@ def collect_command(
     the project's resultsbook.toml. Exit 1 when nothing was found: no store is created then.
     """
     from resultsbook.api.actions import collect, nothing_found
-    from resultsbook.errors import NotFoundError, NotFoundWarning
+    from resultsbook.errors import NotFoundError, NotFoundWarning, broken_source
     from resultsbook.params import parse_scalar
     from resultsbook.store.location import display_location, refuse_mistyped_url, url_scheme
     from resultsbook.voice import given_store
@@ -90,7 +90,8 @@ def collect_command(
     for path in paths:
         if url_scheme(path) is None and not os.path.exists(path):
             refuse_mistyped_url(path, "PATHS")  # `postgresql:/lab:pw@db/results`: never echoed as it is
-            raise click.BadParameter(f"{path!r} does not exist{nearby(path)}.", param_hint="'PATHS...'")
+            problem = broken_source(path) or f"{path!r} does not exist{nearby(path)}."
+            raise click.BadParameter(problem, param_hint="'PATHS...'")
 
     adapter_options: dict[str, object] = dict(_key_values(options, "--option"))
     if columns:

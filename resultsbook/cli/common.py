@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from resultsbook.errors import nearby
+from resultsbook.errors import broken_link, nearby
 
 if TYPE_CHECKING:
     from resultsbook.cli.outcome import Failure
@@ -122,7 +122,12 @@ def load_required_spec(config: str | None) -> Spec:
 def _existing(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
     """Refuse a --config file that does not exist, with the file beside it that was meant."""
     if value is not None and not os.path.exists(value):
-        raise click.BadParameter(f"File {value!r} does not exist{nearby(value)}.")
+        broken = broken_link(value, repr(value))
+        raise click.BadParameter(
+            f"{broken}; relink it, or pass the spec's own path"
+            if broken
+            else f"File {value!r} does not exist{nearby(value)}."
+        )
     return value
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.adapters import Adapter
-from resultsbook.errors import SpecError, nearby
+from resultsbook.errors import SpecError, broken_source, nearby
 from resultsbook.models import Problem, Source
 from resultsbook.sources import fs, snapshot
 from resultsbook.sources.find import (
@@ -182,7 +182,7 @@ class _Planner:
         elif not os.path.exists(request.path):
             if not store.shared:
                 hint = nearby(request.path) or "; check the path given to collect"
-                raise SpecError(f"{request.path} does not exist{hint}")
+                raise SpecError(broken_source(request.path) or f"{request.path} does not exist{hint}")
             plan.problems.append(_not_here(request.path))  # another machine's folder: its runs stay
             return
         elif not os.path.isdir(request.path) and not os.path.isfile(request.path):

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from resultsbook.errors import ResultsbookError, SpecError, closest
+from resultsbook.errors import ResultsbookError, SpecError, broken_link, closest
 from resultsbook.sources.derive import parse_derivation
 from resultsbook.sources.request import CollectRequest
 from resultsbook.spec.keys import check_keys, mapping_at, strings
@@ -75,6 +75,9 @@ def check_sources(spec_path: str, requests: Sequence[CollectRequest], shared: bo
         if shared or url_scheme(request.path) is not None or os.path.exists(request.path):
             continue
         written = os.path.relpath(request.path, os.path.dirname(os.path.abspath(spec_path)))
+        broken = broken_link(request.path, repr(written))
+        if broken is not None:
+            raise SpecError(f"{where}: {context} path = {broken}; relink it, or give the folder of the runs")
         parent, name = os.path.split(request.path)
         guess = closest(name, os.listdir(parent)) if os.path.isdir(parent) else None
         meant = os.path.join(os.path.dirname(written), guess) if guess else None

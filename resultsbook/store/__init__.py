@@ -107,7 +107,7 @@ class Store:
             if _no_index_can_be_made(path):
                 return cls(path, _read_only_connection(path, "is in a folder you cannot write"))
         if mode is None:
-            if not create:
+            if not create or os.path.islink(path):  # through a broken link SQLite makes its target elsewhere
                 raise missing_store(path)
             created = [*_missing_folders(os.path.dirname(os.path.abspath(path))), os.path.abspath(path)]
         else:

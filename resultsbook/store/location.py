@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable
 
 from resultsbook.atomic import file_size_limit, on_read_only_filesystem
-from resultsbook.errors import NotFoundError, SpecError, StoreError
+from resultsbook.errors import NotFoundError, SpecError, StoreError, broken_link
 from resultsbook.urlparts import credentials_end, masked
 from resultsbook.voice import command, option, said, store_named
 
@@ -225,6 +225,11 @@ def local_path(location: str) -> str:
 def missing_store(path: str) -> NotFoundError:
     """Return the error for a store that is not there: the store a typo missed, else how to collect
     into it (never a new store named after a typo), from the command line how to make one."""
+    broken = broken_link(path)
+    if broken is not None:
+        return NotFoundError(
+            f"{broken}; relink it to the store, or {said('pass', 'give')} the store's own path"
+        )
     folder = path if path.endswith(("/", os.sep)) else os.path.dirname(path) or "."
     nearby = _nearby_store(path, folder) if os.path.isdir(folder) else None
     if not os.path.isdir(folder):
