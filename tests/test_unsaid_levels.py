@@ -27,3 +27,41 @@ def test_runs_whose_params_hold_their_folders_names_get_no_note():
                 params = {"exp_name": algo.lower(), "env": env, "seed": seed}
                 levels.add("spinup", f"{algo}/{env.rpartition('/')[2]}/s{seed}", None, [params])
     assert levels.notes() == []
+
+
+def test_a_suggested_pattern_says_which_runs_it_leaves_out():
+    """`--pattern '{level1}/*/*'` fitted the runs of one depth alone: pasted, it silently left out
+    Hydra's `multirun/<date>/<time>/<N>` jobs."""
+    levels = UnsaidLevels()
+    for env in ("Ant", "Hopper"):
+        for seed in range(3):
+            levels.add("spinup", f"{env}/run_s{seed}", None, [{"lr": 0.1, "seed": seed}])
+    levels.add("spinup", "Walker/extra/run_s0", None, [{"lr": 0.1, "seed": 0}])
+    [note] = levels.notes()
+    assert note.endswith(
+        "pattern='{level1}/*' makes it a param, but reads only the runs 2 folders deep: it leaves out 1 other "
+        "run(s) (e.g. Walker/extra/run_s0): collect those on their own"
+    )
+
+
+def test_hydras_own_outputs_and_multirun_folders_are_no_setting(cli, tmp_path):
+    """A stranger's Hydra project was told its `outputs` and `multirun` folders set its runs apart by
+    a setting no param holds, and given a pattern that left out its sweeps' jobs."""
+
+    def job(folder: str, lr: float, seed: int) -> None:
+        hydra = tmp_path / folder / ".hydra"
+        hydra.mkdir(parents=True)
+        (hydra / "config.yaml").write_text(f"lr: {lr}\nseed: {seed}\n")
+        (hydra / "overrides.yaml").write_text("[]\n")
+
+    for seed in (1, 2, 3):
+        job(f"outputs/2024-01-01/10-00-0{seed}", 0.1, seed)
+    for seed in (1, 2):
+        job(f"outputs/2024-01-03/12-00-0{seed}", 0.1, seed)
+    for seed in (0, 1, 2, 3):
+        job(f"multirun/2024-01-02/11-00-00/{seed}", 0.01, seed)
+    for seed in (4, 5, 6):
+        job(f"multirun/sweep_a/{seed}", 0.05, seed)
+    result = cli("collect", ".")
+    assert result.exit_code == 0 and "Collected .: 12 new" in result.output, result.output
+    assert "Note:" not in result.stderr

@@ -19,6 +19,7 @@ from resultsbook.voice import option
 _FEWEST_RUNS = 4  # runs of one reader before their folders are compared: fewer say little
 _SHOWN = 3  # folder names a note shows
 _STAMP = re.compile(r"[\d_\-:.T]+")  # a date or a time (Hydra's outputs/2024-01-05/12-30-11): no setting
+_LAUNCH_ROOTS = {"outputs", "multirun"}  # Hydra's folders of single runs and of sweeps: how, not which config
 
 
 @dataclass
@@ -48,15 +49,18 @@ class UnsaidLevels:
             for run in runs:  # runs of one depth: those a pattern reads (misc/ folders aside)
                 shapes[len(run[0])].append(run)
             for shape in sorted(shapes.values(), key=len, reverse=True):
-                note = _note(adapter, shape)
+                note = _note(adapter, shape, [run for run in runs if len(run[0]) != len(shape[0][0])])
                 if note:
                     notes.append(note)
                     break
         return notes
 
 
-def _note(adapter: str, runs: list[tuple[list[str], str, list[Any]]]) -> str | None:
-    """Return the note of one adapter's runs, or None when their folders say nothing their params do not."""
+def _note(
+    adapter: str, runs: list[tuple[list[str], str, list[Any]]], others: list[tuple[list[str], str, list[Any]]]
+) -> str | None:
+    """Return the note of one adapter's runs of one depth, or None when their folders say nothing their
+    params do not; `others`: its runs of other depths, which the pattern it suggests leaves out."""
     if len(runs) < _FEWEST_RUNS or not all(values for _, _, values in runs):  # runs of no params: bare.py's
         return None
     depth = len(runs[0][0])
@@ -83,7 +87,18 @@ def _note(adapter: str, runs: list[tuple[list[str], str, list[Any]]]) -> str | N
     return (
         f"{len(runs)} runs read by {adapter} sit in folders that set them apart by names no param of theirs "
         f"holds, at {' and '.join(levels)}, so a table averages across them as seeds of one config; "
-        f"{fix} makes {'it a param' if len(unsaid) == 1 else 'them params'}"
+        f"{fix} makes {'it a param' if len(unsaid) == 1 else 'them params'}" + _left_out(depth, others)
+    )
+
+
+def _left_out(depth: int, others: list[tuple[list[str], str, list[Any]]]) -> str:
+    """Say which runs the suggested pattern, of one depth, does not read (pasted, it would drop them)."""
+    if not others:
+        return ""
+    example = "/".join(others[0][0])
+    return (
+        f", but reads only the runs {depth} folders deep: it leaves out {len(others)} other run(s) "
+        f"(e.g. {example}): collect those on their own"
     )
 
 
@@ -97,6 +112,8 @@ def _unsaid(runs: list[tuple[list[str], str, list[Any]]], level: int) -> bool:
         return False
     if any(_STAMP.fullmatch(name) for name in by_name) or numbers_replicates(set(by_name)):
         return False  # a date says when, `seed_0` … `fold_4` which replicate: the runs of one config
+    if set(by_name) <= _LAUNCH_ROOTS:
+        return False
     unheld = sum(1 for parts, _, values in runs if not _held(parts[level], values))
     return 2 * unheld > len(runs)
 
