@@ -982,6 +982,24 @@ def test_columns_of_text_in_every_row_point_at_the_records_adapter(tmp_path):
     assert "env" not in run.metrics and list(run.metrics["reward"].steps) == [0, 10, 20]
 
 
+def test_text_that_varies_in_a_log_of_steps_points_at_no_records_adapter(tmp_path):
+    """An SB3-style log's `Progress` column (`0.82%`) was said to hold text as if each row were a run,
+    pointing at --adapter records, which read a 123-row training as 123 runs."""
+    path = tmp_path / "log.csv"
+    path.write_text("ep_rew_mean,Progress,total timesteps\n11.6,0.0%,8192\n14.3,0.82%,16384\n")
+    run, problems = read_csv(path)
+    assert problems[1] == (
+        "column(s) 'Progress' hold text, not numbers, in every one of its 2 row(s) (the first: '0.0%'), so "
+        "they are no metric"
+    )
+    assert list(run.metrics["ep_rew_mean"].values) == [11.6, 14.3]
+    # whole numbers that rise row by row step it too; a rising id numbers runs
+    path.write_text("iteration,reward,phase\n1,1.5,warmup\n2,2.5,train\n3,3.5,train\n")
+    assert "so they are no metric" in read_csv(path)[1][0]
+    path.write_text("id,acc,model\n1,0.5,mlp\n2,0.6,cnn\n3,0.7,vit\n")
+    assert "read the file with --adapter records" in read_csv(path)[1][0]
+
+
 def test_a_long_cell_that_is_not_a_number_is_shown_cut_short(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text("step,acc\n1,0.5\n2," + "x" * 10_000 + "\n")
@@ -1185,13 +1203,19 @@ def test_a_seed_written_as_a_decimal_of_a_whole_number_is_the_seed_param(tmp_pat
     adapter = RecordsAdapter()
     result = adapter.read(adapter.source_for_file(str(path), forced=True))
     assert result.problems == ()
-    assert sorted((r.params["seed"], r.summary["acc"]) for r in result.runs) == [(0, 0.8), (1, 0.81), (2, 0.82)]
+    assert sorted((r.params["seed"], r.summary["acc"]) for r in result.runs) == [
+        (0, 0.8),
+        (1, 0.81),
+        (2, 0.82),
+    ]
     asked = RecordsAdapter(metrics=["seed"])  # named a metric, it stays one
     assert [run.params for run in asked.read(asked.source_for_file(str(path), forced=True)).runs] == [
         {"model": "a"}
     ] * 3
     # another field of whole numbers written as decimals, the same params otherwise: it is named
-    path.write_text("".join(f'{{"model": "a", "run": {s}.0, "return": {100 * (s + 1)}.0}}\n' for s in range(3)))
+    path.write_text(
+        "".join(f'{{"model": "a", "run": {s}.0, "return": {100 * (s + 1)}.0}}\n' for s in range(3))
+    )
     result = adapter.read(adapter.source_for_file(str(path), forced=True))
     assert [p.message for p in result.problems] == [
         "2 record(s) have the same params as an earlier one (records 2, 3; they differ in 'run', read as "

@@ -74,7 +74,8 @@ class CsvAdapter(Adapter):
     # 12: JSON Lines under a .txt name is no table split at its commas: a problem names the records adapter
     # 13: a single JSON object line under a .txt name too
     # 14: a text log whose first line prints no number (a script printed before its log) is no table either
-    reading_version = 14
+    # 15: text varying in a log of steps (SB3's Progress, `0.82%`) names no records adapter: no metric
+    reading_version = 15
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -207,6 +208,10 @@ class CsvAdapter(Adapter):
         elif labels:
             kept = "the numeric columns, as one run"
             said = _CV_RESULTS_TEXT if is_cv_results(columns) else _labels_text(labels, table.rows)
+            from resultsbook.sources.hints import text_varies  # only to explain
+
+            if _steps_of_one_run(table, step_column) and text_varies(path, labels):
+                said = _text_cells_text(table, labels)  # read by records, each row would be a run
             problems.append(Problem(path, said, kept))
             skip.update(labels)
         tag = tensorboard_export_tag(path, columns)
@@ -321,6 +326,38 @@ def _labels_text(labels: list[str], rows: int) -> str:
         f"column(s) {named} hold text in every one of its {rows} row(s): if each row is one run (or one "
         "run at one step), read the file with --adapter records, whose text columns become params"
     )
+
+
+def _text_cells_text(table: Table, labels: list[str]) -> str:
+    """Say that columns of a log whose rows are steps hold text that varies, not numbers: no metric."""
+    named = ", ".join(repr(name) for name in labels)
+    first = clipped(table.first_bad[labels[0]])
+    return (
+        f"column(s) {named} hold text, not numbers, in every one of its {table.rows} row(s) (the first: "
+        f"{first!r}), so they are no metric"
+    )
+
+
+_ID_COLUMNS = {*RUN_COLUMNS, "id", "idx", "index", "no", "#"}  # rising, they number runs, not steps
+
+
+def _steps_of_one_run(table: Table, step_column: str | None) -> bool:
+    """Tell whether a table's rows are the steps of one run: a column named like a step or a count of
+    steps holds numbers, or one of whole numbers rises row by row (SB3's `total timesteps`)."""
+    if step_column in table.numbers or count_columns(list(table.columns)):
+        return True
+    if table.rows < 3:
+        return False
+    for name, values in table.numbers.items():
+        if (
+            name.strip().lower() in _ID_COLUMNS
+            or name == row_index_column(table)
+            or not table.present[name].all()
+        ):
+            continue
+        if np.all(values == np.floor(values)) and np.all(np.diff(values) > 0):
+            return True
+    return False
 
 
 def _runs_in_rows(

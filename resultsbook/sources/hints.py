@@ -633,7 +633,7 @@ def seeded_table(root: str) -> tuple[str, list[str]] | None:
 
 
 def _head_rows(path: str) -> list[list[str]]:
-    """Return the rows of the first bytes of a CSV/TSV (its last, maybe cut off, line left out)."""
+    """Return the rows of the first bytes of a CSV/TSV (its last line left out when it may be cut off)."""
     from resultsbook.sources.tabular import guess_delimiter
 
     if not os.path.isfile(path):  # a FIFO or a device would never end the read
@@ -641,7 +641,9 @@ def _head_rows(path: str) -> list[list[str]]:
     try:
         with open(path, "rb") as handle:
             head = handle.read(_PEEK_BYTES)
-        lines = head.decode("utf-8", errors="replace").splitlines()[:-1]  # the last may be cut off
+        lines = head.decode("utf-8", errors="replace").splitlines()
+        if not head.endswith(b"\n"):  # the last line may be cut off
+            lines = lines[:-1]
         delimiter = guess_delimiter(path, lines[0] if lines else "")
         return [row for row in csv.reader(lines, delimiter=delimiter) if row]
     except (OSError, csv.Error):
@@ -663,6 +665,17 @@ def rows_a_run(path: str, columns: Sequence[str]) -> bool:
     at = [header.index(column) for column in columns if column in header]
     body = [tuple(row[i] for i in at) for row in rows[1:] if len(row) == len(header)]
     return len(set(body)) < len(body)
+
+
+def text_varies(path: str, columns: Sequence[str]) -> bool:
+    """Tell whether any of `columns` holds two texts in the first rows of a CSV/TSV."""
+    rows = _head_rows(path)
+    if not rows:
+        return False
+    header = [cell.strip() for cell in rows[0]]
+    at = [header.index(column) for column in columns if column in header]
+    body = [row for row in rows[1:] if len(row) == len(header)]
+    return any(len({row[i].strip() for row in body}) > 1 for i in at)
 
 
 def many_runs_columns(path: str) -> list[str]:
