@@ -233,7 +233,9 @@ def test_a_checkpoint_of_epoch_saving_short_of_the_end_calls_a_stale_run_failed(
     age(crashed, 7200)
     run, problems, _ = read_tree(root)["out/crashed"]
     assert run.status == "failed" and run.provenance["incomplete"] is True
-    assert [p.message for p in problems] == ["training stopped at step 4 of 6 and nothing was written for over 60 min"]
+    assert [p.message for p in problems] == [
+        "training stopped at step 4 of 6 and nothing was written for over 60 min"
+    ]
 
 
 def test_a_checkpoint_folder_collected_by_itself_names_its_run_and_the_commands(root):
@@ -252,6 +254,40 @@ def test_a_checkpoint_folder_collected_by_itself_names_its_run_and_the_commands(
     age(root / "out" / "crashed", 0)  # still being written: a checkout's old files would be called failed
     [(_, alone, _)] = read_tree(root / "out" / "crashed" / "checkpoint-4").values()
     assert alone == []
+
+
+def test_a_checkpoint_of_another_training_in_a_reused_output_folder_is_named(cli, tmp_path):
+    """An output folder reused by a second training (max_steps 20000, batch size 2) read only its
+    newest checkpoint: the first training's checkpoint-225, finished with eval_accuracy 0.81, was
+    dropped without a word. (trainer_state.json as transformers' TrainerState writes it.)"""
+    first = {
+        "global_step": 225,
+        "max_steps": 225,
+        "num_train_epochs": 1,
+        "train_batch_size": 8,
+        "save_steps": 500,
+        "log_history": [
+            {"step": 100, "loss": 2.0},
+            {"step": 225, "eval_accuracy": 0.81},
+            {"step": 225, "train_runtime": 100.0, "train_loss": 1.7},
+        ],
+    }
+    second = {**first, "global_step": 1000, "max_steps": 20000, "train_batch_size": 2}
+    second["log_history"] = [{"step": 500, "loss": 3.3}, {"step": 1000, "loss": 3.1}]
+    for state in (first, second):
+        folder = tmp_path / "out" / f"checkpoint-{state['global_step']}"
+        folder.mkdir(parents=True)
+        (folder / "trainer_state.json").write_text(json.dumps(state))
+    collected = cli("collect", "out")
+    assert collected.exit_code == 0 and "1 new, 0 updated, 0 unchanged, 1 problem" in collected.output
+    assert (
+        "out/checkpoint-225: is the newest checkpoint of another training left in this output folder "
+        "(max_steps 225, train_batch_size 8; the run read, from checkpoint-1000/trainer_state.json, has "
+        "max_steps 20000, train_batch_size 2) — kept: nothing from it; resultsbook collect "
+        "out/checkpoint-225 reads it as a run of its own"
+    ) in collected.output
+    assert cli("collect", "out/checkpoint-225").exit_code == 0
+    assert "0.81" in cli("runs", "--metric", "eval_accuracy").output
 
 
 def test_a_run_with_only_checkpoints_takes_its_model_name_from_the_newest_one(root):
@@ -308,7 +344,9 @@ def test_run_glues_evaluation_after_training_is_the_last_point_though_log_histor
         {"epoch": 3.0, "eval_accuracy": 0.68, "step": 234},
         {"epoch": 3.0, "step": 234, "train_runtime": 1234.5, "train_loss": 0.3},
     ]
-    series = read_log_history("trainer_state.json", history, [], {"eval_accuracy": 0.70, "eval_samples": 1000})
+    series = read_log_history(
+        "trainer_state.json", history, [], {"eval_accuracy": 0.70, "eval_samples": 1000}
+    )
     accuracy = series["eval_accuracy"]
     assert list(accuracy.steps) == [78, 156, 234] and list(accuracy.values) == [0.63, 0.70, 0.70]
     assert "eval_samples" not in series  # reported, never a curve

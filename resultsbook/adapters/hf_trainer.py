@@ -75,8 +75,9 @@ class HfTrainerAdapter(Adapter):
     # train() is the last point, the one the results files report (MNLI: matched, not mismatched);
     # 4: a newest checkpoint within save_steps of the end is unknown, not failed; 5: a checkpoint-N
     # collected by itself under its run's output folder is named as such; 6: the model's name from the
-    # newest checkpoint's config.json while the output folder has none; 7: its finetuning_task too
-    reading_version = 7
+    # newest checkpoint's config.json while the output folder has none; 7: its finetuning_task too; 8: a
+    # checkpoint of another training left in the folder is reported
+    reading_version = 8
     summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -146,6 +147,7 @@ class HfTrainerAdapter(Adapter):
         status = self._status(state, history, files, source, provenance, problems)
         problems.extend(_trackers_left_unread(source.path))
         problems.extend(_checkpoint_of_a_run(source.path))
+        problems.extend(_other_trainings(source.path, state_path, state))
         run = RunRecord(
             name=os.path.basename(os.path.abspath(source.path)),
             params=params,
@@ -379,6 +381,56 @@ def read_training_params(
                 if model.get(key):
                     params.setdefault(name, normalize_value(model[key]))
     return params
+
+
+def _other_trainings(folder: str, state_path: str | None, state: Mapping[str, Any]) -> list[Problem]:
+    """Report the checkpoints of another training left in a reused output folder (their max_steps,
+    batch size or epochs differ from the state read): only the newest checkpoint's state is read."""
+    if not state_path or not fs.isdir(folder):
+        return []
+    numbered = sorted(
+        ((int(m.group(1)), name) for name in fs.listdir(folder) if (m := _CHECKPOINT.fullmatch(name))),
+        reverse=True,
+    )
+    # a training's setup -> its newest checkpoint, which holds its whole log history
+    others: dict[tuple[tuple[str, float], ...], str] = {}
+    for _, name in numbered[:_CHECKPOINTS_COMPARED]:
+        path = os.path.join(folder, name, STATE_FILE)
+        if os.path.abspath(path) == os.path.abspath(state_path) or not fs.exists(path):
+            continue
+        other = load_json_file(path, [], limit=DOCUMENT)  # a damaged older checkpoint: not this run's
+        differ = _setup_differences(state, other) if isinstance(other, Mapping) else ()
+        if differ:
+            others.setdefault(differ, name)
+    read_from = os.path.relpath(state_path, folder).replace(os.sep, "/")
+    problems = []
+    for differ, name in others.items():
+        theirs = ", ".join(f"{key} {value:g}" for key, value in differ)
+        ours = ", ".join(f"{key} {to_float(state[key]):g}" for key, _ in differ)
+        checkpoint = os.path.join(folder, name)
+        problems.append(
+            Problem(
+                checkpoint,
+                f"is the newest checkpoint of another training left in this output folder ({theirs}; the "
+                f"run read, from {read_from}, has {ours})",
+                f"nothing from it; {command('collect', checkpoint)} reads it as a run of its own",
+            )
+        )
+    return problems
+
+
+def _setup_differences(state: Mapping[str, Any], other: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:
+    """Return the setup values (max_steps, batch size, epochs) of `other` that differ from `state`'s."""
+    differ = []
+    for key in _TRAINING_SETUP:  # numbers alone: a damaged file's value may be anything
+        ours, theirs = to_float(state.get(key)), to_float(other.get(key))
+        if ours is not None and theirs is not None and ours != theirs:
+            differ.append((key, theirs))
+    return tuple(differ)
+
+
+_TRAINING_SETUP = ("max_steps", "train_batch_size", "num_train_epochs")  # another value: another training
+_CHECKPOINTS_COMPARED = 50  # save_total_limit keeps a few; a folder of hundreds is read no slower for them
 
 
 def _checkpoint_of_a_run(folder: str) -> list[Problem]:
