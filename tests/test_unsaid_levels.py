@@ -29,6 +29,19 @@ def test_runs_whose_params_hold_their_folders_names_get_no_note():
     assert levels.notes() == []
 
 
+def test_a_param_that_begins_with_its_folders_name_holds_it_and_one_that_only_resembles_it_does_not():
+    """SB3's Monitor files under Breakout/ and Pong/ hold env_id = 'BreakoutNoFrameskip-v4': the note
+    still said their folders set them apart by names no param holds."""
+    for env_id, noted in (("{}NoFrameskip-v4", False), ("{}_v4", False), ("{}s", True), ("x{}", True)):
+        levels = UnsaidLevels()
+        for env in ("Breakout", "Pong"):
+            for seed in range(2):
+                levels.add(
+                    "sb3", f"{env}/s{seed}/0.monitor.csv", "0.monitor.csv", [{"env_id": env_id.format(env)}]
+                )
+        assert bool(levels.notes()) == noted, env_id
+
+
 def test_a_suggested_pattern_says_which_runs_it_leaves_out():
     """`--pattern '{level1}/*/*'` fitted the runs of one depth alone: pasted, it silently left out
     Hydra's `multirun/<date>/<time>/<N>` jobs."""

@@ -130,4 +130,15 @@ def _held(name: str, values: list[Any]) -> bool:
             return True
         if text.endswith(f"/{lowered}"):  # a path's last part: TabM's config.data.path = "data/adult"
             return True
+        if _begins_with(format_value(value), name):  # Breakout/ beside env_id = "BreakoutNoFrameskip-v4"
+            return True
     return False
+
+
+def _begins_with(text: str, name: str) -> bool:
+    """Tell whether a value begins with a folder's name as a word of its own: followed by its end, a
+    capital, a digit or a separator (`Breakout` of `BreakoutNoFrameskip-v4`, `mlp` of `mlp_large`)."""
+    if len(name) < 3 or not text.lower().startswith(name.lower()):
+        return False
+    following = text[len(name) : len(name) + 1]
+    return not following.islower()
