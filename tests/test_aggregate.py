@@ -310,6 +310,34 @@ def test_best_mean_picks_one_step_for_all_seeds(make_run, store, tmp_path):
     assert budget.step == 1 and [r.value for r in budget.runs] == [1.0, 3.0]
 
 
+def test_best_mean_marks_the_steps_a_seed_that_stopped_early_cut(make_run, store, tmp_path):
+    """Seeds are averaged only at steps all of them logged: one stopping at step 2 of 5 cuts the
+    cell's best step there, while another cell's is chosen at step 5; the cell says so."""
+    for model, lengths in {"a": [5, 5], "b": [5, 2]}.items():
+        for seed, length in enumerate(lengths):
+            make_run(
+                f"{model}{seed}",
+                {"model": model, "seed": seed},
+                curve([0.1 * k + seed for k in range(length)]),
+            )
+    result = table(store, tmp_path, MetricSpec("acc", reduce="best-mean", direction="max"))
+    assert result.cell(("a",), ()).marks == ()
+    cell = result.cell(("b",), ())
+    assert cell.step == 2
+    assert [(m.kind, m.note, m.text, m.details) for m in cell.marks] == [
+        (
+            "mixed",
+            "ends",
+            "averages runs whose curves end at different steps (2 to 5): best-mean's step is chosen "
+            "among the steps every run logged, cut at 2 by b1, which stops there; a budget of 2 "
+            "chooses every cell's step up to it",
+            ("b1: ends at step 2", "b0: ends at step 5"),
+        )
+    ]
+    budget = MetricSpec("acc", reduce="best-mean", budget=2, direction="max")
+    assert table(store, tmp_path, budget).cell(("b",), ()).marks == ()
+
+
 def test_derived_metrics_use_metrics_and_params(make_run, store, tmp_path):
     make_run(
         "r0",

@@ -28,6 +28,7 @@ from resultsbook.query.marks import (
     LENGTH_BOUND,
     METRICS_OPTION_ADAPTERS,
     UNFINISHED,
+    best_mean_cut_mark,
     bounded,
     cell_marks,
     copied_runs,
@@ -124,9 +125,11 @@ def aggregate(
                     [per_cell.get(run, np.nan) for run in members.ids.tolist()], dtype=np.float64
                 )
                 codes = reader.curve_codes(metric.name, members.ids)
-                cells[(row, column)] = make_cell(
-                    row, column, metric, members, values, query, step, None, codes
-                )
+                cell = make_cell(row, column, metric, members, values, query, step, None, codes)
+                cut = best_mean_cut_mark(curve_ends(curves, members.ids, metric.budget), members)
+                if cut is not None and step is not None:
+                    cell = replace(cell, marks=(*cell.marks, cut))
+                cells[(row, column)] = cell
             continue
         kept = Runs.joined(every, [members for members in grouped.values()])
         notes += recorded_goal_notes(metric, kept)
@@ -626,6 +629,20 @@ def best_mean(
         return {run: float("nan") for run in curves}, None
     index = int(np.searchsorted(common, step))
     return {run: float(values[index]) for run, values in at_common.items()}, step
+
+
+def curve_ends(
+    curves: Mapping[int, tuple[np.ndarray, np.ndarray]], runs: np.ndarray, budget: float | None
+) -> np.ndarray:
+    """Return the last step each run (by id) logged, up to `budget`; NaN where it logged none."""
+    ends = np.full(len(runs), np.nan)
+    for i, run in enumerate(runs.tolist()):
+        steps = curves[run][0] if run in curves else np.zeros(0)
+        if budget is not None:
+            steps = steps[steps <= budget]
+        if len(steps):
+            ends[i] = float(steps[-1])
+    return ends
 
 
 def _replicates_in(cell: Cell, kept: np.ndarray | None = None) -> int:

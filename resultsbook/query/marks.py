@@ -216,6 +216,29 @@ def ends_mark(
     return Mark("mixed", text, details, note="ends")
 
 
+def best_mean_cut_mark(ends: np.ndarray, members: Runs) -> Mark | None:
+    """Mark a best-mean cell whose runs' curves (`ends`: each one's last step, up to the budget) end at
+    different steps: the seeds are averaged only where all of them logged, so the run that stops
+    first cuts the steps its best step is chosen among, and another cell's may be chosen further on."""
+    known = ~np.isnan(ends)
+    if known.sum() < 2:
+        return None
+    low, high = float(np.min(ends[known])), float(np.max(ends[known]))
+    if low == high:
+        return None
+    names = told_apart(members.field("name")[known].tolist(), members.field("source")[known].tolist())
+    stopping = [name for name, end in zip(names, ends[known].tolist()) if end == low]
+    text = (
+        f"{ENDS_TEXT} ({step_text(low)} to {step_text(high)}): best-mean's step is chosen among the "
+        f"steps every run logged, cut at {step_text(low)} by {named_list(stopping, 3)}, which "
+        f"{'stops' if len(stopping) == 1 else 'stop'} there; a budget of {step_text(low)} chooses "
+        "every cell's step up to it"
+    )
+    order = np.argsort(ends[known], kind="stable")
+    details = tuple(f"{names[i]}: ends at step {step_text(float(ends[known][i]))}" for i in order)
+    return Mark("mixed", text, details, note="ends")
+
+
 def cut_short_mark(
     ends: np.ndarray, runs: CellRuns, members: Runs, apart: bool = False, intervals: np.ndarray | None = None
 ) -> Mark | None:
