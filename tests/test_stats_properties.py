@@ -9,8 +9,9 @@ Conventions pinned here (query/stats.py and query/significance.py state them too
   numpy.random.default_rng(seed).integers(0, n, (resamples, n)), bounds as linear quantiles; so the
   same seed gives scipy's interval to rounding, for the mean, the median and the IQM.
 - Welch is scipy.stats.ttest_ind(equal_var=False); Mann–Whitney is scipy.stats.mannwhitneyu
-  (two-sided, automatic method); the permutation test is scipy.stats.permutation_test of the
-  difference in the centre (independent samples, two-sided, exact below `resamples` splits).
+  (two-sided; method=PermutationMethod() up to PERMUTATIONS splits, else automatic); the permutation
+  test is scipy.stats.permutation_test of the difference in the centre (independent samples,
+  two-sided, exact below `resamples` splits).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
 from resultsbook.errors import QueryError
-from resultsbook.query.significance import mann_whitney_p, permutation_p, welch_p
+from resultsbook.query.significance import PERMUTATIONS, mann_whitney_p, permutation_p, welch_p
 from resultsbook.query.stats import bootstrap_interval, describe
 
 FINITE = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False, width=64)
@@ -94,7 +95,22 @@ def test_bootstrap_intervals_are_scipys_with_the_same_draws(values, center, meth
 def test_welch_and_mann_whitney_match_scipy(first, second):
     a, b = np.asarray(first), np.asarray(second)
     assert close(welch_p(a, b), scipy_stats.ttest_ind(a, b, equal_var=False).pvalue)
-    assert close(mann_whitney_p(a, b), scipy_stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    exact = math.comb(len(a) + len(b), len(a)) <= PERMUTATIONS
+    method = scipy_stats.PermutationMethod(n_resamples=PERMUTATIONS) if exact else "auto"
+    reference = scipy_stats.mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue
+    assert close(mann_whitney_p(a, b), reference)
+
+
+@SETTINGS
+@given(
+    st.lists(st.integers(min_value=0, max_value=3), min_size=2, max_size=7),
+    st.lists(st.integers(min_value=0, max_value=3), min_size=2, max_size=7),
+)
+def test_mann_whitney_of_few_tied_values_is_scipys_exact_permutation(first, second):
+    a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    method = scipy_stats.PermutationMethod(n_resamples=PERMUTATIONS)
+    reference = scipy_stats.mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue
+    assert close(mann_whitney_p(a, b), reference)
 
 
 @SETTINGS
