@@ -12,7 +12,7 @@ from conftest import write_native_run
 from resultsbook.outputs.build import finding_lines
 from resultsbook.query import MetricSpec, TableQuery, aggregate
 from resultsbook.render import TableFormat, render_table
-from resultsbook.render.layout import Labels, layout_table
+from resultsbook.render.layout import Labels, layout_table, mark_summary
 from resultsbook.sources.collect import CollectRequest, collect
 
 
@@ -851,6 +851,29 @@ def test_a_size_setting_that_differs_in_every_run_is_not_offered_as_the_seed(sto
     assert "n_hidden" in sized.text and "numbers the seeds" not in sized.text
     (counted,) = [mark for mark in table.cell(("mlp",), ()).marks if mark.kind == "mixed"]
     assert "if run_index numbers the seeds" in counted.text
+
+
+def test_the_legend_says_the_test_finds_the_runner_up_significantly_better(store, tmp_path):
+    """A mean raised by one far seed (0 … 0.3 and 100) beside seeds at 10.0 … 10.6: the paper's only
+    footnote was `best, but not significantly better than the runner-up`, though the Mann–Whitney U
+    test finds b significantly better (p = 0.026), which only the warning on stderr said."""
+    values = {"a": [0, 0.1, 0.2, 0.3, 100, 0.15, 0.05], "b": [10 + 0.1 * i for i in range(7)]}
+    for method, scores in values.items():
+        for seed, value in enumerate(scores):
+            write_native_run(tmp_path / "runs" / f"{method}_{seed}", {"method": method, "seed": seed},
+                             [{"step": 1, "score": value}])  # fmt: skip
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("score", direction="max"),), rows=("method",)))
+    latex = render_table(table, "latex", TableFormat(test="mannwhitney"))
+    assert (
+        r"$^{\circ}$ best by its value, but the test finds the runner-up significantly better (1 cell)\par"
+        in latex
+    )
+    assert "not significantly better than the runner-up" not in latex
+    assert mark_summary("nonsig", {"nonsig", "opposite"}) == (
+        "best, but not significantly better than the runner-up, or the test finds the runner-up "
+        "significantly better (the cell's warning says which)"
+    )
 
 
 def test_mann_whitney_of_few_tied_runs_is_exact_not_the_normal_approximation(store, tmp_path):

@@ -61,6 +61,11 @@ MARK_SUMMARIES = {
     "tasks": "some tasks have no run, or no value: the aggregate is over fewer tasks",
     "nonsig": "best, but not significantly better than the runner-up",
     "untested": "best, but no test could compare it with the runner-up",
+    "opposite": "best by its value, but the test finds the runner-up significantly better",
+    "nonsig_or_opposite": (
+        "best, but not significantly better than the runner-up, or the test finds the runner-up "
+        "significantly better (the cell's warning says which)"
+    ),
     "single": "one replicate: no spread to say how much the value varies",
     "surplus": "replicates the table does not ask for (more than asked, or seeds not listed), all averaged",
     "outlier": "one seed far from the others moves the mean",
@@ -562,8 +567,11 @@ def _nonsig_mark(
     if _significant(fmt, result, sign):
         return None
     favours = name if _opposite(result, sign) else ""
+    # a p below alpha the other way: the legend says the runner-up is the better, not only "not significantly"
     return Mark(
-        "nonsig", f"not significantly better than {name} ({_tested_by(table, fmt, result.p, favours)})"
+        "nonsig",
+        f"not significantly better than {name} ({_tested_by(table, fmt, result.p, favours)})",
+        note="opposite" if favours and result.p < fmt.alpha else "",
     )
 
 
@@ -736,6 +744,8 @@ def mark_summary(kind: str, notes: Collection[str]) -> str:
     sentence) are `notes`: a note of their own when all of them need it, the kind's otherwise."""
     if kind == "mixed" and set(notes) == {"mixed", "ends"}:
         return MARK_SUMMARIES["mixed_or_ends"]
+    if kind == "nonsig" and "opposite" in notes and len(notes) > 1:  # the generic sentence would hide it
+        return MARK_SUMMARIES["nonsig_or_opposite"]
     return MARK_SUMMARIES[next(iter(notes)) if len(notes) == 1 else kind]
 
 
