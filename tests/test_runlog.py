@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import signal
+import socket
 import subprocess
 import sys
+import threading
 
 import pytest
-from runlog_helpers import RANK_VARIABLES, read_info, run_folders, run_script
+from runlog_helpers import RANK_VARIABLES, read_info, run_folders, run_script, script_env
 
 import resultsbook
 from resultsbook.adapters.base import Folder
@@ -115,6 +118,103 @@ def test_unique_false_runs_whose_names_clean_up_alike_keep_folders_of_their_own(
         with resultsbook.Run(tmp_path / "o", config=config, unique=False, code_dir=tmp_path) as run:
             run.log(1, loss=1.0)
     assert len([p for p in (tmp_path / "o").iterdir() if p.is_dir() and p.name != "cache"]) == 1
+
+
+_HOLDER = """
+import sys, resultsbook
+from resultsbook.runlog import run as run_module
+
+mark = run_module._mark_identity
+
+
+def paused(folder, identity):  # the folder is taken, its identity not written yet: the race's window
+    print("claimed", flush=True)
+    sys.stdin.readline()
+    mark(folder, identity)
+
+
+if sys.argv[2] == "pause":
+    run_module._mark_identity = paused
+config = {"model": "mlp", "dataset": "moons", "opt": "sgd", "seed": 0, "lr": float(sys.argv[1])}
+with resultsbook.Run("runs", config=config, unique=False, flush_every=0) as run:
+    run.log(1, loss=float(sys.argv[1]))
+    print("running", flush=True)
+    sys.stdin.readline()
+    run.summary(test_acc=float(sys.argv[1]))
+"""
+
+
+def _holder(tmp_path, lr, pause):
+    """Start a process whose `unique=False` run (model mlp ... lr) holds its folder until told on stdin."""
+    (tmp_path / "holder.py").write_text(_HOLDER)
+    command = [sys.executable, str(tmp_path / "holder.py"), str(lr), "pause" if pause else "run"]
+    return subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=script_env(tmp_path),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _tell(process):
+    process.stdin.write("go\n")
+    process.stdin.flush()
+
+
+def _sweep_config(lr):
+    return {"model": "mlp", "dataset": "moons", "opt": "sgd", "seed": 0, "lr": lr}
+
+
+def test_a_unique_false_run_refuses_the_folder_a_live_run_of_its_name_writes(tmp_path):
+    """A second terminal (or a requeued job) starting the run of the same name while the first still
+    wrote took its folder: one run with the second's curve and the first's summary, 0 problems."""
+    holder = _holder(tmp_path, 0.1, pause=False)
+    try:
+        assert holder.stdout.readline() == "running\n"
+        folder = tmp_path / "runs" / "mlp_moons_sgd_seed0"
+        with pytest.raises(RuntimeError) as refused:
+            resultsbook.Run(tmp_path / "runs", config=_sweep_config(0.1), unique=False, code_dir=tmp_path)
+        assert str(refused.value) == (
+            f"run folder {folder} is being written by a run of the same name (process {holder.pid} on "
+            f"{socket.gethostname()}); let it end or stop it, or give this run another name= (or unique=True)"
+        )
+        _tell(holder)
+    finally:
+        holder.communicate(timeout=60)
+    record, _ = read_back(folder)
+    assert list(record.metrics["loss"].values) == [0.1]
+    assert read_info(folder)["summary"] == {"test_acc": 0.1} and read_info(folder)["status"] == "finished"
+    with resultsbook.Run(
+        tmp_path / "runs", config=_sweep_config(0.1), unique=False, code_dir=tmp_path
+    ) as run:
+        run.log(1, loss=0.5)  # once that run ended, a rerun replaces it
+    assert list(read_back(folder)[0].metrics["loss"].values) == [0.5]
+
+
+def test_unique_false_runs_started_at_once_keep_folders_of_their_own(tmp_path):
+    """Sweep jobs started at one moment, configs differing only in lr (not in the folder name): both
+    found the folder free of another config, and one run's points went into the other's folder."""
+    holder = _holder(tmp_path, 0.1, pause=True)
+    try:
+        assert holder.stdout.readline() == "claimed\n"
+        threading.Timer(0.3, _tell, (holder,)).start()  # it goes on while this run starts
+        with resultsbook.Run(
+            tmp_path / "runs", config=_sweep_config(0.2), unique=False, code_dir=tmp_path
+        ) as run:
+            run.log(1, loss=0.2)
+        assert holder.stdout.readline() == "running\n"
+        _tell(holder)
+    finally:
+        holder.communicate(timeout=60)
+    identity = json.dumps(_sweep_config(0.2), sort_keys=True)
+    digested = f"mlp_moons_sgd_seed0-{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["mlp_moons_sgd_seed0", digested]
+    for name, lr in (("mlp_moons_sgd_seed0", 0.1), (digested, 0.2)):
+        record, _ = read_back(tmp_path / "runs" / name)
+        assert list(record.metrics["loss"].values) == [lr], name
+        assert json.loads((tmp_path / "runs" / name / "config.json").read_text())["lr"] == lr
 
 
 def test_metric_lines_are_whole_and_on_disk_after_a_flush_while_running(tmp_path):

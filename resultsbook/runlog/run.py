@@ -15,6 +15,7 @@ from typing import Any
 
 from resultsbook.params import flatten_fields, json_default
 from resultsbook.runlog import lifecycle
+from resultsbook.runlog.claim import Claim, claim, release, sign
 from resultsbook.runlog.provenance import (
     DIFF_FILE,
     MAX_DIFF_BYTES,
@@ -53,7 +54,8 @@ class Run:
     closes it. Under a multi-process launcher only rank 0 writes unless `all_ranks=True`.
 
     `unique=False` names the folder after `name` (or the config) alone and replaces a run
-    already there, for scripts that rerun the same configurations.
+    already there, for scripts that rerun the same configurations; a run of that name still
+    writing there (another process) is not replaced: RuntimeError.
     """
 
     def __init__(
@@ -91,6 +93,8 @@ class Run:
         self._warned_closed = False
         self._templates: dict[tuple[str, ...], str] = {}
         self._pid = os.getpid()
+        self._unique = unique
+        self._claim = Claim()
         self.rank, world_size = detect_rank()
         self.active = self.rank in (None, 0) or all_ranks
         if not self.active:
@@ -101,12 +105,11 @@ class Run:
         stem = folder_stem(name, self.config)
         if self.rank is not None and all_ranks:
             stem = f"{stem}_rank{self.rank}"
-        identity = name or _config_identity(self.config)  # what a `unique=False` folder is of
-        if not unique and _holds_another(os.path.join(os.fspath(root), stem), identity):
-            stem = _with_digest(stem, identity)
-        self.folder = make_run_folder(os.fspath(root), stem, unique)
-        if not unique:
-            _mark_identity(self.folder, identity)
+        if unique:
+            self.folder = make_run_folder(os.fspath(root), stem)
+        else:  # named after the name or config alone: claimed for the run's life
+            identity = name or _config_identity(self.config)
+            self.folder, self._claim = claim_run_folder(os.fspath(root), stem, identity)
         self.name = os.path.basename(self.folder)
         self._started = _now_iso()
         self._provenance.update(capture_environment())
@@ -220,6 +223,8 @@ class Run:
         """Continue a closed run in the same folder (testing after fitting); it is running until closed."""
         if self.folder is None or self.status == "running":
             return
+        if not self._unique:
+            self._claim = claim_again(self.folder)
         with self._lock:
             path = os.path.join(self.folder, METRICS_FILE)
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -261,6 +266,7 @@ class Run:
                 os.close(fd)
             self._ended = _now_iso()
             self._write_info()
+            release(self._claim)
         lifecycle.unregister(self)
 
     def record_seed(self, record: Mapping[str, Any]) -> None:
@@ -476,17 +482,46 @@ def _with_digest(stem: str, whole: str) -> str:
     return f"{stem[:71].rstrip('._-')}-{hashlib.sha1(whole.encode()).hexdigest()[:8]}"
 
 
-def make_run_folder(root: str, stem: str, unique: bool) -> str:
-    """Create the run folder: `stem-YYYYmmdd-HHMMSS-xxxx` when unique, else `stem`, emptied of a
-    previous run's files."""
-    os.makedirs(root, exist_ok=True)
-    if not unique:
-        folder = os.path.join(root, stem)
+def claim_run_folder(root: str, stem: str, identity: str) -> tuple[str, Claim]:
+    """Claim the `unique=False` folder `stem` (NAME-<digest> when it holds a run of another name or
+    config) and empty it of a previous run's files; refuse one a live run of this name writes."""
+    folder = os.path.join(root, stem)
+    os.makedirs(folder, exist_ok=True)
+    taken = claim(folder)
+    if _holds_another(folder, identity):
+        release(taken)
+        folder = os.path.join(root, _with_digest(stem, identity))
         os.makedirs(folder, exist_ok=True)
-        for name in _OWN_FILES:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(folder, name))
-        return folder
+        taken = claim(folder)
+    if taken.holder is not None:
+        raise RuntimeError(_busy(folder, taken.holder))
+    _mark_identity(folder, identity)
+    sign(taken)  # after the identity: a run refused beside this one reads it once signed
+    for name in _OWN_FILES:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(folder, name))
+    return folder, taken
+
+
+def claim_again(folder: str) -> Claim:
+    """Claim a closed run's folder to reopen it, unless another run took it meanwhile."""
+    taken = claim(folder)
+    if taken.holder is not None:
+        raise RuntimeError(_busy(folder, taken.holder))
+    sign(taken)
+    return taken
+
+
+def _busy(folder: str, holder: str) -> str:
+    return (
+        f"run folder {folder} is being written by a run of the same name ({holder}); let it end or "
+        "stop it, or give this run another name= (or unique=True)"
+    )
+
+
+def make_run_folder(root: str, stem: str) -> str:
+    """Create a new run folder `stem-YYYYmmdd-HHMMSS-xxxx`."""
+    os.makedirs(root, exist_ok=True)
     for _ in range(100):
         folder = os.path.join(root, f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{os.urandom(2).hex()}")
         try:

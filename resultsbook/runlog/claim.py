@@ -1,0 +1,86 @@
+"""Claim a `unique=False` run folder for a run's life, so that two processes never write one folder.
+
+The claim is an advisory lock (flock) on `.resultsbook-lock` in the folder: the kernel drops it when
+the process ends, however it ends, so a claim is never stale. The holder writes its process id and
+host into the file once the folder is its, for the message of a run refused beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+
+from resultsbook.atomic import process_alive
+
+CLAIM_FILE = ".resultsbook-lock"
+_WAIT_S = 2.0  # how long a claim just taken may stay unsigned before its holder is "another process"
+
+
+@dataclass
+class Claim:
+    """A folder's claim: the descriptor holding it, or the live process that holds it instead."""
+
+    descriptor: int | None = None
+    holder: str | None = None
+
+
+def claim(folder: str) -> Claim:
+    """Take the claim on `folder`; where locks cannot be taken (Windows, some network filesystems)
+    the folder is written unclaimed, as before."""
+    if os.name != "posix":
+        return Claim()
+    import fcntl
+
+    try:
+        descriptor = os.open(os.path.join(folder, CLAIM_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return Claim()
+    deadline = time.monotonic() + _WAIT_S
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return Claim(descriptor)
+        except BlockingIOError:
+            pass
+        except OSError:  # no locks on this filesystem
+            os.close(descriptor)
+            return Claim()
+        holder = _live_holder(descriptor)
+        if holder is not None or time.monotonic() > deadline:
+            os.close(descriptor)  # a flock is the holder's open file's: closing ours leaves it
+            return Claim(None, holder or "another process")
+        time.sleep(0.01)  # the holder signs its claim once the folder is its, or leaves it
+
+
+def sign(taken: Claim) -> None:
+    """Write this process into the claim it holds (after the folder is set up: see _live_holder)."""
+    if taken.descriptor is not None:
+        os.ftruncate(taken.descriptor, 0)
+        os.pwrite(taken.descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
+
+
+def release(taken: Claim) -> None:
+    """Give the claim up, unsigned: the next holder's process is read only once it signed."""
+    descriptor, taken.descriptor = taken.descriptor, None
+    if descriptor is not None:
+        try:
+            os.ftruncate(descriptor, 0)
+        finally:
+            os.close(descriptor)
+
+
+def _live_holder(descriptor: int) -> str | None:
+    """Return the process a claim is signed by (`process 123 on node7`), or None while it is unsigned or
+    signed by a process of this machine that ended (killed before it could unsign it)."""
+    try:
+        fields = os.pread(descriptor, 300, 0).decode("utf-8", "replace").split()
+    except OSError:
+        return None
+    if len(fields) != 2 or not fields[0].isdigit():
+        return None
+    pid, host = int(fields[0]), fields[1]
+    if host == socket.gethostname() and not process_alive(pid):
+        return None
+    return f"process {pid} on {host}"
