@@ -401,6 +401,36 @@ def test_sigterm_ends_the_run_interrupted_and_the_process_still_dies_of_it(tmp_p
     assert (folder / "metrics.jsonl").read_text().count("\n") == 3
 
 
+@pytest.mark.parametrize("when", ["make_run_folder", "capture_environment"])
+def test_a_sigterm_while_the_run_starts_ends_it_interrupted(tmp_path, when):
+    """A scheduler's SIGTERM landing while Run() started (its folder just made, or the environment
+    being read) left an empty folder that collect and status never named."""
+    result = run_script(
+        tmp_path,
+        f"""
+        import os, signal, resultsbook
+        from resultsbook.runlog import run as run_module
+
+        step = run_module.{when}
+        def stopped(*args):
+            made = step(*args)
+            os.kill(os.getpid(), signal.SIGTERM)  # the scheduler's SIGTERM, amid the start
+            return made
+        run_module.{when} = stopped
+        with resultsbook.Run("runs", config={{"seed": 1}}) as run:
+            run.log(1, loss=1.0)
+        print("still alive")
+        """,
+    )
+    assert result.returncode == -signal.SIGTERM and "still alive" not in result.stdout
+    [folder] = run_folders(tmp_path / "runs")
+    info = read_info(folder)
+    assert info["status"] == "interrupted" and info["error"]["type"] == "SIGTERM"
+    assert json.loads((folder / "config.json").read_text()) == {"seed": 1}
+    record, problems = read_back(folder)
+    assert record.status == "interrupted" and not record.metrics, problems
+
+
 def test_sigterm_calls_the_handler_that_was_there_before(tmp_path):
     result = run_script(
         tmp_path,

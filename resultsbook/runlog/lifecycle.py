@@ -9,9 +9,11 @@ uncaught exception (failed, or interrupted for KeyboardInterrupt), and SIGTERM f
 from __future__ import annotations
 
 import atexit
+import contextlib
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from types import FrameType, TracebackType
 from typing import Any, Protocol
 
@@ -27,6 +29,8 @@ _lock = threading.RLock()  # re-entered when SIGTERM arrives while registering
 _installed_atexit = False
 _previous_excepthook: Any = None
 _previous_sigterm: Any = None
+_held = 0  # blocks inside sigterm_held: a SIGTERM meanwhile waits for the last to end
+_pending: int | None = None
 
 
 def register(run: Closable) -> None:
@@ -60,6 +64,25 @@ def unregister(run: Closable) -> None:
 def open_runs() -> list[Closable]:
     """Return the runs of this process still open, oldest first."""
     return list(_open)
+
+
+@contextlib.contextmanager
+def sigterm_held() -> Iterator[None]:
+    """Let a SIGTERM that arrives in the block end the runs once the block is done (a folder made but
+    not yet known to its run would be left empty, or a previous run's files half removed)."""
+    global _held, _pending
+    with _lock:
+        _held += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _held -= 1
+            number = None if _held else _pending
+            if number is not None:
+                _pending = None
+        if number is not None:
+            signal.raise_signal(number)
 
 
 def _close_all_at_exit() -> None:
@@ -102,6 +125,10 @@ def _restore_sigterm() -> None:
 
 
 def _on_sigterm(number: int, frame: FrameType | None) -> None:
+    global _pending
+    if _held:
+        _pending = number
+        return
     previous = _previous_sigterm
     for run in reversed(open_runs()):
         run.close_with(None, signal_name="SIGTERM")

@@ -105,13 +105,33 @@ class Run:
         stem = folder_stem(name, self.config)
         if self.rank is not None and all_ranks:
             stem = f"{stem}_rank{self.rank}"
-        if unique:
-            self.folder = make_run_folder(os.fspath(root), stem)
-        else:  # named after the name or config alone: claimed for the run's life
-            identity = name or _config_identity(self.config)
-            self.folder, self._claim = claim_run_folder(os.fspath(root), stem, identity)
-        self.name = os.path.basename(self.folder)
         self._started = _now_iso()
+        self.status = "starting"
+        lifecycle.register(self)  # before the folder: a SIGTERM from here on ends the run interrupted
+        try:
+            self._start(os.fspath(root), stem, name, unique, world_size, code_dir, max_diff_bytes)
+        except BaseException as error:  # refused, or stopped: said in run.json if a folder was made
+            self.close_with(error)
+            raise
+
+    def _start(
+        self,
+        root: str,
+        stem: str,
+        name: str | None,
+        unique: bool,
+        world_size: int | None,
+        code_dir: str | os.PathLike[str] | None,
+        max_diff_bytes: int,
+    ) -> None:
+        """Make the folder and write the run's first files; a SIGTERM meanwhile ends it interrupted."""
+        with lifecycle.sigterm_held():  # a folder made is the run's before a SIGTERM can end it
+            if unique:
+                self.folder = make_run_folder(root, stem)
+            else:  # named after the name or config alone: claimed for the run's life
+                identity = name or _config_identity(self.config)
+                self.folder, self._claim = claim_run_folder(root, stem, identity)
+            self.name = os.path.basename(self.folder)
         self._provenance.update(capture_environment())
         git = capture_git(os.fspath(code_dir) if code_dir else code_folder(), self.folder, max_diff_bytes)
         if git is not None:
@@ -124,11 +144,13 @@ class Run:
 
         self._provenance["logger"] = f"resultsbook {__version__}"
         self._write_config()
-        path = os.path.join(self.folder, METRICS_FILE)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o644)
-        self.status = "running"
-        self._write_info()
-        lifecycle.register(self)
+        with self._lock:
+            if self.status != "starting":
+                return  # ended by a SIGTERM whose earlier handler let the process go on
+            path = os.path.join(self.folder, METRICS_FILE)
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o644)
+            self.status = "running"
+            self._write_info()
 
     # ------------------------------------------------------------------ the API
     def log(
@@ -253,19 +275,24 @@ class Run:
     # ------------------------------------------------------------ used by hooks
     def close_with(self, error: BaseException | None, signal_name: str | None = None) -> None:
         """End the run: finished, failed or interrupted, from the exception or signal that ended it."""
-        if self.status != "running" or os.getpid() != self._pid:
+        if self.status not in ("running", "starting") or os.getpid() != self._pid:
             return  # closed already, or a forked child that inherited the object
         with self._lock:
-            if self.status != "running":
+            starting = self.status == "starting"
+            if self.status != "running" and not starting:
                 return
             self.status, self._error = outcome(error, signal_name)
+            if starting and self.folder is not None:  # ended before its first files: write them
+                self._write_config()
+                os.close(os.open(os.path.join(self.folder, METRICS_FILE), os.O_WRONLY | os.O_CREAT, 0o644))
             self._stop.set()
             self._write_buffer(time.time())
             fd, self._fd = self._fd, None
             if fd is not None:
                 os.close(fd)
             self._ended = _now_iso()
-            self._write_info()
+            if self.folder is not None:
+                self._write_info()
             release(self._claim)
         lifecycle.unregister(self)
 
