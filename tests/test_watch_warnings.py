@@ -65,3 +65,48 @@ def test_watch_prints_each_warning_once_while_it_stands_and_a_new_one_when_it_co
         third = round_of("runs", [str(runs / "s2" / "metrics.jsonl")])
         assert "  Warning: main: vit: includes 1 failed, 1 running run(s)" in third
         assert "  Warning: main: vit: includes 1 running run(s)" not in third
+
+
+def test_watch_prints_a_problem_once_while_it_stands_but_for_its_line_number(tmp_path, capsys, monkeypatch):
+    """A run still writing ends its metrics.jsonl in a cut-off line at every round: watch printed
+    "last line (N) is cut off (a run still writing?)" again each round, N the only change."""
+    from resultsbook.cli.watch_cmd import LiveStatus
+    from resultsbook.freshness.watch import rebuild
+    from resultsbook.outputs.build import BuildMemo
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    runs = tmp_path / "runs"
+    write_native_run(runs / "s0", {"model": "vit", "seed": 0}, [{"step": 100, "val/acc": 0.86}])
+    live = write_native_run(runs / "s1", {"model": "vit", "seed": 1}, [{"step": 10, "val/acc": 0.3}])
+    with open(live / "metrics.jsonl", "a") as handle:
+        handle.write('{"step": 11, "lo')  # a line the run is writing as watch reads
+    (tmp_path / "resultsbook.toml").write_text(SPEC)
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    display, memo = LiveStatus(live=False), BuildMemo()
+
+    def round_of(reason: str, paths: list[str] | None) -> list[str]:
+        update = rebuild(spec, store, reason, paths, None, memo)
+        assert update is not None
+        display.show(update)
+        return [
+            line for line in capsys.readouterr().err.splitlines() if "cut off" in line or "problem" in line
+        ]
+
+    cut = "runs/s1/metrics.jsonl: last line ({}) is cut off (a run still writing?)"
+    with Store.open(spec.db) as store:
+        assert any(line.startswith("  " + cut.format(2)) for line in round_of("start", None))
+        with open(live / "metrics.jsonl", "a") as handle:  # it trains on, a line cut off further down
+            handle.write('ss": 0.9}\n{"step": 12, "loss": 0.8}\n{"step": 13, "lo')
+        assert round_of("runs", [str(live / "metrics.jsonl")]) == [
+            "  1 problem(s) as in the rebuild before, not repeated"
+        ]
+        with open(live / "metrics.jsonl", "a") as handle:
+            handle.write('ss": 0.7}\n{"step": 14, "lo')
+        (runs / "s2").mkdir()  # a new run, its line cut off too: said
+        (runs / "s2" / "metrics.jsonl").write_text('{"step": 1, "val/acc": 0.2}\n{"step": 2, "va')
+        third = round_of("runs", [str(live / "metrics.jsonl"), str(runs / "s2" / "metrics.jsonl")])
+        assert any(line.startswith("  runs/s2/metrics.jsonl: last line (2) is cut off") for line in third)
+        assert not any(line.startswith("  runs/s1/") for line in third), third
+        assert "  1 problem(s) as in the rebuild before, not repeated" in third

@@ -21,7 +21,10 @@ from resultsbook.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from resultsbook.freshness.paper import PaperCheck
+    from resultsbook.models import Problem
 
 
 @click.command("watch")
@@ -68,6 +71,8 @@ class LiveStatus:
         # the warnings of the last rebuild: a run still writing makes a round every few seconds, each
         # with the same warnings, which would bury the one that is new
         self.warned: set[str] = set()
+        self.problems: set[tuple[str, str, str]] = set()  # the same, for the problems read: a
+        # run still writing ends its file in a cut-off line, the same but for its number every round
 
     def show(self, update: object) -> None:
         from resultsbook.freshness.watch import WatchUpdate
@@ -107,9 +112,22 @@ class LiveStatus:
                 if note not in self.noted:
                     echo(f"  Note: {note}", err=True)
             self.noted.update(update.collected.notes)
-            show_problems(update.collected.problems)
+            self._show_problems(update.collected.problems)
         self.last = stamp
         self._status()
+
+    def _show_problems(self, problems: Sequence[Problem]) -> None:
+        """Print the problems not met in the round before (but for their numbers); count the others."""
+        from resultsbook.render.problems import numbers_aside
+
+        keys = [numbers_aside(problem) for problem in problems]
+        show_problems(
+            [problem for problem, key in zip(problems, keys, strict=True) if key not in self.problems]
+        )
+        same = sum(1 for key in keys if key in self.problems)
+        if same:
+            echo(f"  {same} problem(s) as in the rebuild before, not repeated", err=True)
+        self.problems = {numbers_aside(problem) for problem in problems}
 
     def stopping(self, signum: int) -> None:
         """Say that Ctrl-C (or SIGTERM) came during a rebuild, which finishes first; after SIGHUP the

@@ -58,6 +58,11 @@ def group_problems(problems: Iterable[Problem]) -> list[ProblemGroup]:
     return [ProblemGroup(tuple(members)) for members in ordered]
 
 
+def numbers_aside(problem: Problem) -> tuple[str, str, str]:
+    """Return a problem as it stays while its file grows: its path and texts, numbers (lines) aside."""
+    return problem.path, _template(problem.message), _template(problem.kept)
+
+
 def path_glob(paths: Sequence[str]) -> str:
     """Return a glob that every one of the paths matches: the parts they share, `*` for the rest of
     each part that differs (`runs/seed_*/log.csv`); `…` for what follows parts of unequal depth."""
