@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import signal
 import socket
@@ -215,6 +216,29 @@ def test_unique_false_runs_started_at_once_keep_folders_of_their_own(tmp_path):
         record, _ = read_back(tmp_path / "runs" / name)
         assert list(record.metrics["loss"].values) == [lr], name
         assert json.loads((tmp_path / "runs" / name / "config.json").read_text())["lr"] == lr
+
+
+def test_a_unique_false_run_is_rerun_while_processes_it_forked_live_on(tmp_path):
+    """Data loader workers forked during a run share its claim on the folder: once the run ended, a
+    rerun of its name in the same script was refused while they lived."""
+    read, write = os.pipe()
+    with resultsbook.Run(tmp_path, config={"seed": 0}, name="forky", unique=False, code_dir=tmp_path) as run:
+        run.log(1, loss=1.0)
+        worker = os.fork()
+        if worker == 0:  # a worker: lives until the test is done
+            os.close(write)
+            os.read(read, 1)
+            os._exit(0)
+    try:
+        with resultsbook.Run(
+            tmp_path, config={"seed": 0}, name="forky", unique=False, code_dir=tmp_path
+        ) as run:
+            run.log(1, loss=2.0)
+    finally:
+        os.close(write)
+        os.close(read)
+        os.waitpid(worker, 0)
+    assert list(read_back(tmp_path / "forky")[0].metrics["loss"].values) == [2.0]
 
 
 def test_metric_lines_are_whole_and_on_disk_after_a_flush_while_running(tmp_path):

@@ -64,11 +64,15 @@ def sign(taken: Claim) -> None:
 def release(taken: Claim) -> None:
     """Give the claim up, unsigned: the next holder's process is read only once it signed."""
     descriptor, taken.descriptor = taken.descriptor, None
-    if descriptor is not None:
-        try:
-            os.ftruncate(descriptor, 0)
-        finally:
-            os.close(descriptor)
+    if descriptor is None:
+        return
+    import fcntl
+
+    try:
+        os.ftruncate(descriptor, 0)
+        fcntl.flock(descriptor, fcntl.LOCK_UN)  # for forked children (data loader workers) sharing it too
+    finally:
+        os.close(descriptor)
 
 
 def _live_holder(descriptor: int) -> str | None:
