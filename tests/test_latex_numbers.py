@@ -91,3 +91,16 @@ def test_a_mark_after_a_power_of_ten_is_not_read_as_part_of_the_exponent(tmp_pat
     words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split()
     assert not [word for word in words if word.endswith("9∗,#")]  # read as the exponent −9∗,#
     assert "∗,#" in words  # the marks, a word of their own after the exponent
+
+
+def test_a_median_beside_a_diverged_runs_interval_keeps_its_digits_in_table_and_text(tmp_path: Path) -> None:
+    """One diverged seed (2.3e6) gave the median 0.0123 the interval's power of ten: it printed
+    `0.00e6 [0.00e6, 2.30e6]`, and `\\medDiv` 0.00×10⁶, a zero; each number now has a power of its own."""
+    values = {"div": [0.0101, 0.0123, 0.0112, 0.0131, 2.3e6], "ok": [0.0201, 0.0223, 0.0212, 0.0231, 0.0251]}
+    table = TABLE.format(style="pm") + 'center = "median"\nspread = "bootstrap"\nreplicates = 6\n'
+    macros = '[macros]\noutput = "numbers.tex"\n[macros.values]\nmed = { cell = "pm/div" }\n'
+    _project(tmp_path, values, table + macros)
+    latex = (tmp_path / "pm.tex").read_text()
+    # the mark a thin space after the last power of ten, as after a shared one
+    assert r"div & 0.0123 {" in latex and r"[0.0101, 2.30\ensuremath{\times 10^{6}}]}\,$^{*}$ \\" in latex
+    assert r"\newcommand{\med}{0.0123}" in (tmp_path / "numbers.tex").read_text()

@@ -441,3 +441,28 @@ def test_a_column_mixing_scales_prints_each_far_cell_on_its_own_and_no_nonzero_c
         "tiny": "125e-9 ± 5e-9",
         "zero": "500e-6 ± 10e-6",
     }
+
+
+def test_a_median_whose_interval_reaches_a_diverged_run_is_not_printed_as_zero(make_run, cli):
+    """The median 0.0123 took the power of ten of its interval's 2.3e6 and read `0.00e6 [0.00e6, 2.30e6]`;
+    siunitx, which gives a number and its uncertainty one power of ten, gets the numbers as text."""
+    values = {"div": [0.0101, 0.0123, 0.0112, 0.0131, 2.3e6], "ok": [0.0201, 0.0223, 0.0212, 0.0231, 0.0251]}
+    for model, column in values.items():
+        for seed, value in enumerate(column):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value], key="loss"))
+    output = _table(cli, "--metric", "loss", "--stat", "median,bootstrap", "--highlight", "none")
+    assert "div      0.0123 [0.0101, 2.30e6]" in output and "ok          0.022 [0.020, 0.025]" in output
+    args = (
+        "--metric",
+        "loss",
+        "--stat",
+        "median,std",
+        "--format",
+        "latex",
+        "--style",
+        "siunitx",
+        "--highlight",
+        "none",
+    )
+    output = _table(cli, *args)
+    assert r"div & 0.0123 $\pm$ 1.03\ensuremath{\times 10^{6}} \\" in output and r"\num{0.022(2)}" in output

@@ -164,7 +164,7 @@ def _table_format(layout: Layout, column: int) -> str:
         cell = cells[column]
         if cell is not None and len(cell.marks) > len(widest):
             widest = cell.marks
-        if cell is None or not cell.center or _infinite(cell):
+        if cell is None or not cell.center or _infinite(cell) or _own_powers(cell):
             continue
         mantissa, _, power = cell.center.partition("e")
         whole, _, fraction = mantissa.lstrip("-").partition(".")
@@ -241,7 +241,8 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
     if cell is None or not cell.center:
         marks = _marks(cell.marks) if cell is not None else ""
         return f"{{{DASH}{marks}}}" if s_column else DASH + marks
-    if _infinite(cell) and style.startswith("siunitx"):  # siunitx cannot parse inf: plain text
+    # siunitx cannot parse inf, nor give a centre and its uncertainty two powers of ten: plain text
+    if (_infinite(cell) or _own_powers(cell)) and style.startswith("siunitx"):
         text = latex_cell(cell, "pm", spread_kind)
         return f"{{{text}}}" if s_column else text
     if s_column:
@@ -270,8 +271,16 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
 
 
 def _ends_in_power(cell: DisplayCell) -> bool:
-    """Tell whether a cell's text ends with a power of ten (its numbers share the centre's)."""
-    return "e" in cell.center.removesuffix("inf")
+    """Tell whether a cell's text ends with a power of ten (its numbers share the centre's, or the last
+    has its own)."""
+    last = cell.interval[1] if cell.interval is not None else cell.spread or cell.center
+    return any("e" in text.removesuffix("inf") for text in (cell.center, last))
+
+
+def _own_powers(cell: DisplayCell) -> bool:
+    """Tell whether a cell's numbers are written in powers of ten of their own (numformat's `each`)."""
+    texts = (cell.center, cell.spread or cell.center, *(cell.interval or ()))
+    return len({text.partition("e")[2] for text in texts if text not in ("inf", "-inf")}) > 1
 
 
 def _infinite(cell: DisplayCell) -> bool:

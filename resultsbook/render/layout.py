@@ -187,7 +187,9 @@ class DisplayCell:
     emphasis: str | None = None  # best or second
     marks: tuple[str, ...] = ()
     n: int = 0
-    exponent: int = 0  # the column's shared power of ten (numformat): the numbers are mantissas
+    exponent: int = (
+        0  # the column's shared power of ten (numformat): the numbers are mantissas; or the centre's
+    )
 
 
 Position = tuple[int, int]  # a cell by (row, column) index

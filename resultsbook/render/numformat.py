@@ -15,7 +15,10 @@ Outliers   a cell that its column's format would print with more than nine signi
            -1.46e276 ± 2.54e276, not 280 digits; so is one a million or more times a column's power
            of ten (-3.15, not -3150000e-6, in a column of 1e-4s), and one whose numbers are not 0
            but would all print as 0 (1.2e-7 in that column: 125e-9 ± 5e-9, not 0e-6 ± 0e-6, which
-           a zero prints; 0.8 in a column of diverged 1e153s: 0.810, not 0e153).
+           a zero prints; 0.8 in a column of diverged 1e153s: 0.810, not 0e153). When that power of
+           ten would print a centre that is not 0 as 0 (a median of 0.0123 with an interval reaching one
+           diverged run's 2.3e6), each of the cell's numbers is written in its own: 0.0123 [0.0101,
+           2.30e6], not 0.00e6 [0.00e6, 2.30e6].
 Missing    NaN is no number (None); infinities are `inf` and `-inf`.
 """
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 MAX_DIGITS = 6
@@ -34,19 +37,29 @@ SHARED_SPAN = 1e6  # ...and so does one this many units or more of a column's po
 
 @dataclass(frozen=True)
 class NumberFormat:
-    """How a column prints its numbers: decimals of the mantissa and the shared power of ten."""
+    """How a column prints its numbers: decimals of the mantissa and the shared power of ten (with
+    `each`, those of the centre, and every other number in a format of its own)."""
 
     digits: int
     exponent: int = 0
+    each: bool = False
 
     def text(self, value: float | None) -> str | None:
         """Format one number of the column; None for NaN."""
-        return fmt_number(value, self.digits, self.exponent)
+        number = self._of(value)
+        return fmt_number(value, number.digits, number.exponent)
 
     def plain(self, value: float | None) -> str | None:
         """Return one number rounded as the column prints it, without the shared power of ten, for data
         files: 127.50e-6 is 0.00012750, 12.00e6 is 1.200E+7; None for NaN."""
-        return fmt_plain(value, self.digits, self.exponent)
+        number = self._of(value)
+        return fmt_plain(value, number.digits, number.exponent)
+
+    def _of(self, value: float | None) -> NumberFormat:
+        """Return the format `value` prints in: this one, or with `each` one of its own."""
+        if self.each and value is not None and math.isfinite(value) and value != 0:
+            return _own_format(abs(value))
+        return self
 
 
 def fmt_fixed(value: float | None, digits: int) -> str | None:
@@ -118,12 +131,24 @@ def spread_digits(spread: float, exponent: int = 0) -> int:
 def cell_format(column: NumberFormat, values: Iterable[float]) -> NumberFormat:
     """Return the column's format for a cell's numbers, or one of the cell's own for an outlier (see
     the module docstring): 1.2e7 in a column of 0.9s would read `11966666.66667 ± 550757.05473`,
-    -3.15 in a column of 1e-4s `-3150000e-6`, and 1.2e-7 there `0e-6 ± 0e-6`, as a zero does."""
+    -3.15 in a column of 1e-4s `-3150000e-6`, and 1.2e-7 there `0e-6 ± 0e-6`, as a zero does.
+    `values` start with the centre."""
+    values = list(values)
     finite = [v for v in values if v is not None and math.isfinite(v)]
     largest = max((abs(v) for v in finite), default=0.0)
-    if largest and (_beyond(column, largest) or _all_print_as_zero(column, finite)):
-        return _own_format(largest)
-    return column
+    if not largest or not (_beyond(column, largest) or _all_print_as_zero(column, finite)):
+        return column
+    own = _own_format(largest)
+    center = values[0] if values else None
+    if (
+        center is None
+        or not math.isfinite(center)
+        or center == 0
+        or _rounded(center, own.digits, own.exponent)
+    ):
+        return own
+    # a power of ten that prints the centre as 0: each number in its own (0.0123 [0.0101, 2.30e6])
+    return replace(_own_format(abs(center)), each=True)
 
 
 def _beyond(column: NumberFormat, largest: float) -> bool:
