@@ -70,6 +70,21 @@ def test_a_curve_that_ends_in_nan_is_marked_under_max_min_and_mean(make_run, cli
     assert "substituted" not in [m["kind"] for m in alone["cells"][0]["marks"]]
 
 
+def test_a_curve_that_ends_in_nan_is_marked_under_last_k_and_best_and_at_says_the_value_is_nan(make_run, cli):
+    """last(4) averaged a diverged seed's 0.9 before its NaNs without a mark, and at(3) said it `stopped
+    at step 2, before at(3)`, though it logged step 3, as NaN."""
+    make_run("a0", {"model": "a", "seed": 0}, curve([0.50, 0.60, 0.70, 0.71, 0.72]))
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.50, 0.90, math.nan, math.nan, math.nan]))
+    make_run("a2", {"model": "a", "seed": 2}, curve([0.50, 0.61, 0.69, 0.70, 0.73]))
+    for reduce in ("last(4)", "best(acc, max)"):
+        output = _table(cli, "--metric", "acc", "--goal", "max", "--reduce", reduce, "--digits", "3")
+        assert f"1 run(s) with a curve ending in NaN (diverged?): {reduce} of the points before" in output
+        assert "≈" in output.splitlines()[2]
+    output = _table(cli, "--metric", "acc", "--goal", "max", "--reduce", "at(3)")
+    reason = "its value at(3) is NaN: its curve ends in NaN after step 2 (diverged?)"
+    assert f"1 run(s) have no value and are left out ({reason})" in output and "stopped at" not in output
+
+
 def test_a_final_value_reported_apart_from_the_curve_that_differs_from_its_last_point_is_said(make_run, cli):
     """Hugging Face's run_glue.py evaluates after saving trainer_state.json: eval_results.json holds 0.70
     (the best checkpoint, reloaded), the curve ends at 0.68, and the table showed 0.68 without a word."""

@@ -469,9 +469,7 @@ class MetricReader:
             notes = dict.fromkeys(ids[substituted].tolist(), note)
             # a curve that ends in NaN diverged (or broke): its min, max and mean are of the points before
             diverged = found & (n > 0) & np.isnan(summaries.columns["last"][at]) & ~np.isnan(out)
-            ending = f"with a curve ending in NaN (diverged?): {reduction.kind} of the points before"
-            note = ("substituted", ending)
-            notes.update(dict.fromkeys(ids[diverged].tolist(), note))
+            notes.update(dict.fromkeys(ids[diverged].tolist(), _diverged_note(reduction)))
         return out, notes
 
     def _series_values(
@@ -497,6 +495,10 @@ class MetricReader:
         if reduction.kind == "at":
             short = has & ~emptied & np.isnan(out)
             notes.update(self._outside_step(metric.name, reduction, ids[short], metric.skip_first))
+        elif reduction.kind != "last":  # last(k), best(KEY), or min, max, mean after skip_first
+            ended = found & (summaries.n[at] > 0) & np.isnan(summaries.columns["last"][at])
+            diverged = has & ~emptied & ended & ~np.isnan(out)
+            notes.update(dict.fromkeys(ids[diverged].tolist(), _diverged_note(reduction)))
         if reduction.kind == "best":
             other_rows, points = self.series_index(reduction.other).find(ids)
             lacking = has & ~emptied & ((other_rows < 0) | (points <= metric.skip_first))
@@ -517,12 +519,15 @@ class MetricReader:
             self._compute(name, job)
         spans, _ = self._reduced[_job_key(name, job)]
         rows, _ = self.series_index(name).find(ids)
+        summaries = self.summary_arrays(name)
+        found, at = summaries.find(ids)
+        logged_to = np.where(found, summaries.columns["last_step"][at], np.nan)  # NaN points too
         notes: dict[int, ValueNote] = {}
-        for run, row in zip(ids.tolist(), rows.tolist()):
+        for run, row, end in zip(ids.tolist(), rows.tolist(), logged_to.tolist()):
             if row < 0:
                 continue
             first, last = spans[row].tolist()
-            note = _outside_note(first, last, reduction)
+            note = _outside_note(first, last, reduction, end)
             if note is not None:
                 notes[run] = note
         return notes
@@ -628,7 +633,11 @@ class MetricReader:
             out[run.id] = reduce_series(reduction, curve[0], curve[1], other)
             missed = reduction.kind == "at" and out[run.id] != out[run.id]  # NaN: no point at the step
             logged = curve[0][~np.isnan(curve[1])]
-            outside = _outside_note(logged[0], logged[-1], reduction) if missed and len(logged) else None
+            outside = (
+                _outside_note(logged[0], logged[-1], reduction, curve[0][-1])
+                if missed and len(logged)
+                else None
+            )
             if outside is not None:
                 notes[run.id] = outside
             elif not plain and run.id in self.constant_inputs and reduction.kind != "last":
@@ -863,9 +872,20 @@ def _listed_metrics_hint(key: str, logged: Iterable[str]) -> str | None:
     return f"{key!r} names {len(names)} logged metrics, a column each: {given}"
 
 
-def _outside_note(first: float, last: float, reduction: Reduction) -> ValueNote | None:
+def _diverged_note(reduction: Reduction) -> ValueNote:
+    """Return the note of a run whose curve ends in NaN, reduced from the points before."""
+    return ("substituted", f"with a curve ending in NaN (diverged?): {reduction.text} of the points before")
+
+
+def _outside_note(
+    first: float, last: float, reduction: Reduction, logged_to: float = math.nan
+) -> ValueNote | None:
     """Say why `at(step)` found no value in a run whose points, logged from step `first` to step
-    `last`, all lie before or after the step; None when they do not (or it logged none: NaN)."""
+    `last` (NaN points up to `logged_to`), all lie before or after the step; None when they do not (or
+    it logged none: NaN)."""
+    if last < reduction.step <= logged_to:  # it logged the step, as NaN
+        ending = f"its curve ends in NaN after step {step_text(last)} (diverged?)"
+        return ("refused", f"its value {reduction.text} is NaN: {ending}")
     if last < reduction.step:
         return ("refused", f"stopped at step {step_text(last)}, before {reduction.text}")
     if first > reduction.step:
