@@ -202,3 +202,15 @@ def test_a_table_of_the_probability_of_improvement_alone_is_shown(make_run, cli)
     aggregates = ("--tasks", "game", "--aggregates", "probability_of_improvement", "--versus", "c")
     shown = _table(cli, "--metric", "acc", "--goal", "max", *aggregates)
     assert "\nacc over 2 games × 3 runs each (per run: last); P(X > c): probability that a run" in shown
+
+
+def test_a_table_whose_only_rival_has_no_value_has_no_bold_sentence(make_run, cli):
+    """at(5) past b's last step left a alone with a value and nothing bold, yet the note said `Bold:
+    best (higher is better).`; with at(2) both have one, and it has the sentence."""
+    for seed in range(3):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "acc": 0.5}, {"step": 5, "acc": 0.7}])
+        make_run(f"b{seed}", {"model": "b", "seed": seed}, [{"step": 1, "acc": 0.4}, {"step": 2, "acc": 0.6}])
+    args = ("--metric", "acc", "--goal", "max", "--format", "markdown")
+    output = _table(cli, *args, "--reduce", "at(5)")
+    assert "Mean ± std (ddof = 1) over n = 0–3 seeds; per run: at(5).\n" in output and "Bold" not in output
+    assert "Bold: best (higher is better; Welch" in _table(cli, *args, "--reduce", "at(2)")

@@ -851,17 +851,23 @@ def stat_note(
     else:
         note = _replicates_note(table, fmt)
     note += _scale_note(table)
-    if emphasis and fmt.highlight != "none" and _competes(table, fmt.highlight):
-        competing = _competing(table, fmt, grid or _display_grid(table, fmt))
-        note += _bold_note(table, fmt, bold, competing, labels)
+    if emphasis and fmt.highlight != "none":
+        grid = grid or _display_grid(table, fmt)
+        if _competes(table, fmt.highlight, grid):
+            note += _bold_note(table, fmt, bold, _competing(table, fmt, grid), labels)
     for text in table.metric_notes:
         note += f" {text}."
     return note
 
 
-def _competes(table: ResultTable, highlight: str) -> bool:
-    """Tell whether any two cells compete for bold: a table of one row (one cell per column) has none."""
-    return any(len(group) > 1 for group in comparable_groups(table, highlight))
+def _competes(table: ResultTable, highlight: str, grid: Sequence[Sequence[DisplayCell | None]]) -> bool:
+    """Tell whether any two cells that print a value compete for bold: a table of one row (one cell per
+    column) has none, nor one whose rivals have no value (`–`, at(STEP) past their end)."""
+    printed = [
+        [r for r, c in group if (shown := grid[r][c]) is not None and shown.center]
+        for group in comparable_groups(table, highlight)
+    ]
+    return any(len(cells) > 1 for cells in printed)
 
 
 def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
