@@ -264,7 +264,11 @@ def test_long_values_that_differ_only_at_their_ends_are_told_apart_in_the_warnin
         "averages runs that differ in WEIGHTS (…sk2Former/model_best.pth, …sk2Former/model_best_base.pth)"
     ) in warned
     listed = [line.split()[3] for line in cli("runs").output.splitlines()[2:5]]  # run_id name status WEIGHTS
-    assert listed == ["…sk2Former/model_best.pth", "…sk2Former/model_best_base.pth", "…sk2Former/model_best.pth"]
+    assert listed == [
+        "…sk2Former/model_best.pth",
+        "…sk2Former/model_best_base.pth",
+        "…sk2Former/model_best.pth",
+    ]
 
 
 def test_a_filter_that_selects_nothing_names_the_values_there_are_cut_short(make_run, cli):
@@ -278,7 +282,10 @@ def test_a_filter_that_selects_nothing_names_the_values_there_are_cut_short(make
     result = cli("runs", "--where", "t_distrib=Uniform")
     assert result.exit_code == 1
     cut = '{"py/object": "torch.distributions.Unif…'
-    assert result.output == f"Error: filter t_distrib=Uniform matches no run; t_distrib has: {', '.join([cut] * 4)}\n"
+    assert (
+        result.output
+        == f"Error: filter t_distrib=Uniform matches no run; t_distrib has: {', '.join([cut] * 4)}\n"
+    )
 
 
 def test_a_value_holding_thousands_of_digits_in_a_row_is_named_not_an_internal_error(make_run, cli):
@@ -357,6 +364,19 @@ def test_a_cell_whose_runs_trained_for_different_budgets_is_marked_and_at_names_
     assert "mixed" not in {mark.kind for mark in ppo.marks}  # 1900 and 2000 steps: one budget
     at = aggregate(store, TableQuery(metrics=(MetricSpec("reward", reduce="at(200)"),), rows=("algo",)))
     assert not next(cell for cell in at.cells.values() if cell.row == ("sac",)).marks  # one step for all
+
+
+def test_a_run_the_cell_does_not_average_is_not_among_the_ends_compared(store, tmp_path):
+    """skip_first = 5 removed every point of the seed ending at step 30, which has no value; the cell
+    was still marked for curves ending `(30 to 100)`, though the three it averages end at 100."""
+    for seed in range(4):
+        points = [{"step": 10 * k, "acc": 0.5 + 0.03 * k} for k in range(1, (4 if seed == 3 else 11))]
+        write_native_run(tmp_path / "runs" / f"a_{seed}", {"algo": "a", "seed": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    for skip, marked in ((5, False), (0, True)):
+        query = TableQuery(metrics=(MetricSpec("acc", reduce="max", skip_first=skip),), rows=("algo",))
+        (cell,) = aggregate(store, query).cells.values()
+        assert ("mixed" in {mark.kind for mark in cell.marks}) is marked, skip
 
 
 def test_the_footnote_of_a_cell_marked_for_its_curves_ends_says_so_not_that_configs_differ(store, tmp_path):
@@ -446,7 +466,11 @@ def test_the_legend_of_runs_ending_at_different_steps_does_not_speak_of_configur
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
     (cell,) = table.cells.values()
-    assert cell.marks[-1].details == ("runs/a_0: ends at step 0", "runs/a_1: ends at step 11", "runs/a_2: ends at step 11")
+    assert cell.marks[-1].details == (
+        "runs/a_0: ends at step 0",
+        "runs/a_1: ends at step 11",
+        "runs/a_2: ends at step 11",
+    )
     for seed in range(3):
         points = [{"step": step, "acc": 0.6} for step in range(12)]
         write_native_run(tmp_path / "runs" / f"b_{seed}", {"method": "b", "seed": seed, "lr": seed}, points)
@@ -463,7 +487,9 @@ def test_a_list_of_seeds_over_runs_that_hold_no_seed_names_no_seed_missing(store
     from resultsbook.outputs.findings import surplus_findings
 
     for run in range(2):
-        write_native_run(tmp_path / "runs" / f"a_{run}", {"method": "a"}, [{"step": 1, "acc": 0.5 + run / 10}])
+        write_native_run(
+            tmp_path / "runs" / f"a_{run}", {"method": "a"}, [{"step": 1, "acc": 0.5 + run / 10}]
+        )
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     query = TableQuery(metrics=(MetricSpec("acc"),), rows=("method",), replicate_values=(0, 1, 2))
     table = aggregate(store, query)
@@ -605,7 +631,9 @@ def test_cells_of_one_replicate_are_footnoted_as_showing_no_spread(store, tmp_pa
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
     layout = layout_table(table, TableFormat(), Labels())
-    assert dict(layout.footnotes)["#"] == "one replicate: no spread to say how much the value varies (2 cells)"
+    assert (
+        dict(layout.footnotes)["#"] == "one replicate: no spread to say how much the value varies (2 cells)"
+    )
     table = table_of(store, tmp_path / "two", {"c": 90.0, "d": 80.0}, min_replicates=4)  # n = 1 and n = 3
     footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
     assert footnotes["#"] == "too few replicates: the spread says little (4 cells)"
@@ -721,10 +749,14 @@ def test_a_group_whose_cells_all_print_one_value_is_bold_untested_and_the_note_s
         "every cell it competes with prints this value: there is no runner-up"
     )
     assert layout.bases[(0, 0)].shares == ((1, 0), (2, 0))
-    assert layout.stat_note.endswith("Bold: best, and every cell that prints the same value (higher is better).")
+    assert layout.stat_note.endswith(
+        "Bold: best, and every cell that prints the same value (higher is better)."
+    )
 
 
-def test_one_training_logged_by_two_trackers_is_said_so_with_the_where_that_keeps_one(make_run, tmp_path, cli):
+def test_one_training_logged_by_two_trackers_is_said_so_with_the_where_that_keeps_one(
+    make_run, tmp_path, cli
+):
     """Lightning with `logger=[CSVLogger(...), TensorBoardLogger(...)]` writes each training twice
     (version_0 and version_1): the table averaged every seed twice, its std over n = 4 runs, and said
     only `several runs share seed 0, seed 1`."""
@@ -787,7 +819,9 @@ def test_runs_of_one_seed_logging_its_steps_one_after_the_other_are_said_to_be_o
     replicates, and said only `several runs share seed 2`."""
     for seed in (0, 1):
         make_run(f"s{seed}", {"model": "a", "seed": seed}, [{"step": s, "acc": 0.5} for s in range(1, 101)])
-    make_run("s2", {"model": "a", "seed": 2}, [{"step": s, "acc": 0.4} for s in range(1, 51)], {"status": "failed"})
+    make_run(
+        "s2", {"model": "a", "seed": 2}, [{"step": s, "acc": 0.4} for s in range(1, 51)], {"status": "failed"}
+    )
     make_run("s2_resume", {"model": "a", "seed": 2}, [{"step": s, "acc": 0.6} for s in range(51, 101)])
     make_run("s3", {"model": "a", "seed": 3}, [{"step": 1, "acc": 0.5}])
     make_run("s3_again", {"model": "a", "seed": 3}, [{"step": 1, "acc": 0.5}])  # a rerun, not a resumption
@@ -823,7 +857,9 @@ def test_runs_ending_at_different_steps_but_one_epoch_trained_alike_and_are_not_
     The cell was marked for runs ending at different steps, and its fix, at(149), compared epoch 5 of two
     runs with epoch 49 of the third."""
     for run, per_epoch in enumerate((3, 25, 25)):
-        points = [{"step": per_epoch * e + per_epoch - 1, "epoch": e, "acc": 0.5 + e / 100} for e in range(50)]
+        points = [
+            {"step": per_epoch * e + per_epoch - 1, "epoch": e, "acc": 0.5 + e / 100} for e in range(50)
+        ]
         write_native_run(tmp_path / "runs" / f"v{run}", {"model": "gcn"}, points)
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     query = TableQuery(metrics=(MetricSpec("acc", reduce="max", direction="max"),), rows=("model",))

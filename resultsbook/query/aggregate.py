@@ -761,7 +761,8 @@ def make_cell(
         keys = (*query.pool, *query.replicate)
         marks = (*marks, *same_curve_marks(runs, curves[order], keys, metric.name))
     if spans is not None:
-        budgets = ends_mark(ordered[:, 1], members, metric.reduce, ordered[:, 2])
+        # only the runs averaged: one whose points skip_first removed ends nowhere the cell reads
+        budgets = ends_mark(ordered[valued, 1], averaged, metric.reduce, ordered[valued, 2])
         with np.errstate(invalid="ignore", divide="ignore"):  # each run's step between two points
             intervals = (ordered[:, 1] - ordered[:, 0]) / (ordered[:, 3] - 1)
         short = cut_short_mark(ordered[:, 1], runs, members, budgets is not None, intervals)
