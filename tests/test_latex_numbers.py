@@ -99,8 +99,15 @@ def test_a_median_beside_a_diverged_runs_interval_keeps_its_digits_in_table_and_
     values = {"div": [0.0101, 0.0123, 0.0112, 0.0131, 2.3e6], "ok": [0.0201, 0.0223, 0.0212, 0.0231, 0.0251]}
     table = TABLE.format(style="pm") + 'center = "median"\nspread = "bootstrap"\nreplicates = 6\n'
     macros = '[macros]\noutput = "numbers.tex"\n[macros.values]\nmed = { cell = "pm/div" }\n'
+    macros += (
+        'high = { cell = "pm/div", stat = "bootstrap_hi" }\n'  # as the table prints it, not 2300000.0000
+    )
     _project(tmp_path, values, table + macros)
     latex = (tmp_path / "pm.tex").read_text()
     # the mark a thin space after the last power of ten, as after a shared one
     assert r"div & 0.0123 {" in latex and r"[0.0101, 2.30\ensuremath{\times 10^{6}}]}\,$^{*}$ \\" in latex
-    assert r"\newcommand{\med}{0.0123}" in (tmp_path / "numbers.tex").read_text()
+    numbers = (tmp_path / "numbers.tex").read_text()
+    assert (
+        r"\newcommand{\med}{0.0123}" in numbers
+        and r"\newcommand{\high}{2.30\ensuremath{\times 10^{6}}}" in numbers
+    )

@@ -26,7 +26,13 @@ from resultsbook.query.tasks import COUNTS
 from resultsbook.render.latex import tex_number
 from resultsbook.render.layout import DisplayCell, Layout, center_key, layout_table
 from resultsbook.render.macros import key_tag
-from resultsbook.render.numformat import column_format, fmt_number, printed_difference, spread_digits
+from resultsbook.render.numformat import (
+    NumberFormat,
+    column_format,
+    fmt_number,
+    printed_difference,
+    spread_digits,
+)
 from resultsbook.spec import Spec, TableSpec, ValueSpec
 from resultsbook.store import Store
 
@@ -45,6 +51,7 @@ class CellNumbers:
     value: str = ""  # the centre as the table prints it, as plain text ("1.70e-9")
     marks: tuple[Mark, ...] = ()  # the marks the table prints after it, which a number in the text drops
     as_printed: frozenset[str] = frozenset()  # the statistics quoted with the table's decimals, whatever
+    each: bool = False  # every number in a power of ten of its own, as the table prints the cell's
 
 
 @dataclass(frozen=True)
@@ -129,14 +136,24 @@ def table_numbers(
             as_printed = _as_printed(cell, table_spec)
             for stat, number in sorted(cell.stats.items()):
                 digits = _spread_shown(number, stat, shown.digits, shown.exponent, stat in as_printed)
-                text = _count_or_number(number, stat, digits, shown.exponent)
+                text = _count_or_number(number, stat, digits, shown.exponent, shown.each)
                 if text is not None:
                     latex[stat] = tex_number(text)
             plain = _pm(shown, latex=False)
             center = center_key(cell, table_spec.format)
             marks = tuple(layout.marks.get((r, c), ()))
             out[key] = CellNumbers(
-                key, latex, plain, cell, shown.digits, center, shown.exponent, shown.center, marks, as_printed
+                key,
+                latex,
+                plain,
+                cell,
+                shown.digits,
+                center,
+                shown.exponent,
+                shown.center,
+                marks,
+                as_printed,
+                shown.each,
             )
     return out
 
@@ -221,7 +238,7 @@ def _named(
             digits = _spread_shown(
                 number, value.stat, found.digits, found.exponent, value.stat in found.as_printed
             )
-            return number, _fmt(number, value.stat, digits, found.exponent)
+            return number, _fmt(number, value.stat, digits, found.exponent, found.each)
         return number, _fmt(number, value.stat, value.digits)
     if value.kind in ("difference", "ratio"):
         first, second = (_cell(value, key, cells) for key in value.cells)
@@ -273,7 +290,9 @@ def ratio_findings(values: Mapping[str, ValueSpec], cells: Mapping[str, CellNumb
             continue
         number = _stat(value, found)
         printed = (
-            found.value if value.stat == "value" else _fmt(number, value.stat, found.digits, found.exponent)
+            found.value
+            if value.stat == "value"
+            else _fmt(number, value.stat, found.digits, found.exponent, found.each)
         )
         # the centre's sign is noise when its std reaches past 0 (a spread's own sign is always +)
         spread = found.cell.stats.get("std", math.nan) if value.stat == "value" else math.nan
@@ -357,17 +376,19 @@ def _spread_shown(number: float, stat: str, digits: int, exponent: int, as_print
     return spread_digits(number, exponent)
 
 
-def _fmt(number: float, stat: str, digits: int, exponent: int = 0) -> str:
-    text = _count_or_number(number, stat, digits, exponent)
+def _fmt(number: float, stat: str, digits: int, exponent: int = 0, each: bool = False) -> str:
+    text = _count_or_number(number, stat, digits, exponent, each)
     return "--" if text is None else text
 
 
-def _count_or_number(number: float, stat: str, digits: int, exponent: int = 0) -> str | None:
+def _count_or_number(
+    number: float, stat: str, digits: int, exponent: int = 0, each: bool = False
+) -> str | None:
     """Return a statistic as the paper prints it: a count (n, tasks) whole, a number with the cell's
-    digits; None for a number that is not one."""
+    digits (`each`: in a power of ten of its own, as the cell's); None for a number that is not one."""
     if stat in COUNTS:
         return str(int(number))
-    return fmt_number(number, digits, exponent)
+    return NumberFormat(digits, exponent, each).text(number)
 
 
 def value_origin(value: ValueSpec) -> str:

@@ -187,9 +187,8 @@ class DisplayCell:
     emphasis: str | None = None  # best or second
     marks: tuple[str, ...] = ()
     n: int = 0
-    exponent: int = (
-        0  # the column's shared power of ten (numformat): the numbers are mantissas; or the centre's
-    )
+    exponent: int = 0  # the column's shared power of ten (numformat): the numbers are mantissas
+    each: bool = False  # every number in a power of ten of its own (numformat); `exponent` is the centre's
 
 
 Position = tuple[int, int]  # a cell by (row, column) index
@@ -387,6 +386,7 @@ def _display(cell: Cell | None, fmt: TableFormat, number: NumberFormat) -> Displ
         digits=number.digits,
         n=int(cell.stats["n"]),
         exponent=number.exponent,
+        each=number.each,
     )
 
 
