@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, compile_latex
 
 from resultsbook.params import cut_where_they_differ
 
@@ -587,7 +587,9 @@ def test_a_quoted_key_holding_a_hash_or_braces_is_named_with_the_key_latex_reads
     number` and `No value`; they are now named as `&` is, with the key the numbers file writes."""
     for method in ("a#b", "plain"):
         for seed in range(3):
-            make_run(f"{method}{seed}", {"method": method, "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 100}])
+            make_run(
+                f"{method}{seed}", {"method": method, "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 100}]
+            )
     (tmp_path / "paper").mkdir()
     (tmp_path / "paper" / "main.tex").write_text(
         "A \\rbvalue{t/a#b}, B \\rbvalue{t/{plain}}.\n\\newcommand{\\acc}[1]{\\rbvalue{t/#1}}\n"
@@ -609,6 +611,41 @@ def test_a_quoted_key_holding_a_hash_or_braces_is_named_with_the_key_latex_reads
     ], result.output
 
 
+def test_a_quoted_key_holding_a_hash_and_a_digit_is_named_unless_a_definition_holds_it(
+    tmp_path, make_run, cli
+):
+    """`\\rbvalue{t/a\\#1}` and `\\rbvalue{t/a#1}` (method `a#1`) passed check as a macro's parameter
+    and pdflatex stopped with `Missing \\endcsname` and `Illegal parameter number`; they are named with
+    the key the numbers file writes, which pdflatex finds; `#1` inside a definition is still left to TeX."""
+    for seed in range(3):
+        make_run(f"a{seed}", {"method": "a#1", "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 100}])
+    (tmp_path / "paper").mkdir()
+    main = tmp_path / "paper" / "main.tex"
+    definition = "\\newcommand{\\acc}[1]{%\n  \\rbvalue{t/#1}}\n\\def\\pmacc#1{\\rbvalue[pm]{t/#1}}\n"
+    main.write_text(f"A \\rbvalue{{t/a\\#1}} B \\rbvalue{{t/a#1}}.\n{definition}")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\nrows = ["method"]\noutputs = []\n\n'
+        '[macros]\noutput = "numbers.tex"\npaper = ["paper/main.tex"]\n'
+    )
+    cli("collect", "runs")
+    cli("build")
+    result = cli("check")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        "Error: paper/main.tex:1: \\rbvalue{t/a\\#1} is no cell of numbers.tex (LaTeX stops there); "
+        "did you mean t/a-1?",
+        "Error: paper/main.tex:1: \\rbvalue{t/a#1} is no cell of numbers.tex (LaTeX stops there); "
+        "did you mean t/a-1?",
+    ], result.output
+    main.write_text(f"{definition}A \\rbvalue{{t/a-1}} B \\acc{{a-1}} C \\pmacc{{a-1}}.\n")
+    assert cli("check").exit_code == 0
+    pdf = compile_latex(tmp_path, "\\input{numbers.tex}\\input{paper/main.tex}")
+    if shutil.which("pdftotext") is not None:
+        text = subprocess.run(["pdftotext", pdf.name, "-"], cwd=tmp_path, capture_output=True, text=True)
+        assert "A 0.51 B 0.51 C 0.51 ± 0.01." in text.stdout
+
+
 def test_check_reads_a_quote_as_latex_does_its_statistic_lowercased_and_its_key_on_the_next_line(paper):
     """`\\rbvalue[PM]{…}` compiles (the numbers file lowercases the statistic) and check failed on it;
     `\\rbvalue` with its key on the next line, and `[ n]` (TeX keeps the space), stop pdflatex and check
@@ -618,7 +655,12 @@ def test_check_reads_a_quote_as_latex_does_its_statistic_lowercased_and_its_key_
     lines = main.read_text().splitlines()
     end = len(lines)
     quotes = ["As \\rbvalue[PM]{table1/mlp/circles} shows,", "and \\rbvalue", "{table1/mlp/circels} too,"]
-    quotes += ["and \\rbvalue[ n]{table1/mlp/circles},", "\\rbvalue[pm]", "% a comment TeX skips", "{table1/x}"]
+    quotes += [
+        "and \\rbvalue[ n]{table1/mlp/circles},",
+        "\\rbvalue[pm]",
+        "% a comment TeX skips",
+        "{table1/x}",
+    ]
     quotes += ["and \\rbvalue[pm]{", "table1/mlp/circles}: the line end is a space in the key."]
     quotes += ["and \\rbvalue[pm]{table1/mlp/%", "circles}: a comment ate that line end."]
     main.write_text("\n".join([*lines, *quotes, ""]))
@@ -644,7 +686,9 @@ def test_check_reads_the_quotes_of_a_file_the_paper_inputs_or_includes(paper):
     main = paper / "paper" / "main.tex"
     main.write_text(main.read_text().replace("\\end{document}", "\\input{sections/one}\n\\end{document}"))
     (paper / "paper" / "sections").mkdir()
-    (paper / "paper" / "sections" / "one.tex").write_text("As \\rbvalue{table1/mlp/circels}.\n\\include{two}\n")
+    (paper / "paper" / "sections" / "one.tex").write_text(
+        "As \\rbvalue{table1/mlp/circels}.\n\\include{two}\n"
+    )
     (paper / "paper" / "two.tex").write_text("% \\input{one}\nAnd \\rbvalue[pm]{table1/x}.\n")
     result = run_cli("check")
     assert result.exit_code == 1
@@ -1043,6 +1087,7 @@ def test_a_fifo_in_place_of_a_retired_output_is_never_opened(tmp_path):
     (tmp_path / "kept.tex").write_text("% Generated by resultsbook\n")
     os.mkfifo(tmp_path / "old.tex")
     before = {"tables.old": {"old.tex": "0" * 64, "kept.tex": bytes_digest(b"% Generated by resultsbook\n")}}
+
     def blocked(*_):
         raise TimeoutError("the FIFO was opened")
 

@@ -18,9 +18,14 @@ _COMMENT = re.compile(r"(?<!\\)%.*")
 _AFTER_PM = re.compile(r"(?:\\pm|±)[\s{}$]*$")  # `$\pm$ `, `\pm{} `, `± ` just before a quote
 _ESCAPED = re.compile(r"\\([%&_#$])")  # `\%` in a key: the character, as the paper means it
 _NAMED_VALUE = re.compile(r"^\\newcommand\{\\([A-Za-z]+)\}", re.MULTILINE)  # a [macros.values] number
-# a macro's parameter (`#1`, `##1`) or another command: known when TeX runs; a lone `#` (`a#b`) is a
-# key character LaTeX stops on
-_UNKNOWN_YET = re.compile(r"#+\d|\\")
+# a macro's parameter (`#1`, `##1`) within a definition, or another command: known when TeX runs; a lone
+# `#` (`a#b`), an escaped one (`a\#1`) and `#1` outside a definition are key characters LaTeX stops on
+_PARAMETER = re.compile(r"#+\d")
+_DEFINITION = re.compile(
+    r"\\(?:(?:re)?newcommand|providecommand|DeclareRobustCommand|[gex]?def|(?:re)?newenvironment"
+    r"|(?:New|Renew|Provide|Declare)(?:Expandable)?DocumentCommand)(?![A-Za-z@])"
+)
+_DEFINITION_LINES = 50  # a definition holding a quote spans a few lines: none is looked for further back
 # `\rbvalue[stat]{key}` as LaTeX reads it: the statistic as written (the numbers file lowercases it, and
 # keeps its spaces), spaces and one line end between the command and its arguments; braces within the
 # key (`t/{plain}`) are part of it, one level deep
@@ -89,18 +94,22 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
             for quote in _PAPER_QUOTE.finditer(line):
                 if quote.start() >= cut or (quote.end() > cut and "%" not in quote[2]):
                     continue
-                found = _quote(path, number, quote, line[: quote.start()])
+                defining = "#" in quote[0] and _in_definition(lines, number, quote.start())
+                found = _quote(path, number, quote, line[: quote.start()], defining)
                 if found is not None:
                     quotes.append(found)
             dangling = _DANGLING.search(line[:cut])
             if dangling is not None:  # TeX reads on: the arguments on a following line
-                found = _read_on(path, number, lines, dangling)
+                defining = _in_definition(lines, number, dangling.start())
+                found = _read_on(path, number, lines, dangling, defining)
                 if found is not None:
                     quotes.append(found)
     return quotes, problems
 
 
-def _read_on(path: str, number: int, lines: Sequence[str], dangling: re.Match[str]) -> Quote | None:
+def _read_on(
+    path: str, number: int, lines: Sequence[str], dangling: re.Match[str], defining: bool
+) -> Quote | None:
     """Return the quote whose `\\rbvalue` ends line `number` (`dangling`), its arguments on a following
     line as TeX reads them: a line end is a space (within the key's braces too), a line that is all
     comment is skipped, a blank line ends the paragraph (and the quote: LaTeX stops there)."""
@@ -114,7 +123,8 @@ def _read_on(path: str, number: int, lines: Sequence[str], dangling: re.Match[st
         if not text.strip():
             return None
         joined = _PAPER_QUOTE.match(dangling.group(0) + space + text.lstrip())
-        return None if joined is None else _quote(path, number, joined, lines[number - 1][: dangling.start()])
+        before = lines[number - 1][: dangling.start()]
+        return None if joined is None else _quote(path, number, joined, before, defining)
     return None
 
 
@@ -124,17 +134,34 @@ def _comment_start(line: str) -> int:
     return comment.start() if comment else len(line)
 
 
-def _quote(path: str, number: int, quote: re.Match[str], before: str) -> Quote | None:
+def _quote(path: str, number: int, quote: re.Match[str], before: str, defining: bool) -> Quote | None:
     """Return the quote a match of `_PAPER_QUOTE` is, its statistic as LaTeX reads it (lower case, spaces
     kept: `[PM]` is `pm`, `[ n]` no statistic); None for one only TeX can resolve (`{table1/#1}` in a
-    \\newcommand)."""
+    \\newcommand, `{table1/\\method}`)."""
     written, raw = quote.group(2), quote.group(1)
     stat = "value" if raw is None else raw.translate(_ASCII_LOWER)
     key = _unescaped(written)
-    if _UNKNOWN_YET.search(key + stat):
+    unescaped = _ESCAPED.sub("", written + "\n" + stat)  # `\#1` is the key's `#1`, no parameter
+    if "\\" in unescaped or (defining and _PARAMETER.search(unescaped)):
         return None
     after_pm = _AFTER_PM.search(before) is not None
     return Quote(path, number, key, stat, after_pm, "" if written == key else written)
+
+
+def _in_definition(lines: Sequence[str], number: int, column: int) -> bool:
+    """Tell whether line `number` at `column` lies within the braces of a definition
+    (`\\newcommand{\\acc}[1]{...`), where `#1` is the macro's parameter."""
+    before = [strip_comment(line) for line in lines[max(0, number - _DEFINITION_LINES) : number - 1]]
+    text = "\n".join([*before, strip_comment(lines[number - 1][:column])])
+    return any(_open_braces(text[start.end() :]) > 0 for start in _DEFINITION.finditer(text))
+
+
+def _open_braces(text: str) -> int:
+    """Return how many of a text's braces are still open at its end (escaped ones left out)."""
+    depth = 0
+    for brace in re.findall(r"(?<!\\)[{}]", text):
+        depth = max(0, depth + (1 if brace == "{" else -1))
+    return depth
 
 
 def _unescaped(key: str) -> str:
