@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, compile_latex
 from figure_project import make_project
 from paper_pages import VENUES, compile_page, describe, imitated_preamble
 
@@ -731,3 +731,35 @@ def test_a_table_too_wide_for_a_one_column_venue_is_never_told_to_span_both_colu
     assert widths and all("NeurIPS 2024" in text for text in widths), widths
     assert not any("table*" in text for text in widths), widths
     store.close()
+
+
+def test_a_siunitx_s_column_holds_its_widest_uncertainty_and_a_cell_sticking_out_is_not_blamed_on_fit(
+    tmp_path: Path, make_run, cli
+) -> None:
+    """Errors of 87000–95000 beside 0.00125–0.0014 in an S column: `table-format=5.5(4)` left no room for
+    ± 3330, the cell stuck out 15pt (digits printed over each other with more rows), and build said the
+    table was wider than the ICML column, `set fit = "scale"`, which the spec had set."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    data = {"huge": [87000, 92000, 95000, 90000, 94600], "tiny": [0.00125, 0.00131, 0.00128, 0.00122, 0.0014]}
+    for method, values in data.items():
+        for seed, value in enumerate(values):
+            make_run(f"{method}_{seed}", {"method": method, "seed": seed}, [{"step": 0, "err": value}])
+    spec = 'venue = "icml"\n[[sources]]\npath = "runs"\n[tables.e]\nmetric = "err"\ngoal = "min"\n'
+    spec += 'rows = ["method"]\nstyle = "siunitx-S"\nfit = "scale"\noutputs = ["out/e.tex"]\n'
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    result = cli("build", "-q")
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+    table = (tmp_path / "out" / "e.tex").read_text()
+    assert "S[table-format=5.5(9), " in table and "huge & 91720(3330) \\\\" in table
+    compile_latex(tmp_path, "\\input{out/e.tex}", packages=("booktabs", "siunitx", "graphicx"))
+    assert "Overfull" not in (tmp_path / "doc.log").read_text()
+    fixed = 'siunitx = "table-fixed-width = true, table-column-width = 10pt"\n'  # the user's own setup
+    (tmp_path / "resultsbook.toml").write_text(spec.replace('fit = "scale"\n', f'fit = "scale"\n{fixed}'))
+    result = cli("build", "-q")
+    assert [line for line in result.output.splitlines() if "out/e.tex" in line] == [
+        "Warning: e: out/e.tex has a cell 115.2pt wider than its own column, printed over its neighbour "
+        '(fit = "scale" shrinks the table to the column, not a cell within it); check its siunitx = '
+        '"table-fixed-width = true, table-column-width = 10pt", or style = "siunitx" sets each number at '
+        "its own width"
+    ], result.output

@@ -27,6 +27,7 @@ from resultsbook.outputs.build import BuildReport, Progress, build, refuse_read_
 from resultsbook.outputs.ownership import refuse_others_files
 from resultsbook.outputs.texlog import LOG_ENV, attribute, overfull_boxes
 from resultsbook.render.escape import escape_latex
+from resultsbook.render.latex import SIUNITX_SETUP
 from resultsbook.render.venues import (
     PT_PER_IN,
     Venue,
@@ -35,7 +36,7 @@ from resultsbook.render.venues import (
     geometry_preamble,
     venue_preset,
 )
-from resultsbook.spec import Spec
+from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
 from resultsbook.voice import option
 
@@ -119,6 +120,9 @@ def too_wide(
     lines: list[tuple[str, str]] = []
     for name, points in overflows(spec, log, folder).items():
         kind, _, entry = name.partition(" ")
+        if kind == "table" and spec.tables[entry].latex.fit == "scale":  # never wider than the column
+            lines.append((name, _cell_overflow(spec.tables[entry], points)))
+            continue
         across = venue is not None and venue.columns > 1 and across_columns(spec, kind, entry, venue)
         if venue is not None and venue.columns > 1 and kind == "table" and entry in placed_across:
             across, points = True, points - (venue.text_width - venue.column_width)
@@ -146,6 +150,19 @@ def too_wide(
             fix = 'set fit = "scale" or "tabularx", or float = "table*" for both columns'
         lines.append((name, f"is {points:.1f}pt wider than {where}: {fix}"))
     return lines
+
+
+def _cell_overflow(table: TableSpec, points: float) -> str:
+    """Say that a cell sticks out of its own column inside a table `fit = "scale"` fits to the column."""
+    fix = "shorten the cell's text"
+    if table.format.style == "siunitx-S":
+        fix = 'style = "siunitx" sets each number at its own width'
+        if table.latex.siunitx != SIUNITX_SETUP:
+            fix = f"check its siunitx = {json.dumps(table.latex.siunitx)}, or {fix}"
+    return (
+        f'has a cell {points:.1f}pt wider than its own column, printed over its neighbour (fit = "scale" '
+        f"shrinks the table to the column, not a cell within it); {fix}"
+    )
 
 
 def overflows(spec: Spec, log: str, folder: str) -> dict[str, float]:

@@ -83,6 +83,8 @@ def _measured(spec: Spec, report: BuildReport, tables: Mapping[str, TableSpec]) 
     for name, text in wide:
         table = name.removeprefix("table ")
         findings.append(Finding(table, "", "venue", f"{_latex_output(spec, table)} {text}"))
+        # a scaled table sticks out only where a cell does: its unscaled width counts that cell's overflow
+        shrunk.pop(table, None)
     return findings + [
         Finding(table, "", "venue", f"{_latex_output(spec, table)} {text}") for table, text in shrunk.items()
     ]

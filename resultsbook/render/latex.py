@@ -159,6 +159,7 @@ def _table_format(layout: Layout, column: int) -> str:
     exponent covering its cells, then room for its widest footnote marks (typeset after the number,
     inside the column)."""
     integer, decimal, uncertainty, sign, exponent = 1, 0, 0, False, ""
+    above = 0  # the widest uncertainty's digits left of its number's point: 91720(3330) is ± 3330
     widest: tuple[str, ...] = ()
     for _, cells in layout.body:
         cell = cells[column]
@@ -173,7 +174,11 @@ def _table_format(layout: Layout, column: int) -> str:
         if power:
             exponent = f"e{'-' if power.startswith('-') else ''}{len(power.lstrip('-'))}"
         if cell.spread is not None:
-            uncertainty = max(uncertainty, len(_uncertainty_digits(cell)))
+            digits = len(_uncertainty_digits(cell))
+            uncertainty, above = max(uncertainty, digits), max(above, digits - len(fraction))
+    # siunitx places the format's uncertainty digits at its last decimal: room for ± 3330 beside
+    # 0.00129(7) is (9) at five decimals, ± 8888.88888
+    uncertainty = max(uncertainty, above + decimal)
     text = f"{'-' if sign else ''}{integer}.{decimal}"
     text += (f"({uncertainty})" if uncertainty else "") + exponent
     return text + (f"{{{_marks(widest, bool(exponent))}}}" if widest else "")
