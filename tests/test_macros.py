@@ -199,7 +199,9 @@ def test_a_named_value_whose_command_latex_has_is_named_at_build_with_a_rename(t
     ]
 
 
-def test_a_named_value_whose_command_resultsbook_defines_is_named_at_build_with_a_rename(tmp_path: Path) -> None:
+def test_a_named_value_whose_command_resultsbook_defines_is_named_at_build_with_a_rename(
+    tmp_path: Path,
+) -> None:
     """`rbvalue = { cell = ... }` and `rbnote` became \\rbvalue and \\rbnote, the numbers file's own
     commands: the paper stopped at the numbers file with `Command \\rbvalue already defined`, and build
     said nothing, though it named `pm` or `section` with a rename."""
@@ -756,7 +758,9 @@ def test_a_standard_error_in_the_text_has_the_decimals_that_show_it_not_zero(tmp
     assert "\\newcommand{\\allStd}{1}" in lines
 
 
-def test_a_spread_the_table_prints_or_its_given_digits_are_quoted_as_the_table_prints_them(tmp_path: Path) -> None:
+def test_a_spread_the_table_prints_or_its_given_digits_are_quoted_as_the_table_prints_them(
+    tmp_path: Path,
+) -> None:
     """With `digits = 1` a table printed `0.9 ± 0.0` and the text quoted its std as 0.02: a sentence
     beside the table disagreed with it (the table warns of the spread printed as 0 itself)."""
     numbers = _build_final_values(
@@ -866,3 +870,31 @@ def test_keys_read_alike_are_said_on_one_line_with_a_line_break_shown() -> None:
 
     [line] = alike_keys(["t/p\nq", "t/p q"])
     assert "\n" not in line and line.startswith("cells t/p\\nq and t/p q read alike as LaTeX keys")
+
+
+@pytest.mark.parametrize(
+    ("hyperref", "outline"),
+    [
+        ("\\usepackage{hyperref}", "Results Mean ± std; two-sided, α = 0.05. Values × 100."),
+        (
+            "\\usepackage[unicode=false]{hyperref}",
+            "Results Mean ± std; two-sided, alpha = 0.05. Values × 100.",
+        ),
+    ],
+    ids=["unicode", "pdfdocencoding"],
+)
+def test_the_alpha_of_a_note_in_a_title_is_kept_in_the_pdf_outline(
+    tmp_path: Path, hyperref: str, outline: str
+) -> None:
+    """`\\section{Results \\rbnote{table1}}` under hyperref lost the α of `two-sided, α = 0.05` from the
+    bookmark, with `Token not allowed in a PDF string (Unicode): removing \\alpha`."""
+    from resultsbook.render.macros import render_macros
+
+    notes = {"t": "Mean ± std; two-sided, α = 0.05. Values × 100."}
+    (tmp_path / "numbers.tex").write_text(render_macros({}, {}, notes, "numbers.tex"))
+    preamble = ("\\input{numbers.tex}", hyperref)
+    page = compile_page(
+        tmp_path, "\\section{Results \\rbnote{t}}", (), options="", preamble=preamble, packages=()
+    )
+    assert "not allowed in a PDF string" not in page.log
+    assert _bookmarks(tmp_path) == [outline]

@@ -54,7 +54,9 @@ _TITLE_SAFE = (
     "\\@namedef{rb@sup@+}{\\textplussuperior}",
     "\\def\\rb@bookmarks{\\ifdefined\\pdfstringdefDisableCommands\\pdfstringdefDisableCommands{%",
     "  \\def\\rbvalue{\\rb@text}\\def\\rbnote##1{\\rb@textof{rb@n@##1}}\\def\\pm{\\textpm}%",
-    "  \\def\\times{\\texttimes}\\def\\infty{\\rb@unicode\\textinfty{inf}}\\let\\ensuremath\\rb@math}\\fi}",
+    # the notes' α (a test's level): U+03B1 in hyperref's own octal form, read whatever the paper's inputenc
+    "  \\def\\times{\\texttimes}\\def\\alpha{\\rb@unicode{\\83\\261}{alpha}}%",
+    "  \\def\\infty{\\rb@unicode\\textinfty{inf}}\\let\\ensuremath\\rb@math}\\fi}",
     "\\ifx\\@nodocument\\relax\\rb@bookmarks\\else\\AtBeginDocument{\\rb@bookmarks}\\fi",
 )
 _CELL_LINE = re.compile(r"\\@namedef\{rb@v@([A-Za-z0-9_]+)@([^{}]*)\}\{(.*)\}")
