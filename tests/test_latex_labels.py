@@ -220,7 +220,9 @@ def test_a_label_needing_a_package_is_a_warning_naming_the_label_and_the_package
     compile_page(tmp_path / "results", r"\input{table1.tex}", [], preamble=preamble)
 
 
-def test_a_value_written_decomposed_keeps_its_accents_and_a_mark_latex_lacks_is_said(tmp_path: Path, cli) -> None:
+def test_a_value_written_decomposed_keeps_its_accents_and_a_mark_latex_lacks_is_said(
+    tmp_path: Path, cli
+) -> None:
     """A method `Re\\u0301sume\\u0301` (accents written decomposed, NFD, as macOS tools do) printed
     `Resume` in the LaTeX table and `Résumé` in Markdown, and nothing was said: each combining accent
     was dropped on its own. A mark LaTeX has no accent for (`v\\u20d7`) is said, not dropped unseen."""
@@ -237,14 +239,18 @@ def test_a_value_written_decomposed_keeps_its_accents_and_a_mark_latex_lacks_is_
     cli("collect", "runs")
     built = cli("build")
     assert built.exit_code == 0, built.output
-    assert "Warning: t: label 'v\u20d7': v\u20d7 cannot be typeset without XeLaTeX or LuaLaTeX" in built.output
+    assert (
+        "Warning: t: label 'v\u20d7': v\u20d7 cannot be typeset without XeLaTeX or LuaLaTeX" in built.output
+    )
     table = (tmp_path / "t.tex").read_text()
     assert "R\\'{e}sum\\'{e} & " in table and "\nv & " in table
     assert escape_latex("a&\u0301b") == "a\\&b"  # a mark on a special character leaves it escaped
     compiled = compile_page(tmp_path, r"\input{t.tex}", [])
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
-    text = subprocess.run(["pdftotext", str(compiled.folder / "doc.pdf"), "-"], capture_output=True, text=True)
+    text = subprocess.run(
+        ["pdftotext", str(compiled.folder / "doc.pdf"), "-"], capture_output=True, text=True
+    )
     assert "Résumé" in unicodedata.normalize("NFC", text.stdout)  # an OT1 accent is read back decomposed
 
 
@@ -462,3 +468,31 @@ def test_a_plain_label_holding_inline_math_is_a_warning_that_names_the_latex_for
         "included, since a plain label is text; to have LaTeX typeset the math, write the label as "
         "{ latex = '...' }"
     ]
+
+
+def test_a_value_from_the_logs_holding_a_command_is_called_a_param_value_with_its_display_name_fix(
+    tmp_path: Path, make_run, cli
+) -> None:
+    r"""A run whose method is `\input{/etc/passwd}` was warned about as `label '\input{/etc/passwd}'`, as if
+    the user had written it, and told to write the label as { latex = '...' }: the logs wrote it, and a
+    display name in [labels.values.method] is what shows it otherwise."""
+    for index, method in enumerate(("\\input{/etc/passwd}", "MLP $R^2$", "base")):
+        for seed in range(3):
+            config = {"method": method, "seed": seed}
+            make_run(f"m{index}_{seed}", config, [{"step": 1, "acc": 0.5 + seed / 100}])
+    spec = (
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\nrows = ["method"]\noutputs = ["t.tex"]\n'
+    )
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    result = cli("build")
+    assert [line for line in result.output.splitlines() if "printed as written" in line] == [
+        "Warning: t: param value method = 'MLP $R^2$': $R^2$ is printed as written, dollar signs included, as "
+        "the logs hold it; to show it otherwise, give it a display name in [labels.values.method]",
+        "Warning: t: param value method = '\\input{/etc/passwd}': \\input is printed as written, backslash "
+        "included, as the logs hold it; to show it otherwise, give it a display name in [labels.values.method]",
+    ], result.output
+    named = (
+        "\n[labels.values.method]\n'\\input{/etc/passwd}' = 'Evil'\n'MLP $R^2$' = { latex = 'MLP $R^2$' }\n"
+    )
+    (tmp_path / "resultsbook.toml").write_text(spec + named)
+    assert "printed as written" not in cli("build").output

@@ -58,9 +58,10 @@ from resultsbook.outputs.lock import (
 from resultsbook.outputs.ownership import refuse_others_files
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.outputs.quotes import check_paper, paper_uses
+from resultsbook.params import format_value
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
-from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, CellRuns
+from resultsbook.query.model import AGGREGATE_KEY, DEFAULT_RUN_SPECIFIC, METRIC_KEY, CellRuns
 from resultsbook.query.runs import RUN_FIELDS, Runs
 from resultsbook.query.select import check_params_exist, has_key, known_keys, select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
@@ -932,9 +933,23 @@ def table_findings(
     findings += alike_findings(name, table, labels)
     if latex:
         texts = [*layout_texts(layout), *([caption] if caption else [])]
-        problems = [*typeset_problems(texts, preamble), *printed_commands(texts)]
+        problems = [
+            *typeset_problems(texts, preamble),
+            *printed_commands(texts, logged_values(table, labels)),
+        ]
         findings += [Finding(name, "", "typeset", text) for text in problems]
     return findings
+
+
+def logged_values(table: ResultTable, labels: Labels) -> dict[str, str]:
+    """Return {text: key} for each param value a table shows as the logs hold it (no display name)."""
+    shown: dict[str, str] = {}
+    for keys, entries in ((table.row_keys, table.rows), (table.column_keys, table.columns)):
+        for entry in entries:
+            for key, value in zip(keys, entry):
+                if key not in (METRIC_KEY, AGGREGATE_KEY) and labels.value(key, value) == format_value(value):
+                    shown.setdefault(format_value(value), key)
+    return shown
 
 
 def venue_findings(spec: Spec, table_spec: TableSpec) -> list[Finding]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from resultsbook.errors import RenderError
@@ -18,6 +18,7 @@ from resultsbook.render.escape import RawLatex, escape_latex
 from resultsbook.render.latexchars import PREAMBLE_FIX, requirement_text, unicode_requirements
 from resultsbook.render.layout import S_COLUMN_INTERVAL, DisplayCell, Layout
 from resultsbook.render.templates import render_template
+from resultsbook.spec.toml_text import header_text
 
 _MARK_LATEX = {
     "*": "*",
@@ -375,22 +376,34 @@ _COMMAND = re.compile(r"\\(?:[A-Za-z]+|[%$&#_{}])")
 _MATH = re.compile(r"(?<!\\)\$(?=\S)[^$]*?(?<=[^\s\\])\$")
 
 
-def printed_commands(texts: Sequence[str]) -> list[str]:
+def printed_commands(texts: Sequence[str], logged: Mapping[str, str] | None = None) -> list[str]:
     """Say which plain labels (a caption, a display name) hold LaTeX commands or inline math, which the
-    table prints as written, backslash and all: `(\\%)` shows as `(\\%)`, not `(%)`; `$R^2$` as `$R^2$`."""
+    table prints as written, backslash and all: `(\\%)` shows as `(\\%)`, not `(%)`; `$R^2$` as `$R^2$`.
+    A text `logged` maps to its key is a param's value as the logs hold it, shown for want of a name."""
     problems = []
     for text in texts:
         commands = [] if isinstance(text, RawLatex) else list(dict.fromkeys(_COMMAND.findall(text)))
-        if commands:
+        math = [] if isinstance(text, RawLatex) or commands else list(dict.fromkeys(_MATH.findall(text)))
+        key = (logged or {}).get(text)
+        if (commands or math) and key is not None:  # no label the user wrote: a display name is the fix
+            what = (
+                f"{' '.join(commands)} is printed as written, backslash"
+                if commands
+                else f"{' '.join(math)} is printed as written, dollar signs"
+            )
+            problems.append(
+                f"param value {key} = '{text}': {what} included, as the logs hold it; to show it otherwise, "
+                f"give it a display name in [{header_text('labels', 'values', key)}]"
+            )
+        elif commands:
             problems.append(
                 f"label '{text}': {' '.join(commands)} is printed as written, backslash included, since a "
                 "plain label is text; to have LaTeX typeset it, write the label as { latex = '...' }, "
                 "or drop the backslash (a plain % or & is escaped for you)"
             )
-        math = [] if isinstance(text, RawLatex) or commands else _MATH.findall(text)
-        if math:  # one line a label: a command's line already names the latex form
+        elif math:  # one line a label: a command's line already names the latex form
             problems.append(
-                f"label '{text}': {' '.join(dict.fromkeys(math))} is printed as written, dollar signs "
+                f"label '{text}': {' '.join(math)} is printed as written, dollar signs "
                 "included, since a plain label is text; to have LaTeX typeset the math, write the label "
                 "as { latex = '...' }"
             )
