@@ -506,6 +506,20 @@ def test_status_names_no_seed_of_the_spec_missing_from_runs_that_have_no_seed(tm
         ]
 
 
+def test_a_cell_averaging_a_copy_of_one_seeds_run_says_so_as_the_tables_n_counts_it(project):
+    # a backup copy of one run left under runs/: the table averages seed 3 twice, n = 6
+    shutil.copytree(project / "runs" / "mlp_moons_seed3", project / "runs" / "old" / "mlp_moons_seed3")
+    run_cli("collect", "runs")
+    result = run_cli("status")
+    assert result.output.splitlines()[:2] == [
+        "table1: 4 of 4 cells complete",
+        "  MLP (16 hidden) / Moons: 6 of 5 (seed 3 twice)",
+    ]
+    cells = json.loads(run_cli("status", "--json").output)["cells"]
+    cell = next(cell for cell in cells if cell["cell"] == "MLP (16 hidden) / Moons")
+    assert (cell["found"], cell["expected"], cell["repeated"]) == (6, 5, ["seed 3 twice"])
+
+
 def test_a_complete_cell_names_no_missing_seed_when_another_ran_an_extra_one(project):
     subprocess.run(
         [sys.executable, "train.py", "--seeds", "5", "--models", "mlp", "--datasets", "moons"],

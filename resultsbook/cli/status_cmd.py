@@ -98,11 +98,12 @@ def status_command(
             if holes and commands and spec.tables[table].command:
                 _echo_hole_commands(holes, show_all)
         for cell in cells:
-            if cell.complete and not show_all:
+            # a cell with more runs than asked says so: the table averages them all
+            if cell.complete and cell.found <= cell.expected and not show_all:
                 continue
             line = f"  {cell.cell}: {cell.found} of {cell.expected}"
-            if cell.counted:
-                line += f" ({cell.counted})"
+            if cell.counted or cell.repeated:
+                line += f" ({cell.counted or ', '.join(cell.repeated)})"
             counted = line  # the first clause after it takes `,`, each other one `;`
             how = "set seeds = [...] in the spec" if cell.keyed else UNKEYED
             pending = (*cell.running, *cell.queued)

@@ -55,6 +55,7 @@ class CellStatus:
     # datasets)"), and those of `missing` on the tasks it has runs on
     no_run: tuple[str, ...] = ()
     missing_where_run: tuple[str, ...] = ()
+    repeated: tuple[str, ...] = ()  # replicates averaged more than once, each with how often: "seed 1 twice"
 
     @property
     def complete(self) -> bool:
@@ -235,6 +236,7 @@ class CellReplicates:
     unfinished: tuple[tuple[tuple[Any, ...], str], ...] = ()
     bare_tasks: tuple[tuple[Any, ...], ...] = ()  # over tasks: the tasks the row has no run on
     all_tasks: tuple[tuple[Any, ...], ...] = ()  # over tasks: every task the table counts
+    repeated: tuple[tuple[tuple[Any, ...], int], ...] = ()  # replicates several valued runs share, how many
 
 
 UNFINISHED = ("failed", "interrupted", "running")  # a run's status whose last value is no final one
@@ -263,6 +265,8 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
         # (those without a value too: a cell whose one run has no seed and diverged is no `seed none`)
         keyed = all(None not in run.replicate for run in cell.runs)
         found = len(have) if keyed else len(valued)
+        # a seed logged twice (a copy of its run left under the source) is averaged twice: n counts it
+        repeated = _repeated_keys(valued) if keyed else ()
         wanted = {(*group, *name) for group in groups for name in names}
         listed = set(listed_alike(wanted, have)) if table.query.replicate_values else set()  # '3' for 3
         ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value
@@ -289,7 +293,7 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
             CellReplicates(
                 row,
                 column,
-                found,
+                len(valued) if repeated else found,  # as the table's n counts them
                 expected,
                 tuple(missing),
                 unnamed,
@@ -300,9 +304,17 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
                 running=running,
                 queued=queued,
                 unfinished=unfinished,
+                repeated=repeated,
             )
         )
     return out
+
+
+def _repeated_keys(valued: Sequence[Any]) -> tuple[tuple[tuple[Any, ...], int], ...]:
+    """Return the (pooled..., replicate...) keys several valued runs of a cell share, with how many."""
+    counts = Counter((*run.pooled, *run.replicate) for run in valued)
+    shared = sorted((key for key, count in counts.items() if count > 1), key=_sorting)
+    return tuple((key, counts[key]) for key in shared)
 
 
 def _standing(
@@ -421,6 +433,10 @@ def table_cells(
                     for key, standing in cell.unfinished
                 ),
                 no_run=_bare_task_names(table.query.tasks, cell),
+                repeated=tuple(
+                    f"{_replicate_name(cell.named_by, key)} {'twice' if count == 2 else f'{count} times'}"
+                    for key, count in cell.repeated
+                ),
                 missing_where_run=tuple(
                     _replicate_name(cell.named_by, key)
                     for key in cell.missing
