@@ -118,6 +118,66 @@ def test_explain_names_the_dirty_run_of_a_cell_and_where_its_diff_is_kept(tmp_pa
     assert f"  git: {commit} (dirty; its diff: runs/{dirty.name}/git.diff)" in shown
 
 
+SPEC = '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+
+
+def test_a_run_of_a_script_in_no_commit_is_dirty_and_explain_says_to_commit_it(tmp_path, cli):
+    """A new train.py never committed, run in a repository whose commit holds other code: run.json said
+    the tree was clean at that commit, and explain showed the commit with no mark."""
+    repo = tmp_path / "project"
+    commit = make_repo(repo, {"model.py": "LAYERS = 2\n"})
+    assert run_script(repo, TRAIN, "0", env=script_env(tmp_path)).returncode == 0
+    [run] = run_folders(repo / "runs")
+    assert read_info(run)["git"] == {
+        "root": str(repo), "commit": commit, "branch": "main", "untracked_script": "train.py", "dirty": True,
+        "untracked": 1,
+    }  # fmt: skip
+    (repo / "resultsbook.toml").write_text(SPEC)
+    assert cli("build", "--config", "project/resultsbook.toml").exit_code == 0
+    lines = cli("explain", "--config", "project/resultsbook.toml", "t", "mlp").output.splitlines()
+    assert f"{commit[:10]}*" in lines[3]
+    assert lines[-2:] == [
+        "  ! includes 1 run from a dirty working tree",
+        f"  dirty: {run.name} ran from {commit[:10]} with train.py, a script in no commit: commit it",
+    ]
+
+
+def test_a_run_in_a_repository_with_no_commit_yet_is_told_to_commit_the_code_first(tmp_path, cli):
+    """explain said of runs resultsbook.Run logged in a fresh `git init` that their logs record no
+    commit and that resultsbook.Run records it, the wrong fix: there was no commit to record."""
+    repo = tmp_path / "project"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    assert run_script(repo, TRAIN, "0", env=script_env(tmp_path)).returncode == 0
+    [run] = run_folders(repo / "runs")
+    assert read_info(run)["git"] == {
+        "root": str(repo),
+        "untracked_script": "train.py",
+        "dirty": True,
+        "untracked": 1,
+    }
+    (repo / "resultsbook.toml").write_text(SPEC)
+    assert cli("build", "--config", "project/resultsbook.toml").exit_code == 0
+    lines = cli("explain", "--config", "project/resultsbook.toml", "t", "mlp").output.splitlines()
+    assert lines[-3:] == [  # its dirty run is the commit blank one: no `dirty:` line says it again
+        "  commit blank: these runs ran in a git repository with no commit yet: commit the code first",
+        "  ! only 1 replicate (fewer than 3)",
+        "  ! includes 1 run from a dirty working tree",
+    ]
+
+
+def test_a_run_outside_any_git_repository_is_told_so(tmp_path, cli):
+    repo = tmp_path / "project"
+    assert run_script(repo, TRAIN, "0", env=script_env(tmp_path)).returncode == 0
+    (repo / "resultsbook.toml").write_text(SPEC)
+    assert cli("build", "--config", "project/resultsbook.toml").exit_code == 0
+    lines = cli("explain", "--config", "project/resultsbook.toml", "t", "mlp").output.splitlines()
+    assert (
+        "  commit blank: the script ran outside a git repository, so which code made these runs cannot be"
+        " told; run it from a clone of the code's repository"
+    ) in lines
+
+
 def test_runs_from_two_commits_are_flagged_as_mixed_code(tmp_path, cli):
     repo = tmp_path / "project"
     first_commit = make_repo(repo, {"train.py": TRAIN})

@@ -359,7 +359,13 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     from tabulate import tabulate
 
     from resultsbook.errors import listing_text
-    from resultsbook.freshness.explain import CellExplanation, dirty_text, environment_differences
+    from resultsbook.freshness.explain import (
+        CellExplanation,
+        commit_blank_text,
+        dirty_text,
+        environment_differences,
+        logged_by_run,
+    )
     from resultsbook.params import format_value
     from resultsbook.query.marks import clipped_apart
     from resultsbook.render.escape import escape_terminal
@@ -385,13 +391,9 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     echo("\n".join("  " + line for line in tabulate(rows, headers, disable_numparse=True).splitlines()))
     if item.computed:
         echo(f"  = {item.computed}")
-    if item.runs and not any(run.git_commit for run, _ in item.runs):  # a blank column says nothing
-        formats = " and ".join(sorted({run.adapter for run, _ in item.runs}))
-        echo(
-            f"  commit blank: the {escape_terminal(formats)} logs of these runs record no git commit, so"
-            " which code made them cannot be told; resultsbook.Run records it (and a dirty tree's diff), or"
-            " keep `git rev-parse HEAD` in each run's config"
-        )
+    blank = bool(item.runs) and not any(run.git_commit for run, _ in item.runs)
+    if blank:  # a blank column says nothing
+        echo(f"  {escape_terminal(commit_blank_text([run for run, _ in item.runs]))}")
     for key, values in item.differing.items():
         texts = clipped_apart([format_value(v) for v in values])  # a pickled object takes pages
         # a run-specific param of a sweep has a value per run: hundreds of Optuna trials' lr are noise
@@ -407,7 +409,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     for text in item.marks:
         echo(f"  ! {text}")
     for run, _ in item.runs:  # which runs the dirty mark counts, and what differed in them
-        if run.git_dirty:
+        if run.git_dirty and not (blank and logged_by_run(run)):  # no commit yet: said above
             echo(f"  dirty: {escape_terminal(dirty_text(run))}")
 
 

@@ -348,8 +348,15 @@ def kept_diff(run: StoredRun) -> str | None:
 def dirty_text(run: StoredRun) -> str:
     """Say which commit a run from a dirty working tree started from and where what differed is kept."""
     commit = (run.git_commit or "")[:10]
-    started = f"ran from {commit} with uncommitted changes" if commit else "ran with uncommitted changes"
+    git = run.provenance.get("git")
+    script = git.get("untracked_script") if isinstance(git, Mapping) else None
+    if not commit and logged_by_run(run):  # resultsbook.Run marks a repository with no commit dirty
+        return f"{run.name} ran in a git repository with no commit yet: commit the code first"
     kept = kept_diff(run)
+    if isinstance(script, str):  # a script never committed: its code is in no diff either
+        also = f"; the diff of its other changes is kept in {kept}" if kept else ""
+        return f"{run.name} ran from {commit} with {script}, a script in no commit: commit it{also}"
+    started = f"ran from {commit} with uncommitted changes" if commit else "ran with uncommitted changes"
     if kept is None:
         tail = "no diff of them was kept, so what differed cannot be told"
         tail += " (resultsbook.Run keeps it as git.diff)"
@@ -357,6 +364,31 @@ def dirty_text(run: StoredRun) -> str:
         truncated = run.provenance["git"].get("diff_truncated")
         tail = f"their diff is kept in {kept}" + (f" ({truncated})" if isinstance(truncated, str) else "")
     return f"{run.name} {started}; {tail}"
+
+
+def commit_blank_text(runs: Sequence[StoredRun]) -> str:
+    """Say why no run of a cell records a git commit, and what to do, by which logger wrote them."""
+    if runs and all(logged_by_run(run) for run in runs):
+        if all(isinstance(run.provenance.get("git"), Mapping) for run in runs):
+            return (
+                "commit blank: these runs ran in a git repository with no commit yet: commit the code first"
+            )
+        return (
+            "commit blank: the script ran outside a git repository, so which code made these runs cannot"
+            " be told; run it from a clone of the code's repository"
+        )
+    formats = " and ".join(sorted({run.adapter for run in runs}))
+    return (
+        f"commit blank: the {formats} logs of these runs record no git commit, so which code made them"
+        " cannot be told; resultsbook.Run records it (and a dirty tree's diff), or keep `git rev-parse"
+        " HEAD` in each run's config"
+    )
+
+
+def logged_by_run(run: StoredRun) -> bool:
+    """Tell whether resultsbook.Run logged a run (its run.json names the logger)."""
+    logger = run.provenance.get("logger")
+    return run.adapter == "native" and isinstance(logger, str) and logger.startswith("resultsbook ")
 
 
 def _with_status(run: StoredRun, status: str) -> StoredRun:

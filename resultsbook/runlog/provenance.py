@@ -167,13 +167,36 @@ def capture_git(
     if status is None:
         return facts
     changed, untracked = _count_status(status)
-    # untracked files are counted but do not make the tree dirty (as `git describe --dirty`)
-    facts["dirty"] = changed > 0
+    script = _untracked_script(folder, facts["root"])
+    if script is not None:
+        facts["untracked_script"] = script
+    # untracked files are counted but do not make the tree dirty (as `git describe --dirty`), unless the
+    # script that ran is one of them, or no commit holds any code yet: then no commit holds what ran
+    facts["dirty"] = changed > 0 or script is not None or "commit" not in facts
     if untracked:
         facts["untracked"] = untracked
     if changed and "commit" in facts:
         facts.update(_save_diff(folder, run_folder, max_diff_bytes))
     return facts
+
+
+def running_script() -> str | None:
+    """Return the absolute path of the running script (`__main__`'s file, else sys.argv[0]), or None."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None) or (sys.argv[0] if sys.argv else "")
+    return os.path.realpath(path) if path and os.path.isfile(path) else None
+
+
+def _untracked_script(folder: str, root: str) -> str | None:
+    """Return the running script's path in the repository at `root` when git tracks it not (never
+    added, or ignored), else None (tracked, or no script of the repository: a notebook, `python -c`)."""
+    script = running_script()
+    top = os.path.realpath(root)
+    if script is None or os.path.commonpath([script, top]) != top:
+        return None
+    if _git(folder, "ls-files", "--error-unmatch", "--", script) is not None:
+        return None
+    return os.path.relpath(script, top)
 
 
 def _count_status(status: str) -> tuple[int, int]:
