@@ -898,3 +898,27 @@ def test_the_alpha_of_a_note_in_a_title_is_kept_in_the_pdf_outline(
     )
     assert "not allowed in a PDF string" not in page.log
     assert _bookmarks(tmp_path) == [outline]
+
+
+def test_a_statistic_over_runs_of_two_configurations_is_warned_of_and_explained(tmp_path: Path, cli) -> None:
+    """A named mean over the runs of model a averaged three at lr 0.01 and one at lr 0.1 silently: build
+    --strict passed, and explain named no param the runs differ in, as it does for a table cell."""
+    from conftest import write_native_run
+
+    for seed, lr, acc in ((0, 0.01, 0.8), (1, 0.01, 0.81), (2, 0.01, 0.82), (3, 0.1, 0.93)):
+        config = {"model": "a", "lr": lr, "seed": seed}
+        write_native_run(tmp_path / f"runs/a_s{seed}", config, [{"step": 1, "acc": acc}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[macros]\noutput = "numbers.tex"\n[macros.values]\n'
+        'mean_all = { metric = "acc", where = { model = "a" }, stat = "mean" }\n'
+    )
+    built = cli("build", "--strict")
+    assert built.exit_code == 1
+    assert (
+        "Error: macros: \\meanAll (mean_all) averages runs that differ in lr (0.01, 0.1): add lr to its where"
+        " in [macros.values.mean_all]"
+    ) in built.output.splitlines()
+    lines = cli("explain", "\\meanAll").output.splitlines()
+    assert lines[-2:] == ["  differ in lr: 0.01, 0.1", "  ! averages runs that differ in lr (0.01, 0.1)"]
+    document = json.loads(cli("explain", "\\meanAll", "--json").output)["number"]
+    assert document["differing"] == {"lr": [0.01, 0.1]}

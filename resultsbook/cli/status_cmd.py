@@ -336,6 +336,8 @@ def number_document(number: Any, spec: Spec) -> dict[str, Any]:
         "built": number.built,
         "cells": [cell_document(item, item.replicate) for item in number.cells],
         "runs": [{**run_summary(run), "value": value} for run, value in number.runs],
+        "differing": {key: list(values) for key, values in number.differing.items()},
+        "marks": list(number.marks),
     }
 
 
@@ -416,6 +418,8 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
 def print_number(number: object, spec: Spec) -> None:
     """Print a named number: its value, then the cells or runs it comes from."""
     from resultsbook.freshness.explain import NumberExplanation
+    from resultsbook.params import format_value
+    from resultsbook.query.marks import clipped_apart
     from resultsbook.render.escape import escape_terminal
 
     assert isinstance(number, NumberExplanation)
@@ -428,6 +432,11 @@ def print_number(number: object, spec: Spec) -> None:
     for run, value in number.runs:
         shown = "" if value is None else f"  {value:.6g}"
         echo(f"  {run.run_id}  {run.name}  {run.status}  {run.source}{shown}")
+    for key, values in number.differing.items():  # as an explained cell names them
+        shown = ", ".join(clipped_apart([format_value(v) for v in values]))
+        echo(f"  differ in {escape_terminal(key)}: {escape_terminal(shown)}")
+    for text in number.marks:
+        echo(f"  ! {escape_terminal(text)}")
 
 
 def _cell_key_query(spec: object, key: str) -> str:

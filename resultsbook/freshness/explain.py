@@ -752,6 +752,10 @@ class NumberExplanation:
     runs: tuple[tuple[StoredRun, float | None], ...]
     origin: str = ""  # what it is computed from, in words: `table1/mlp/circles minus table1/logreg/circles`
     built: str = ""  # what the numbers file built last holds instead, when the store changed since
+    differing: Mapping[str, list[Any]] = field(
+        default_factory=dict
+    )  # a statistic: the params its runs differ in
+    marks: tuple[str, ...] = ()  # a statistic: what a table cell of its runs would be marked with
 
 
 def find_number(spec: Spec, name: str) -> str | None:
@@ -800,7 +804,11 @@ def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
     recorded = _lock_entry(spec, "macros")
     was = (recorded.values.get(f"\\{value.macro}") or {}).get("value") if recorded else None
     built = "" if was is None or was == text else f"the numbers file built last has {was}, not this: {STALE}"
-    return NumberExplanation(key, value.macro, value.kind, text, tuple(cells), tuple(chosen), origin, built)
+    named = book.values[key]
+    marks = tuple(mark.text for mark in named.marks)
+    return NumberExplanation(
+        key, value.macro, value.kind, text, tuple(cells), tuple(chosen), origin, built, named.differing, marks
+    )
 
 
 def _key_query(spec: Spec, table: str, rest: str) -> str:

@@ -748,7 +748,7 @@ def compute_numbers_and_sections(
 
 def numbers_entry(spec: Spec, output: str, book: NumberBook) -> EntryResult:
     """Render the numbers file: named values, then every cell's statistics, then the notes."""
-    from resultsbook.outputs.numbers import marks_text, ratio_findings, value_origin
+    from resultsbook.outputs.numbers import marks_text, ratio_findings, stat_findings, value_origin
     from resultsbook.render.layout import MARK_SYMBOLS
     from resultsbook.render.macros import alike_keys, render_macros
 
@@ -783,7 +783,8 @@ def numbers_entry(spec: Spec, output: str, book: NumberBook) -> EntryResult:
     alike = tuple(Finding("macros", "", "key", line) for line in (*book.joined, *alike_keys(book.cells)))
     named = spec.macros.values if spec.macros is not None else {}
     ratios = tuple(Finding("macros", "", "ratio", line) for line in ratio_findings(named, book.cells))
-    return EntryResult("macros", digest, {output: text.encode()}, values, findings=alike + ratios)
+    mixed = tuple(Finding("macros", "", kind, line) for kind, line in stat_findings(book.values))
+    return EntryResult("macros", digest, {output: text.encode()}, values, findings=alike + ratios + mixed)
 
 
 def numbers_blocker(

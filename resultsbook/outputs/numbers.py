@@ -13,13 +13,17 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from resultsbook.errors import SpecError, closest
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.access import MetricReader
-from resultsbook.query.model import Cell, Mark, scaled_value
+from resultsbook.query.marks import differing_among, mixed_text
+from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, Cell, Mark, scaled_value
+from resultsbook.query.provenance import provenance_mixes
+from resultsbook.query.runs import Runs
 from resultsbook.query.select import key_hint, run_value, select_runs
 from resultsbook.query.stats import SPREADS, describe
 from resultsbook.query.tasks import COUNTS
@@ -63,6 +67,9 @@ class NamedValue:
     macro: str
     number: float
     text: str
+    # a statistic over runs: the params they differ in, and the sentences of a table cell's marks
+    differing: Mapping[str, list[Any]] = field(default_factory=dict)
+    marks: tuple[Mark, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,8 +219,39 @@ def compute_numbers(
             if any(table in spec.tables and table not in tables for table in value_tables(value)):
                 continue
             number, text = _named(value, cells, store, reader, runs)
-            values[name] = NamedValue(name, value.macro, number, text)
+            differing, marks = (
+                stat_mixes(value, _stat_runs(value, reader, runs)) if value.kind == "stat" else ({}, ())
+            )
+            values[name] = NamedValue(name, value.macro, number, text, differing, marks)
     return NumberBook(cells, values, notes, tuple(joined))
+
+
+def _stat_runs(value: ValueSpec, reader: MetricReader, runs: Sequence[StoredRun]) -> list[StoredRun]:
+    """Return the runs a statistic is over: those its where selects that have its metric."""
+    assert value.metric is not None
+    having = reader.runs_with(value.metric.name)
+    return [run for run in select_runs(runs, value.filters) if run.id in having]
+
+
+def stat_mixes(value: ValueSpec, runs: Sequence[StoredRun]) -> tuple[dict[str, list[Any]], tuple[Mark, ...]]:
+    """Return the params a statistic's runs differ in and the marks a table cell of them would have
+    for it (configurations, code or data mixed), its replicate keys and run-specific params apart."""
+    members = Runs.of(runs)
+    differing = differing_among(members, value.replicate, {*value.replicate, *DEFAULT_RUN_SPECIFIC})
+    marks = [Mark("mixed", mixed_text(differing, len(runs)))] if differing else []
+    marks += [Mark("provenance", sentence) for sentence in provenance_mixes(runs)]
+    return differing, tuple(marks)
+
+
+def stat_findings(values: Mapping[str, NamedValue]) -> list[tuple[str, str]]:
+    """Say (by the kind of mark) which statistics over runs average runs a table cell would mark."""
+    lines = []
+    for value in values.values():
+        for mark in value.marks:
+            keys = " and ".join(value.differing)
+            fix = f": add {keys} to its where in [macros.values.{value.name}]" if mark.kind == "mixed" else ""
+            lines.append((mark.kind, f"\\{value.macro} ({value.name}) {mark.text}{fix}"))
+    return lines
 
 
 def value_tables(value: ValueSpec) -> set[str]:
@@ -267,8 +305,7 @@ def _named(
         return float(len(seeds)), str(len(seeds))
     assert value.metric is not None
     reader.check(value.metric.name)
-    having = reader.runs_with(value.metric.name)
-    chosen = [run for run in selected if run.id in having]
+    chosen = _stat_runs(value, reader, runs)
     per_run = reader.values(value.metric, chosen)
     numbers = [scaled_value(per_run[run.id], value.metric.scale) for run in chosen]
     stats = describe(numbers, [value.stat, "std"], value.ddof)

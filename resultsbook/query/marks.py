@@ -577,7 +577,7 @@ def differing_within_pools(members: Runs, query: TableQuery) -> dict[str, list[A
     pooled value (the splits of a dataset may be tuned differently, the seeds of one split not)."""
     exempt = {*query.replicate, *query.run_specific, *query.pool}
     if not query.pool:
-        return _without_replicate_aliases(differing_columns(members, exempt), members, query.replicate)
+        return differing_among(members, query.replicate, exempt)
     first, group_of = groups_of([members.value_identity_codes(key) for key in query.pool], len(members))
     differing: dict[str, list[Any]] = {}
     for group in members_of(group_of, len(first)):  # pooled values in the order first met
@@ -586,6 +586,11 @@ def differing_within_pools(members: Runs, query: TableQuery) -> dict[str, list[A
             known += [v for v in values if not any(values_equal(v, k) for k in known)]
     ordered = {key: sorted(values, key=sort_key) for key, values in sorted(differing.items())}
     return _without_replicate_aliases(ordered, members, query.replicate)
+
+
+def differing_among(members: Runs, replicate: Sequence[str], exempt: set[str]) -> dict[str, list[Any]]:
+    """Return the params outside `exempt` that differ among runs, the seed under another name left out."""
+    return _without_replicate_aliases(differing_columns(members, exempt), members, replicate)
 
 
 def _without_replicate_aliases(
