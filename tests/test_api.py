@@ -207,14 +207,6 @@ def test_a_median_table_shows_the_interval_of_the_median_as_the_cli_does(book, c
     )
     with pytest.raises(rb.SpecError, match="ci95 is the Student-t interval of the mean, not of the median"):
         book.table(rows="model", columns="dataset", metric="test/acc", stats=["median", "ci95"])
-    # after the spread, the mean's t-interval is an extra column, as sem is
-    asked = dict(rows="model", columns="dataset", metric="test/acc")
-    extra = book.table(**asked, stats=["median", "iqr", "ci95"])
-    unshown = (
-        "stats ci95: a table shows the centre and one spread per cell; to_frame() holds every statistic asked"
-    )
-    assert unshown in extra.notes
-    assert extra.to_markdown() == book.table(**asked, stats=["median", "iqr"]).to_markdown()
 
 
 def test_a_collect_report_shows_its_counts_not_every_path_it_read(make_run, tmp_path):

@@ -236,23 +236,6 @@ def test_the_note_states_scale_centre_interval_and_test(make_run, cli):
     )  # unpaired by its name
 
 
-def test_the_means_t_interval_after_another_spread_is_an_extra_column_as_sem_is(make_run, cli):
-    """`--stat median,iqr,sem` printed the quartiles and kept sem for CSV; `--stat median,iqr,ci95` was
-    refused for a pairing it does not ask: the spread printed is iqr."""
-    for seed, value in enumerate([0.1, 0.2, 0.6]):
-        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([value]))
-    output = _table(cli, "--metric", "acc", "--stat", "median,iqr,ci95", "--format", "csv")
-    assert output.splitlines()[:2] == [
-        "model,median,iqr,iqr_lo,iqr_hi,ci95,n,marks",
-        "a,0.2,0.25,0.15000000000000002,0.4,0.6572410607728424,3,",  # ci95: the mean's, 0.3 ± 0.66
-    ]
-    printed = cli("table", "--rows", "model", "--metric", "acc", "--stat", "median,iqr,ci95").output
-    assert (
-        "Note: --stat ci95: a table shows the centre and one spread per cell; --format csv or --format json "
-        "prints every statistic asked"
-    ) in printed
-
-
 @pytest.mark.parametrize(
     ("stat", "message"),
     [

@@ -68,7 +68,7 @@ def meant_statistic(name: str) -> str | None:
 
 
 def check_statistics(names: Sequence[str], center: str = "mean") -> tuple[str, ...]:
-    """Validate statistic names and the centre, raising one line naming what is allowed."""
+    """Validate statistic names and their pairing with the centre, raising one line naming what is allowed."""
     for name in names:
         if name not in STATISTICS and name != "minmax":
             meant = meant_statistic(name)
@@ -78,9 +78,7 @@ def check_statistics(names: Sequence[str], center: str = "mean") -> tuple[str, .
                 else did_you_mean(name, [*STATISTICS, "minmax"], "choose from", shown=20)
             )
             raise QueryError(f"unknown statistic {name!r}; {hint}")
-    # the spread is paired with the centre where it is chosen: ci95 beside a median is an extra column,
-    # the mean's interval, as sem is its standard error
-    check_pairing(center, None)
+    check_pairing(center, "ci95" if "ci95" in names else None)
     return tuple(names)
 
 
@@ -127,6 +125,8 @@ def describe(
     n = len(x)
     nan = float("nan")
     asked = set(wanted)
+    if "ci95" in asked:
+        check_pairing(center, "ci95")
     if n == 0:
         return {**{name: nan for name in _expand(asked)}, "n": 0.0, "mean": nan}
     finite = bool(np.isfinite(x).all())
