@@ -78,6 +78,13 @@ def check_statistics(names: Sequence[str], center: str = "mean") -> tuple[str, .
                 else did_you_mean(name, [*STATISTICS, "minmax"], "choose from", shown=20)
             )
             raise QueryError(f"unknown statistic {name!r}; {hint}")
+    spreads = [name for name in names if name in SPREADS and name not in MEAN_ONLY]
+    if "ci95" in names and center in CENTERS and center != "mean" and spreads:
+        raise QueryError(  # an extra column of the mean's interval, with no mean beside it, misleads
+            f"ci95 is {MEAN_ONLY['ci95']}, not of the {center}, so a table centred on the {center} has "
+            f"no ci95 column: drop ci95 ({spreads[0]} is then the spread), use bootstrap or bca for an "
+            f"interval of the {center}, or center = mean"
+        )
     check_pairing(center, "ci95" if "ci95" in names else None)
     return tuple(names)
 
