@@ -175,6 +175,20 @@ def test_the_t_interval_is_refused_with_another_centre():
         describe([1.0, 2.0, 3.0], ["median", "ci95"], center="median")
 
 
+@pytest.mark.parametrize("asked", [["median", "iqr", "ci95"], ["median", "ci95", "iqr"]])
+def test_the_t_interval_asked_beside_another_centre_and_its_spread_is_refused_in_words_for_that(asked):
+    """`--stat median,iqr,ci95` was told to use `iqr`, which it did; in the other order it was accepted."""
+    from resultsbook.query.stats import check_statistics
+
+    with pytest.raises(QueryError) as refused:
+        check_statistics(asked, center="median")
+    assert str(refused.value) == (
+        "ci95 is the Student-t interval of the mean, not of the median, so a table centred on the median has "
+        "no ci95 column: drop ci95 (iqr is then the spread), use bootstrap or bca for an interval of the "
+        "median, or center = mean"
+    )
+
+
 def test_bootstrap_is_seeded_and_reproducible():
     x = [1.3, 2.1, 4.7, 8.2, 3.3, 5.9]
     first, again, other = (describe(x, ["bootstrap"], seed=s) for s in (0, 0, 1))
