@@ -42,6 +42,18 @@ def test_a_param_that_begins_with_its_folders_name_holds_it_and_one_that_only_re
         assert bool(levels.notes()) == noted, env_id
 
 
+def test_a_value_every_run_holds_sets_no_folder_apart():
+    """`arch = resnet50` in every run begins with the folder resnet/, not with resnet_pretrained/: the
+    note that the folders set the runs apart was hidden, and the pretrained runs averaged silently."""
+    levels = UnsaidLevels()
+    for folder, seeds in (("resnet", (0, 1, 2)), ("resnet_pretrained", (3, 4, 5))):
+        for seed in seeds:
+            params = {"arch": "resnet50", "lr": 0.1, "seed": seed}
+            levels.add("native", f"{folder}/run{seed}/metrics.jsonl", "metrics.jsonl", [params])
+    [note] = levels.notes()
+    assert "at level 1 (resnet, resnet_pretrained)" in note
+
+
 def test_a_suggested_pattern_says_which_runs_it_leaves_out():
     """`--pattern '{level1}/*/*'` fitted the runs of one depth alone: pasted, it silently left out
     Hydra's `multirun/<date>/<time>/<N>` jobs."""

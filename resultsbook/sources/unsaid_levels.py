@@ -114,7 +114,14 @@ def _unsaid(runs: list[tuple[list[str], str, list[Any]]], level: int) -> bool:
         return False  # a date says when, `seed_0` … `fold_4` which replicate: the runs of one config
     if set(by_name) <= _LAUNCH_ROOTS:
         return False
-    unheld = sum(1 for parts, _, values in runs if not _held(parts[level], values))
+    # a value every run holds sets no folder apart: `arch = resnet50` holds neither resnet/ nor
+    # resnet_pretrained/, though it begins with the one
+    shared = set.intersection(*({format_value(value) for value in values} for _, _, values in runs))
+    unheld = sum(
+        1
+        for parts, _, values in runs
+        if not _held(parts[level], [value for value in values if format_value(value) not in shared])
+    )
     return 2 * unheld > len(runs)
 
 
