@@ -110,3 +110,24 @@ def test_watch_prints_a_problem_once_while_it_stands_but_for_its_line_number(tmp
         assert any(line.startswith("  runs/s2/metrics.jsonl: last line (2) is cut off") for line in third)
         assert not any(line.startswith("  runs/s1/") for line in third), third
         assert "  1 problem(s) as in the rebuild before, not repeated" in third
+
+
+def test_watch_says_again_a_problem_whose_count_grew(tmp_path, capsys, monkeypatch):
+    """Matched but for its numbers, `41 lines are not valid JSON` hid `541 lines are not valid JSON` as
+    '1 problem(s) as in the rebuild before': only a cut-off last line changes its number unsaid."""
+    from resultsbook.cli.watch_cmd import LiveStatus
+    from resultsbook.models import Problem
+
+    display = LiveStatus(live=False)
+    for bad in (41, 41, 541):
+        display._show_problems(
+            [Problem("runs/s0/metrics.jsonl", f"{bad} lines are not valid JSON", "the rest")]
+        )
+    said = [
+        line for line in capsys.readouterr().err.splitlines() if "valid JSON" in line or "problem(s)" in line
+    ]
+    assert said == [
+        "  runs/s0/metrics.jsonl: 41 lines are not valid JSON — kept: the rest",
+        "  1 problem(s) as in the rebuild before, not repeated",
+        "  runs/s0/metrics.jsonl: 541 lines are not valid JSON — kept: the rest",
+    ]

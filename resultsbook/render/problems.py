@@ -59,7 +59,10 @@ def group_problems(problems: Iterable[Problem]) -> list[ProblemGroup]:
 
 
 def numbers_aside(problem: Problem) -> tuple[str, str, str]:
-    """Return a problem as it stays while its file grows: its path and texts, numbers (lines) aside."""
+    """Return a problem as it stays while a run still writes its file: its path and texts, the numbers
+    of a cut-off last line aside; any other problem as it is (damage that grows is said again)."""
+    if "still writing" not in problem.message:
+        return problem.path, problem.message, problem.kept
     return problem.path, _template(problem.message), _template(problem.kept)
 
 
