@@ -187,12 +187,15 @@ def broken_link(path: str, shown: str | None = None) -> str | None:
         return None
     if os.path.exists(path):
         return None
-    followed = os.path.join(os.path.dirname(path), target)
-    what = (
-        "which does not exist"
-        if not os.path.lexists(followed)
-        else "which leads to no file (a loop of links?)"
-    )
+    followed, seen = os.path.join(os.path.dirname(path), target), {os.path.abspath(path)}
+    end = followed
+    while os.path.islink(end):  # a link to a link: the chain ends at the path that is missing
+        if os.path.abspath(end) in seen or len(seen) > 40:
+            loop = "a loop of links that leads to no file"
+            return f"{shown or path} is a broken symbolic link (to {target}: {loop})"
+        seen.add(os.path.abspath(end))
+        end = os.path.join(os.path.dirname(end), os.readlink(end))
+    what = "which does not exist" if end == followed else f"a link leading to {end}, which does not exist"
     return f"{shown or path} is a broken symbolic link (to {target}, {what})"
 
 

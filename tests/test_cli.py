@@ -1881,6 +1881,23 @@ def test_a_subfolder_without_a_store_names_the_store_above(cli, make_run, tmp_pa
     assert cli("runs", "--db", "../resultsbook.db").exit_code == 0
 
 
+def test_a_chain_of_links_and_a_loop_are_named_for_what_they_are(tmp_path):
+    """A link to a broken link was called `a loop of links?`, and the missing path was never named."""
+    from resultsbook.errors import broken_link
+
+    os.symlink("nowhere/runs", tmp_path / "brokenruns")
+    os.symlink("brokenruns", tmp_path / "chain")
+    os.symlink("loop2", tmp_path / "loop1")
+    os.symlink("loop1", tmp_path / "loop2")
+    assert broken_link(str(tmp_path / "chain"), "chain") == (
+        f"chain is a broken symbolic link (to brokenruns, a link leading to {tmp_path}/nowhere/runs, which does "
+        "not exist)"
+    )
+    assert broken_link(str(tmp_path / "loop1"), "loop1") == (
+        "loop1 is a broken symbolic link (to loop2: a loop of links that leads to no file)"
+    )
+
+
 def test_a_broken_link_given_as_a_path_is_named_broken(cli, tmp_path):
     """`resultsbook collect wandb/latest-run`, the link left by a deleted W&B run, said `'wandb/latest-run'
     does not exist; did you mean 'wandb/latest-run'?`; the spec's path, --config and --db did the same."""
