@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -101,8 +102,10 @@ def test_a_recover_killed_half_way_leaves_no_store_that_looks_recovered(project:
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert not (project / "damaged-recovered.db").exists()
     left = [path.name for path in temporary.iterdir()]
-    assert left == [f"resultsbook-recover-{killed_pid(killed)}-{left[0].rsplit('-', 1)[1]}"], left
+    owner = f"{killed_pid(killed)}@{socket.gethostname()}"
+    assert left == [f"resultsbook-recover-{owner}-{left[0].rsplit('-', 1)[1]}"], left
     (temporary / "resultsbook-recover-ours").mkdir()  # no process id: another tool's, or older
+    (temporary / f"resultsbook-recover-{killed_pid(killed)}@elsewhere-x").mkdir()  # another machine's
     recovered = subprocess.run(
         [sys.executable, "-m", "resultsbook", "recover", "damaged.db"],
         cwd=project,
@@ -112,7 +115,10 @@ def test_a_recover_killed_half_way_leaves_no_store_that_looks_recovered(project:
     )
     assert recovered.stdout.startswith("Recovered 6 run(s) into damaged-recovered.db"), recovered
     assert sorted(path.name for path in project.glob("damaged-recovered.db*")) == ["damaged-recovered.db"]
-    assert [path.name for path in temporary.iterdir()] == ["resultsbook-recover-ours"]  # the copy is gone
+    assert sorted(path.name for path in temporary.iterdir()) == [  # the copy is gone
+        f"resultsbook-recover-{killed_pid(killed)}@elsewhere-x",
+        "resultsbook-recover-ours",
+    ]
 
 
 def test_a_file_that_is_no_store_is_named_and_left_alone(project: Path, cli) -> None:

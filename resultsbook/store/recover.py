@@ -30,7 +30,7 @@ from resultsbook.store.location import (
 from resultsbook.voice import option
 
 _BATCH = 1000
-_COPY_PREFIX = "resultsbook-recover-"  # then the recovering process's id: a killed one's copy is found
+_COPY_PREFIX = "resultsbook-recover-"  # then PID@HOST of the recover: a killed one's copy is found
 _PROBE_LIMIT = 100_000  # rowids probed one by one past damage when the table's size is unknown
 # rowid tables, in the order rows must go in; WITHOUT ROWID tables are copied per run
 _COLUMNS = {
@@ -79,7 +79,7 @@ def recover_store(damaged: str, target: str) -> RecoverReport:
             "store)"
         )
     _remove_abandoned_copies()
-    with tempfile.TemporaryDirectory(prefix=f"{_COPY_PREFIX}{os.getpid()}-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"{_COPY_PREFIX}{_owner()}-") as folder:
         copy = os.path.join(folder, "damaged.db")
         for suffix in ("", "-wal"):
             if os.path.exists(damaged + suffix):
@@ -123,10 +123,20 @@ def _remove_abandoned_copies() -> None:
         names = os.listdir(folder)
     except OSError:
         return
+    host = _owner().partition("@")[2]
     for name in names:
-        pid = name[len(_COPY_PREFIX) :].partition("-")[0]
-        if name.startswith(_COPY_PREFIX) and pid.isdigit() and not process_alive(int(pid)):
+        pid, _, rest = name[len(_COPY_PREFIX) :].partition("@")
+        # another machine's copy (a shared temporary folder) is not ours to judge: its process ids say nothing
+        mine = rest.rpartition("-")[0] == host
+        if name.startswith(_COPY_PREFIX) and mine and pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+
+
+def _owner() -> str:
+    """Return `PID@HOST`: the recover that made a copy, as its name records it."""
+    import socket
+
+    return f"{os.getpid()}@{socket.gethostname()}"
 
 
 def _name(partial: str, target: str) -> None:
