@@ -177,3 +177,12 @@ def test_a_report_or_preview_onto_a_fifo_or_a_device_is_refused_in_one_line_not_
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert os.path.islink(tmp_path / "zero.pdf") and not (tmp_path / "paper" / "t1.tex").exists()
+    # a link into /proc (as /dev/stdout is): redirected to a file it reads as one, and an atomic write
+    # replaced the link itself (/dev/stdout became a regular file in a container run as root)
+    os.symlink("/proc/self/fd/1", tmp_path / "out.html")
+    linked = cli("report", "-o", "out.html")
+    assert linked.output.endswith(
+        "Error: out.html is not a regular file (a FIFO or a device), so report cannot write it; write the page "
+        "elsewhere with --output FILE\n"
+    )
+    assert os.readlink(tmp_path / "out.html") == "/proc/self/fd/1"

@@ -333,11 +333,12 @@ def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: st
     marked read-only, before any file is written; `elsewhere` says how to write `command`'s file
     elsewhere instead (build's files: through the spec)."""
     for path in paths:
-        if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        if _special(path):
             instead = elsewhere or "point the spec's outputs (and its lock) to a file path"
-            raise OutputError(
-                f"{os.path.relpath(path)} is not a regular file (a FIFO or a device), so {command} "
-                f"cannot write it; {instead}"
+            shown = os.path.relpath(path)
+            raise OutputError(  # /dev/stdout as typed, not ../../../dev/stdout
+                f"{path if shown.startswith('..') else shown} is not a regular file (a FIFO or a device), "
+                f"so {command} cannot write it; {instead}"
             )
         if on_read_only_filesystem(path):  # no chmod helps there
             instead = elsewhere or "point the spec's outputs (and its lock) to a writable folder"
@@ -351,6 +352,15 @@ def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: st
                 f"{os.path.relpath(path)} is read-only, so {command} leaves it as it is; make it writable "
                 f"(chmod u+w) to let {command} replace it, or {instead}"
             )
+
+
+def _special(path: str) -> bool:
+    """Tell whether a path is a FIFO or a device, or leads to one through /dev or /proc (/dev/stdout
+    redirected to a file is one, and an atomic write would replace the link in /dev itself)."""
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        return True
+    named = [os.path.abspath(path)] + ([os.readlink(path)] if os.path.islink(path) else [])
+    return any(name.startswith(("/dev/", "/proc/")) for name in named)
 
 
 def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
