@@ -993,11 +993,25 @@ def test_text_that_varies_in_a_log_of_steps_points_at_no_records_adapter(tmp_pat
         "they are no metric"
     )
     assert list(run.metrics["ep_rew_mean"].values) == [11.6, 14.3]
-    # whole numbers that rise row by row step it too; a rising id numbers runs
+    # a column named like a step makes it a log of steps too; a rising id numbers runs
     path.write_text("iteration,reward,phase\n1,1.5,warmup\n2,2.5,train\n3,3.5,train\n")
     assert "so they are no metric" in read_csv(path)[1][0]
     path.write_text("id,acc,model\n1,0.5,mlp\n2,0.6,cnn\n3,0.7,vit\n")
     assert "read the file with --adapter records" in read_csv(path)[1][0]
+
+
+def test_a_results_table_sorted_by_a_whole_number_column_points_at_the_records_adapter(tmp_path):
+    """A table of runs sorted by model size (`params_m` 10, 50, 300, 1000 rising row by row) was taken
+    for the steps of one run: its text columns were said to be no metric, the records adapter unnamed."""
+    path = tmp_path / "results.csv"
+    path.write_text(
+        "model,params_m,dataset,acc\nsmall,10,cifar10,0.80\nbase,50,cifar100,0.85\nlarge,300,svhn,0.90\n"
+        "huge,1000,cifar10,0.91\n"
+    )
+    assert read_csv(path)[1] == [
+        "column(s) 'model', 'dataset' hold text in every one of its 4 row(s): if each row is one run (or "
+        "one run at one step), read the file with --adapter records, whose text columns become params"
+    ]
 
 
 def test_a_long_cell_that_is_not_a_number_is_shown_cut_short(tmp_path):

@@ -75,7 +75,8 @@ class CsvAdapter(Adapter):
     # 13: a single JSON object line under a .txt name too
     # 14: a text log whose first line prints no number (a script printed before its log) is no table either
     # 15: text varying in a log of steps (SB3's Progress, `0.82%`) names no records adapter: no metric
-    reading_version = 15
+    # 16: whole numbers rising row by row make no log of steps (a table sorted by size names records)
+    reading_version = 16
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -338,26 +339,11 @@ def _text_cells_text(table: Table, labels: list[str]) -> str:
     )
 
 
-_ID_COLUMNS = {*RUN_COLUMNS, "id", "idx", "index", "no", "#"}  # rising, they number runs, not steps
-
-
 def _steps_of_one_run(table: Table, step_column: str | None) -> bool:
-    """Tell whether a table's rows are the steps of one run: a column named like a step or a count of
-    steps holds numbers, or one of whole numbers rises row by row (SB3's `total timesteps`)."""
-    if step_column in table.numbers or count_columns(list(table.columns)):
-        return True
-    if table.rows < 3:
-        return False
-    for name, values in table.numbers.items():
-        if (
-            name.strip().lower() in _ID_COLUMNS
-            or name == row_index_column(table)
-            or not table.present[name].all()
-        ):
-            continue
-        if np.all(values == np.floor(values)) and np.all(np.diff(values) > 0):
-            return True
-    return False
+    """Tell whether a table's rows are the steps of one run: a column named like a step holds numbers,
+    or one is named as a count of steps (SB3's `total timesteps`). Whole numbers rising row by row are
+    no sign: a results table sorted by model size has them too."""
+    return step_column in table.numbers or bool(count_columns(list(table.columns)))
 
 
 def _runs_in_rows(
