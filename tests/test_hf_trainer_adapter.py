@@ -290,6 +290,36 @@ def test_a_checkpoint_of_another_training_in_a_reused_output_folder_is_named(cli
     assert "0.81" in cli("runs", "--metric", "eval_accuracy").output
 
 
+def test_an_older_checkpoint_of_a_training_resumed_with_more_epochs_is_no_other_training(cli, tmp_path):
+    """A training of 3 epochs (checkpoint-300) resumed with 5 left checkpoint-300 named as "another
+    training", with a collect that added a duplicate run; its log_history is the start of the run's.
+    (trainer_state.json as transformers' TrainerState writes it: transformers is not installed.)"""
+
+    def state(max_steps, epochs):
+        history = [{"step": s, "epoch": s / 100, "loss": 1 / s} for s in range(100, max_steps + 1, 100)]
+        return {
+            "max_steps": max_steps,
+            "num_train_epochs": epochs,
+            "train_batch_size": 8,
+            "global_step": max_steps,
+            "epoch": max_steps / 100,
+            "log_history": history,
+        }
+
+    out = tmp_path / "out"
+    for folder, max_steps, epochs in (("checkpoint-300", 300, 3), ("checkpoint-500", 500, 5), ("", 500, 5)):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+        (out / folder / "trainer_state.json").write_text(json.dumps(state(max_steps, epochs)))
+    collected = cli("collect", "out")
+    assert collected.exit_code == 0 and "1 new, 0 updated, 0 unchanged, 0 problems" in collected.output
+    # its history another (a second training of 300 steps), it is named (read afresh: the run is unchanged)
+    other = state(300, 3)
+    other["log_history"][0]["loss"] = 0.5
+    (out / "checkpoint-300" / "trainer_state.json").write_text(json.dumps(other))
+    named = cli("collect", "out", "--db", "other.db").output
+    assert "out/checkpoint-300: is the newest checkpoint of another training" in named
+
+
 def test_a_run_with_only_checkpoints_takes_its_model_name_from_the_newest_one(root):
     # github.com/BaarTeek123/llms_finetuning @ 3fc63eae: results/checkpoint-N/config.json name
     # prajjwal1/bert-tiny, and the run had no model at all: `--rows model.name_or_path` left it out

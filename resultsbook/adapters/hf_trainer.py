@@ -6,6 +6,7 @@ Never unpickles training_args.bin: params come from a training_args.json when a 
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -76,8 +77,9 @@ class HfTrainerAdapter(Adapter):
     # 4: a newest checkpoint within save_steps of the end is unknown, not failed; 5: a checkpoint-N
     # collected by itself under its run's output folder is named as such; 6: the model's name from the
     # newest checkpoint's config.json while the output folder has none; 7: its finetuning_task too; 8: a
-    # checkpoint of another training left in the folder is reported
-    reading_version = 8
+    # checkpoint of another training left in the folder is reported; 9: not one whose log_history the
+    # run read continues (a training resumed with more epochs)
+    reading_version = 9
     summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -385,7 +387,8 @@ def read_training_params(
 
 def _other_trainings(folder: str, state_path: str | None, state: Mapping[str, Any]) -> list[Problem]:
     """Report the checkpoints of another training left in a reused output folder (their max_steps,
-    batch size or epochs differ from the state read): only the newest checkpoint's state is read."""
+    batch size or epochs differ from the state read, and their log_history is not its start): only the
+    newest checkpoint's state is read."""
     if not state_path or not fs.isdir(folder):
         return []
     numbered = sorted(
@@ -400,7 +403,7 @@ def _other_trainings(folder: str, state_path: str | None, state: Mapping[str, An
             continue
         other = load_json_file(path, [], limit=DOCUMENT)  # a damaged older checkpoint: not this run's
         differ = _setup_differences(state, other) if isinstance(other, Mapping) else ()
-        if differ:
+        if differ and not _history_continued(state, other):
             others.setdefault(differ, name)
     read_from = os.path.relpath(state_path, folder).replace(os.sep, "/")
     problems = []
@@ -427,6 +430,16 @@ def _setup_differences(state: Mapping[str, Any], other: Mapping[str, Any]) -> tu
         if ours is not None and theirs is not None and ours != theirs:
             differ.append((key, theirs))
     return tuple(differ)
+
+
+def _history_continued(state: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    """Tell whether `other`'s log_history is the start of `state`'s: the same training, resumed with
+    more epochs or steps (its older checkpoint), not another one."""
+    ours, theirs = state.get("log_history"), other.get("log_history")
+    if not isinstance(ours, list) or not isinstance(theirs, list) or len(theirs) > len(ours):
+        return False
+    # as text: a NaN loss, read twice, is no equal float
+    return json.dumps(theirs, sort_keys=True) == json.dumps(ours[: len(theirs)], sort_keys=True)
 
 
 _TRAINING_SETUP = ("max_steps", "train_batch_size", "num_train_epochs")  # another value: another training
