@@ -859,6 +859,28 @@ def test_a_seed_listed_but_run_on_no_task_is_missing_from_every_task(tmp_path, m
     cli("collect", "runs")
     lines = cli("table", "t").output.splitlines()
     assert (
-        "Warning: t: sac / Mean: n = 4 of 6 (3 runs × 2 envs, as listed; missing Ant seed 2, Hopper seed 2)"
+        "Warning: t: sac / Mean: 4 of the 6 runs listed (3 runs × 2 envs; missing Ant seed 2, Hopper seed 2)"
         in lines
     ), lines
+
+
+def test_a_seed_the_list_does_not_name_is_said_to_be_averaged_over_tasks_too(tmp_path, make_run, cli):
+    """td3 ran seed 3 on Hopper where seeds = [0, 1, 2]: it was averaged unsaid, beside a mark that
+    counted `n = 5 of 6` where the CSV's n was 6."""
+    from conftest import curve
+
+    for env, seeds in (("Ant", (0, 1, 2)), ("Hopper", (0, 1, 3))):
+        for seed in seeds:
+            params = {"algo": "td3", "env": env, "seed": seed}
+            make_run(f"td3_{env}_{seed}", params, curve([2.0 + seed], key="ret"))
+    spec = 'metric = "ret"\ngoal = "max"\nrows = ["algo"]\ntasks = ["env"]\nseeds = [0, 1, 2]\n'
+    (tmp_path / "resultsbook.toml").write_text(
+        f'[[sources]]\npath = "runs"\n[tables.t]\n{spec}aggregates = ["mean"]\noutputs = []\n'
+    )
+    cli("collect", "runs")
+    lines = cli("table", "t").output.splitlines()
+    assert [line for line in lines if line.startswith("Warning:")] == [
+        "Warning: t: td3 / Mean: 5 of the 6 runs listed (3 runs × 2 envs; missing Hopper seed 2)",
+        "Warning: t: td3 / Mean: averages seed 3, which the table's list of seeds does not name (n = 6): list "
+        "them, or filter them out with where",
+    ]

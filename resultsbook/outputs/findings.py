@@ -157,7 +157,7 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
                     grouped.setdefault(
                         ("surplus", _alike_text(query.replicate, key, logged, noun)), []
                     ).append(cell_label(table, row, column, labels))
-                if not extra or query.tasks:
+                if not extra:
                     continue
                 text = (
                     f"averages {_replicates_words(query.replicate, extra, noun)}, which the table's list of "

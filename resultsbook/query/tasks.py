@@ -499,12 +499,17 @@ def _task_marks(
         )
         more = f" and {len(texts) - LISTED} more" if len(texts) > LISTED else ""
         expected = len(replicates) * len(counted)
-        as_listed = ", as listed" if listed_seeds else ""
+        # with a list, the count is of the listed runs: a seed it does not name is averaged too, and said
+        count = (
+            f"{expected - len(missing)} of the {expected} runs listed"
+            if listed_seeds
+            else (f"n = {expected - len(missing)} of {expected}")
+        )
         marks.append(
             Mark(
                 "incomplete",
-                f"n = {expected - len(missing)} of {expected} ({len(replicates)} runs × {len(counted)} "
-                f"{task_word}{as_listed}; missing {', '.join(texts[:LISTED])}{more})",
+                f"{count} ({len(replicates)} runs × {len(counted)} {task_word}; missing "
+                f"{', '.join(texts[:LISTED])}{more})",
                 texts,
             )
         )
