@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import re
 import sys
 import types
 
@@ -142,6 +143,33 @@ def test_huggingface_callback_is_silent_off_the_main_process(tmp_path, monkeypat
     callback.on_train_begin(None, state, None)
     callback.on_log(None, state, None, logs={"loss": 1.0})
     assert callback.run is None and not (tmp_path / "runs").exists()
+
+
+def test_huggingface_callback_unique_false_keeps_configs_alike_in_their_name_apart(tmp_path, monkeypatch):
+    """Configs alike in the four values naming the folder (warmup differs): the later replaced the
+    earlier, and one started while the other trained was refused as a run of the same name."""
+    stand_in(monkeypatch, "transformers.trainer_callback", TrainerCallback=type("TrainerCallback", (), {}))
+    from resultsbook.integrations.huggingface import ResultsbookCallback
+
+    args = types.SimpleNamespace(to_dict=lambda: {"learning_rate": 5e-5})
+    state = types.SimpleNamespace(global_step=10, is_world_process_zero=True)
+
+    def callback(warmup):
+        config = {"model": "bert", "lr": 1e-4, "bs": 32, "wd": 0.01, "warmup": warmup}
+        made = ResultsbookCallback(str(tmp_path / "runs"), config=config, unique=False, code_dir=tmp_path)
+        made.on_train_begin(args, state, None)
+        made.on_log(args, state, None, logs={"eval_acc": warmup / 1000})
+        return made
+
+    first = callback(100)
+    callback(500).on_train_end(args, state, None)  # while the first still trains
+    first.on_train_end(args, state, None)
+    for warmup in (100, 500):  # a rerun of each finds its own folder
+        callback(warmup).on_train_end(args, state, None)
+    folders = sorted(run_folders(tmp_path / "runs"))
+    assert folders[0].name == "bert_lr0.0001_bs32_wd0.01"
+    assert re.fullmatch(r"bert_lr0\.0001_bs32_wd0\.01-[0-9a-f]{8}", folders[1].name), folders[1].name
+    assert [list(read_run(folder).metrics["eval_acc"].values) for folder in folders] == [[0.1], [0.5]]
 
 
 def test_keras_callback_follows_the_callback_protocol(tmp_path, monkeypatch):

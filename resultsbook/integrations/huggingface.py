@@ -41,8 +41,8 @@ class ResultsbookCallback(_TrainerCallback):
         arguments = training_arguments(args)
         config = {**self.config, **{k: v for k, v in arguments.items() if k not in self.config}}
         options = dict(self.options)
-        if self.config and "name" not in options:
-            options["name"] = folder_stem(None, self.config)  # named by your config, not 100 arguments
+        if self.config and "name" not in options:  # named by your config, not 100 arguments; its
+            options["_stem"] = folder_stem(None, self.config)  # identity is the whole config all the same
         self.run = Run(self.root, config=config, **options)
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:

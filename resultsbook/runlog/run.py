@@ -70,6 +70,7 @@ class Run:
         code_dir: str | os.PathLike[str] | None = None,
         flush_every: float = 1.0,
         max_diff_bytes: int = MAX_DIFF_BYTES,
+        _stem: str | None = None,  # an integration's folder name for no name=: the config stays its identity
     ) -> None:
         self.config: dict[str, Any] = config_dict(config)
         self.experiment = experiment
@@ -102,7 +103,7 @@ class Run:
         pending = take_pending_seed()
         if pending is not None:
             self._merge_seed(pending)
-        stem = folder_stem(name, self.config)
+        stem = folder_stem(name or None, self.config) if name or not _stem else folder_stem(_stem, {})
         if self.rank is not None and all_ranks:
             stem = f"{stem}_rank{self.rank}"
         self._started = _now_iso()
