@@ -567,6 +567,27 @@ def test_a_closed_run_can_be_reopened_and_ends_again(tmp_path):
     assert record.status == "finished" and set(record.metrics) == {"loss", "test_loss"}
 
 
+def test_a_unique_false_run_is_not_reopened_into_a_rerun_of_its_name(tmp_path):
+    """trainer.test() after fit(), once a rerun of the name replaced the folder: the test metrics of
+    the lr 0.1 model went into the lr 0.2 run's folder, beside its curve and config."""
+    first = resultsbook.Run(tmp_path, config={"lr": 0.1}, name="x", unique=False, code_dir=tmp_path)
+    first.log(1, loss=1.0)
+    first.close()
+    first.reopen()  # its own folder still: continued
+    first.close()
+    with resultsbook.Run(tmp_path, config={"lr": 0.2}, name="x", unique=False, code_dir=tmp_path) as rerun:
+        rerun.log(1, loss=2.0)
+    with pytest.raises(RuntimeError) as refused:
+        first.reopen()
+    assert str(refused.value) == (
+        f"run folder {tmp_path / 'x'} cannot be reopened: another run of the same name was written there "
+        "since this one closed; give the runs other names= (or unique=True) to keep both"
+    )
+    record, _ = read_back(tmp_path / "x")
+    assert set(record.metrics) == {"loss"} and list(record.metrics["loss"].values) == [2.0]
+    assert record.params == {"lr": 0.2} and record.status == "finished"
+
+
 def test_importing_resultsbook_loads_neither_numpy_nor_the_logger():
     heavy = "('numpy', 'pandas', 'resultsbook.runlog')"
     code = f"import sys, resultsbook; print(sorted(m for m in {heavy} if m in sys.modules))"

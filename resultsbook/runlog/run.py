@@ -243,11 +243,14 @@ class Run:
             self._write_config()
 
     def reopen(self) -> None:
-        """Continue a closed run in the same folder (testing after fitting); it is running until closed."""
+        """Continue a closed run in the same folder (testing after fitting); it is running until closed.
+
+        A `unique=False` run whose folder a rerun of its name took since it closed is refused: RuntimeError.
+        """
         if self.folder is None or self.status == "running":
             return
         if not self._unique:
-            self._claim = claim_again(self.folder)
+            self._claim = claim_again(self.folder, self._started)
         with self._lock:
             path = os.path.join(self.folder, METRICS_FILE)
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -531,13 +534,30 @@ def claim_run_folder(root: str, stem: str, identity: str) -> tuple[str, Claim]:
     return folder, taken
 
 
-def claim_again(folder: str) -> Claim:
-    """Claim a closed run's folder to reopen it, unless another run took it meanwhile."""
+def claim_again(folder: str, started: str) -> Claim:
+    """Claim a closed run's folder to reopen it, unless another run took it meanwhile (its run.json
+    has another start time than this run's `started`)."""
     taken = claim(folder)
     if taken.holder is not None:
         raise RuntimeError(_busy(folder, taken.holder))
+    if _start_time(folder) != started:
+        release(taken)
+        raise RuntimeError(
+            f"run folder {folder} cannot be reopened: another run of the same name was written there "
+            "since this one closed; give the runs other names= (or unique=True) to keep both"
+        )
     sign(taken)
     return taken
+
+
+def _start_time(folder: str) -> Any:
+    """Return the start time in a folder's run.json, or None when it has none."""
+    try:
+        with open(os.path.join(folder, RUN_FILE), encoding="utf-8") as handle:
+            info = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return info.get("start_time") if isinstance(info, dict) else None
 
 
 def _busy(folder: str, holder: str) -> str:
