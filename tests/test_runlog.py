@@ -194,6 +194,32 @@ def test_a_unique_false_run_refuses_the_folder_a_live_run_of_its_name_writes(tmp
     assert list(read_back(folder)[0].metrics["loss"].values) == [0.5]
 
 
+def test_a_unique_false_run_of_a_name_still_open_in_this_process_is_refused_in_those_words(tmp_path):
+    """A nested run of the same name (or one in another thread) was refused as written by another
+    process, with this process's own pid, and told to let it end or stop it."""
+    expected = (
+        f"run folder {tmp_path / 'x'} belongs to a run of the same name still open in this same process; "
+        "close it first, or give this run another name= (or unique=True)"
+    )
+    with resultsbook.Run(tmp_path, config={"lr": 0.1}, name="x", unique=False, code_dir=tmp_path):
+        with pytest.raises(RuntimeError) as nested:
+            resultsbook.Run(tmp_path, config={"lr": 0.2}, name="x", unique=False, code_dir=tmp_path)
+        assert str(nested.value) == expected
+        refused: list[str] = []
+
+        def other_thread():
+            try:
+                resultsbook.Run(tmp_path, config={"lr": 0.3}, name="x", unique=False, code_dir=tmp_path)
+            except RuntimeError as error:
+                refused.append(str(error))
+
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+        assert refused == [expected]
+    assert json.loads((tmp_path / "x" / "config.json").read_text()) == {"lr": 0.1}
+
+
 def test_unique_false_runs_started_at_once_keep_folders_of_their_own(tmp_path):
     """Sweep jobs started at one moment, configs differing only in lr (not in the folder name): both
     found the folder free of another config, and one run's points went into the other's folder."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from resultsbook.atomic import process_alive
 
 CLAIM_FILE = ".resultsbook-lock"
+THIS_PROCESS = "this process"  # the holder of a claim another run of this process holds
 _WAIT_S = 2.0  # how long a claim just taken may stay unsigned before its holder is "another process"
 
 
@@ -76,8 +77,8 @@ def release(taken: Claim) -> None:
 
 
 def _live_holder(descriptor: int) -> str | None:
-    """Return the process a claim is signed by (`process 123 on node7`), or None while it is unsigned or
-    signed by a process of this machine that ended (killed before it could unsign it)."""
+    """Return the process a claim is signed by (`process 123 on node7`, or THIS_PROCESS), or None while
+    it is unsigned or signed by a process of this machine that ended (killed before it could unsign it)."""
     try:
         fields = os.pread(descriptor, 300, 0).decode("utf-8", "replace").split()
     except OSError:
@@ -87,4 +88,6 @@ def _live_holder(descriptor: int) -> str | None:
     pid, host = int(fields[0]), fields[1]
     if host == socket.gethostname() and not process_alive(pid):
         return None
+    if host == socket.gethostname() and pid == os.getpid():
+        return THIS_PROCESS
     return f"process {pid} on {host}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from resultsbook.params import flatten_fields, json_default
 from resultsbook.runlog import lifecycle
-from resultsbook.runlog.claim import Claim, claim, release, sign
+from resultsbook.runlog.claim import THIS_PROCESS, Claim, claim, release, sign
 from resultsbook.runlog.provenance import (
     DIFF_FILE,
     MAX_DIFF_BYTES,
@@ -55,7 +55,7 @@ class Run:
 
     `unique=False` names the folder after `name` (or the config) alone and replaces a run
     already there, for scripts that rerun the same configurations; a run of that name still
-    writing there (another process) is not replaced: RuntimeError.
+    writing there (another process, or still open in this one) is not replaced: RuntimeError.
     """
 
     def __init__(
@@ -561,6 +561,11 @@ def _start_time(folder: str) -> Any:
 
 
 def _busy(folder: str, holder: str) -> str:
+    if holder == THIS_PROCESS:  # a nested run, or one in another thread
+        return (
+            f"run folder {folder} belongs to a run of the same name still open in this same process; close "
+            "it first, or give this run another name= (or unique=True)"
+        )
     return (
         f"run folder {folder} is being written by a run of the same name ({holder}); let it end or "
         "stop it, or give this run another name= (or unique=True)"
