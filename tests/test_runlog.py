@@ -267,6 +267,49 @@ def test_a_unique_false_run_is_rerun_while_processes_it_forked_live_on(tmp_path)
     assert list(read_back(tmp_path / "forky")[0].metrics["loss"].values) == [2.0]
 
 
+_KILLED = """
+import os, signal, time, resultsbook
+run = resultsbook.Run("runs", config={"seed": 0}, name="forky", unique=False)
+run.log(1, loss=1.0)
+worker = os.fork()
+if worker == 0:  # a data loader worker: lives on after the run's process is killed
+    time.sleep(120)
+    os._exit(0)
+print(os.getpid(), worker, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_rerun_beside_a_killed_runs_living_worker_names_the_killed_process(tmp_path, monkeypatch):
+    """After kill -9 of a run whose forked worker lived on, a rerun was refused as written by
+    `another process`, no pid, though the docs said the lock dropped at kill -9."""
+    (tmp_path / "killed.py").write_text(_KILLED)
+    killed = subprocess.Popen(
+        [sys.executable, "killed.py"],
+        cwd=tmp_path,
+        env=script_env(tmp_path),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    pid, worker = map(int, killed.stdout.readline().split())
+    try:
+        assert killed.wait(timeout=60) == -signal.SIGKILL
+        monkeypatch.setattr("resultsbook.runlog.claim._WAIT_S", 0.2)
+        with pytest.raises(RuntimeError) as refused:
+            resultsbook.Run(
+                tmp_path / "runs", config={"seed": 0}, name="forky", unique=False, code_dir=tmp_path
+            )
+    finally:
+        os.kill(worker, signal.SIGKILL)
+        killed.stdout.close()
+    folder = tmp_path / "runs" / "forky"
+    assert str(refused.value) == (
+        f"run folder {folder} is held by a process that process {pid} started (a data loader worker?), living "
+        f"on after {pid}, the run signed in its claim, ended; stop it (`fuser -v {folder / '.resultsbook-lock'}` "
+        "names it: the lock does not), or give this run another name= (or unique=True)"
+    )
+
+
 def test_metric_lines_are_whole_and_on_disk_after_a_flush_while_running(tmp_path):
     run = resultsbook.Run(tmp_path, config={"seed": 0}, flush_every=3600, code_dir=tmp_path)
     run.log(1, loss=0.5)

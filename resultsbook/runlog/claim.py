@@ -1,8 +1,9 @@
 """Claim a `unique=False` run folder for a run's life, so that two processes never write one folder.
 
 The claim is an advisory lock (flock) on `.resultsbook-lock` in the folder: the kernel drops it when
-the process ends, however it ends, so a claim is never stale. The holder writes its process id and
-host into the file once the folder is its, for the message of a run refused beside it.
+the process ends, however it ends, unless a process it forked (a data loader worker) lives on with the
+file open. The holder writes its process id and host into the file once the folder is its, for the
+message of a run refused beside it.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ _WAIT_S = 2.0  # how long a claim just taken may stay unsigned before its holder
 
 @dataclass
 class Claim:
-    """A folder's claim: the descriptor holding it, or the live process that holds it instead."""
+    """A folder's claim: the descriptor holding it, or the live process that holds it instead (or,
+    `ended`, the process signed in it, which ended while a process it started holds it on)."""
 
     descriptor: int | None = None
     holder: str | None = None
+    ended: int | None = None
 
 
 def claim(folder: str) -> Claim:
@@ -50,8 +53,9 @@ def claim(folder: str) -> Claim:
             return Claim()
         holder = _live_holder(descriptor)
         if holder is not None or time.monotonic() > deadline:
+            ended = None if holder is not None else _ended_signer(descriptor)
             os.close(descriptor)  # a flock is the holder's open file's: closing ours leaves it
-            return Claim(None, holder or "another process")
+            return Claim(None, holder or "another process", ended)
         time.sleep(0.01)  # the holder signs its claim once the folder is its, or leaves it
 
 
@@ -76,16 +80,33 @@ def release(taken: Claim) -> None:
         os.close(descriptor)
 
 
-def _live_holder(descriptor: int) -> str | None:
-    """Return the process a claim is signed by (`process 123 on node7`, or THIS_PROCESS), or None while
-    it is unsigned or signed by a process of this machine that ended (killed before it could unsign it)."""
+def _ended_signer(descriptor: int) -> int | None:
+    """Return the process of this machine a claim is signed by when it has ended (killed: a process
+    it forked holds the claim on; /proc/locks names the ended one, not that)."""
+    fields = _signature(descriptor)
+    if fields is None or fields[1] != socket.gethostname() or process_alive(fields[0]):
+        return None
+    return fields[0]
+
+
+def _signature(descriptor: int) -> tuple[int, str] | None:
+    """Return the process id and host a claim is signed with, or None while it is unsigned."""
     try:
         fields = os.pread(descriptor, 300, 0).decode("utf-8", "replace").split()
     except OSError:
         return None
     if len(fields) != 2 or not fields[0].isdigit():
         return None
-    pid, host = int(fields[0]), fields[1]
+    return int(fields[0]), fields[1]
+
+
+def _live_holder(descriptor: int) -> str | None:
+    """Return the process a claim is signed by (`process 123 on node7`, or THIS_PROCESS), or None while
+    it is unsigned or signed by a process of this machine that ended (killed before it could unsign it)."""
+    fields = _signature(descriptor)
+    if fields is None:
+        return None
+    pid, host = fields
     if host == socket.gethostname() and not process_alive(pid):
         return None
     if host == socket.gethostname() and pid == os.getpid():

@@ -15,7 +15,7 @@ from typing import Any
 
 from resultsbook.params import flatten_fields, json_default
 from resultsbook.runlog import lifecycle
-from resultsbook.runlog.claim import THIS_PROCESS, Claim, claim, release, sign
+from resultsbook.runlog.claim import CLAIM_FILE, THIS_PROCESS, Claim, claim, release, sign
 from resultsbook.runlog.provenance import (
     DIFF_FILE,
     MAX_DIFF_BYTES,
@@ -525,7 +525,7 @@ def claim_run_folder(root: str, stem: str, identity: str) -> tuple[str, Claim]:
         os.makedirs(folder, exist_ok=True)
         taken = claim(folder)
     if taken.holder is not None:
-        raise RuntimeError(_busy(folder, taken.holder))
+        raise RuntimeError(_busy(folder, taken))
     _mark_identity(folder, identity)
     sign(taken)  # after the identity: a run refused beside this one reads it once signed
     for name in _OWN_FILES:
@@ -539,7 +539,7 @@ def claim_again(folder: str, started: str) -> Claim:
     has another start time than this run's `started`)."""
     taken = claim(folder)
     if taken.holder is not None:
-        raise RuntimeError(_busy(folder, taken.holder))
+        raise RuntimeError(_busy(folder, taken))
     if _start_time(folder) != started:
         release(taken)
         raise RuntimeError(
@@ -560,7 +560,16 @@ def _start_time(folder: str) -> Any:
     return info.get("start_time") if isinstance(info, dict) else None
 
 
-def _busy(folder: str, holder: str) -> str:
+def _busy(folder: str, taken: Claim) -> str:
+    holder = taken.holder
+    if taken.ended is not None:
+        lock = os.path.join(folder, CLAIM_FILE)
+        return (
+            f"run folder {folder} is held by a process that process {taken.ended} started (a data loader "
+            f"worker?), living on after {taken.ended}, the run signed in its claim, ended; stop it "
+            f"(`fuser -v {lock}` names it: the lock does not), or give this run another name= (or "
+            "unique=True)"
+        )
     if holder == THIS_PROCESS:  # a nested run, or one in another thread
         return (
             f"run folder {folder} belongs to a run of the same name still open in this same process; close "
