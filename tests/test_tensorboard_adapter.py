@@ -535,6 +535,7 @@ def hf_trainer_run(folder: Path, learning_rate: float, seed: int, accuracy: floa
     args = {
         "output_dir": "results",
         "logging_dir": f"results/runs/Dec07_20-00-0{seed}_host",
+        "run_name": f"results/seed{seed}",  # output_dir unless set: where, not how
         "learning_rate": learning_rate,
         "num_train_epochs": 3.0,
         "per_device_train_batch_size": 8,

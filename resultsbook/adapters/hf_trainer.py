@@ -62,7 +62,7 @@ _MODEL_PARAMS = (
     ("finetuning_task", "model.finetuning_task"),
 )
 # where a run wrote, not how it was configured: provenance, else every run differs in config
-_RUN_PATHS = ("output_dir", "logging_dir")
+_RUN_PATHS = ("output_dir", "logging_dir", "run_name")  # run_name: output_dir unless set
 DEFAULT_STALE_AFTER = 3600.0  # checkpoints can be an hour apart
 # trackers' folders an output folder can hold when `output_dir` is the project folder ("./")
 _TRACKER_FOLDERS = {"wandb": "W&B", "mlruns": "MLflow", "lightning_logs": "Lightning"}

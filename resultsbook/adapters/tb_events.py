@@ -36,7 +36,7 @@ HYPERPARAMETER_TAGS = ("hyperparameters/text_summary", "hyperparameters")
 # the Hugging Face Trainer's TensorBoardCallback: `add_text("args", args.to_json_string())`
 ARGS_TAG = "args/text_summary"
 # where a Trainer run wrote, not how it was configured (logging_dir differs by run): no params
-_ARGS_RUN_PATHS = ("output_dir", "logging_dir")
+_ARGS_RUN_PATHS = ("output_dir", "logging_dir", "run_name")  # as hf_trainer keeps them apart
 SCALARS_PLUGIN = "scalars"
 SESSION_START = 1
 _NAN = float("nan")
