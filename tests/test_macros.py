@@ -916,9 +916,14 @@ def test_a_statistic_over_runs_of_two_configurations_is_warned_of_and_explained(
     assert built.exit_code == 1
     assert (
         "Error: macros: \\meanAll (mean_all) averages runs that differ in lr (0.01, 0.1): add lr to its where"
-        " in [macros.values.mean_all]"
+        " in [macros.values.mean_all], or to its run_specific if it averages them on purpose"
     ) in built.output.splitlines()
     lines = cli("explain", "\\meanAll").output.splitlines()
     assert lines[-2:] == ["  differ in lr: 0.01, 0.1", "  ! averages runs that differ in lr (0.01, 0.1)"]
     document = json.loads(cli("explain", "\\meanAll", "--json").output)["number"]
     assert document["differing"] == {"lr": [0.01, 0.1]}
+    (tmp_path / "resultsbook.toml").write_text(  # a mean over both learning rates on purpose
+        '[[sources]]\npath = "runs"\n[macros]\noutput = "numbers.tex"\n[macros.values]\n'
+        'mean_all = { metric = "acc", where = { model = "a" }, stat = "mean", run_specific = ["lr"] }\n'
+    )
+    assert cli("build", "--strict").exit_code == 0

@@ -237,7 +237,8 @@ def stat_mixes(value: ValueSpec, runs: Sequence[StoredRun]) -> tuple[dict[str, l
     """Return the params a statistic's runs differ in and the marks a table cell of them would have
     for it (configurations, code or data mixed), its replicate keys and run-specific params apart."""
     members = Runs.of(runs)
-    differing = differing_among(members, value.replicate, {*value.replicate, *DEFAULT_RUN_SPECIFIC})
+    apart = {*value.replicate, *DEFAULT_RUN_SPECIFIC, *value.run_specific}
+    differing = differing_among(members, value.replicate, apart)
     marks = [Mark("mixed", mixed_text(differing, len(runs)))] if differing else []
     marks += [Mark("provenance", sentence) for sentence in provenance_mixes(runs)]
     return differing, tuple(marks)
@@ -249,7 +250,12 @@ def stat_findings(values: Mapping[str, NamedValue]) -> list[tuple[str, str]]:
     for value in values.values():
         for mark in value.marks:
             keys = " and ".join(value.differing)
-            fix = f": add {keys} to its where in [macros.values.{value.name}]" if mark.kind == "mixed" else ""
+            fix = (
+                f": add {keys} to its where in [macros.values.{value.name}], or to its run_specific if "
+                "it averages them on purpose"
+                if mark.kind == "mixed"
+                else ""
+            )
             lines.append((mark.kind, f"\\{value.macro} ({value.name}) {mark.text}{fix}"))
     return lines
 

@@ -41,6 +41,8 @@ VALUE_KEYS = {
     "status": "`metric`, `count`: keep only runs with these statuses",
     "experiment": "`metric`, `count`: keep only runs of these experiments",
     "replicate": '`metric`, `count`: the keys that tell replicates apart [default: `["seed"]`]',
+    "run_specific": "`metric` only: params its runs may differ in without a warning, as a mean over "
+    'datasets on purpose does, e.g. `["dataset"]` (added to the built-in `timestamp`, `output_dir`…)',
     "ddof": "`metric` only: delta degrees of freedom of `std` and `sem` [default: [defaults]' ddof, or 1]",
 }
 _DIGIT_WORDS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
@@ -62,6 +64,7 @@ class ValueSpec:
     ddof: int = 1
     count: str | None = None  # runs or seeds
     digits: int | None = None
+    run_specific: tuple[str, ...] = ()  # a statistic: params its runs may differ in unsaid
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,8 @@ def _value(
     ddof = optional_int(item, "ddof", where, context)
     if ddof is None:  # a std quoted in the text is the tables' std: [defaults] ddof = 0 is both's
         ddof = optional_int(project, "ddof", where, "[defaults]")
+    run_specific = strings(item.get("run_specific", []), where, f"{context} run_specific")
     return ValueSpec(
         name, macro, "stat", stat=stat, metric=metric, filters=filters, replicate=replicate,
-        ddof=1 if ddof is None else ddof, digits=digits,
+        ddof=1 if ddof is None else ddof, digits=digits, run_specific=run_specific,
     )  # fmt: skip
