@@ -155,6 +155,25 @@ def test_a_mean_of_values_near_the_largest_double_is_finite_and_quiet():
     assert got["bootstrap_lo"] == pytest.approx(scaled["bootstrap_lo"] * 1e308)
 
 
+def test_tests_and_bca_of_values_near_the_largest_double_are_computed_quietly():
+    """Cells of 1.6e308-1.79e308 stopped `table` with an internal error (the test's side was inf - inf),
+    the BCa interval came out blank, and numpy's overflow warnings reached stderr."""
+    import warnings
+
+    from resultsbook.query.significance import compare
+
+    big, two = [1.7e308, 1.7e308, 1.6e308], [1.79e308, 1.78e308]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = describe(big, ["mean", "bca"])
+        assert 1.59e308 < got["bca_lo"] < got["bca_hi"] <= 1.7e308  # in the unit of 1.7e308: rounding
+        for test in ("welch", "mannwhitney", "permutation"):
+            result = compare(test, two, big)
+            assert 0 < result.p <= 1 and result.larger == 1, test
+        assert describe([1.7e308, float("inf"), 1.6e308], ["iqm", "median"])["iqm"] == float("inf")
+        assert describe([1.7e308, -1.7e308, 1.0], ["std"])["std"] == pytest.approx(1.7e308)
+
+
 def test_a_metric_named_as_a_python_word_is_a_name_of_an_expression():
     """d3rlpy's metric is `return` (takuseno/d3rlpy-benchmarks @ 1771c9b2, environment.csv: epoch,step,return),
     and the D4RL normalized score docs/statistics.md shows, `100 * (return - random_return) / ...`,

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from resultsbook.errors import QueryError
-from resultsbook.query.stats import STATISTIC_FUNCTIONS
+from resultsbook.query.stats import STATISTIC_FUNCTIONS, sum_overflowing
 from resultsbook.query.student_t import two_sided_p
 
 TESTS = ("auto", "welch", "permutation", "mannwhitney", "none")
@@ -74,6 +74,9 @@ def compare(
     """Return the two-sided p-value of `test` between two samples and which one the test finds larger."""
     a = np.asarray([v for v in first if not math.isnan(v)], dtype=np.float64)
     b = np.asarray([v for v in second if not math.isnan(v)], dtype=np.float64)
+    largest = sum_overflowing(np.concatenate([a, b]))
+    if largest:  # every test is the same in the unit of the largest value, where sums do not overflow
+        a, b = a / largest, b / largest
     if test == "welch":
         p = welch_p(a, b)
     elif test == "mannwhitney":

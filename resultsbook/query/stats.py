@@ -183,14 +183,14 @@ def _expand(wanted: set[str]) -> list[str]:
 
 def mean_of(x: np.ndarray) -> float:
     """Return the mean; ±inf when infinities of one sign are present, NaN for both signs."""
-    largest = _sum_overflowing(x)
+    largest = sum_overflowing(x)
     if largest:
         return float(np.mean(x / largest)) * largest  # a sum of values near 1e308 would be inf
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # beside an infinite value: the mean is inf
         return float(np.mean(x))
 
 
-def _sum_overflowing(x: np.ndarray) -> float:
+def sum_overflowing(x: np.ndarray) -> float:
     """Return the largest absolute value of finite values whose sum may overflow, else 0."""
     if not len(x) or not np.isfinite(x).all():
         return 0.0
@@ -210,8 +210,9 @@ def denoise(spread: float, x: np.ndarray) -> float:
     """Return 0 for a spread no larger than rounding of the inputs can produce, else the spread."""
     if math.isnan(spread) or math.isinf(spread) or len(x) == 0 or not np.isfinite(x).all():
         return spread
-    if np.ptp(x) == 0:
-        return 0.0
+    with np.errstate(over="ignore"):  # 1.7e308 beside -1.7e308: a range past the largest double, not 0
+        if np.ptp(x) == 0:
+            return 0.0
     largest = float(np.max(np.abs(x)))
     return 0.0 if abs(spread) <= _NOISE * len(x) * largest else spread
 
@@ -283,9 +284,6 @@ def resampled_statistic(
     x: np.ndarray, statistic: str, seed: int, resamples: int = BOOTSTRAP_RESAMPLES
 ) -> np.ndarray:
     """Return the statistic of each bootstrap resample of x (drawn as scipy.stats.bootstrap draws)."""
-    largest = _sum_overflowing(x)
-    if largest:  # the same resamples (the same seed) in the unit of the largest value
-        return resampled_statistic(x / largest, statistic, seed, resamples) * largest
     function = STATISTIC_FUNCTIONS[statistic]
     rng = np.random.default_rng(seed)
     n = len(x)
@@ -308,6 +306,10 @@ def bootstrap_interval(
     """Return the percentile (`bootstrap`) or BCa (`bca`) bootstrap interval of a statistic, seeded."""
     if len(x) < 2:
         return float("nan"), float("nan")
+    largest = sum_overflowing(x)
+    if largest:  # the same resamples and jackknife in the unit of the largest value (near 1e308)
+        low, high = bootstrap_interval(x / largest, statistic, seed, level, resamples, method)
+        return low * largest, high * largest
     resampled = resampled_statistic(x, statistic, seed, resamples)
     tail = (1 - level) / 2
     if method == "bca":
