@@ -111,3 +111,15 @@ def test_a_median_beside_a_diverged_runs_interval_keeps_its_digits_in_table_and_
         r"\newcommand{\med}{0.0123}" in numbers
         and r"\newcommand{\high}{2.30\ensuremath{\times 10^{6}}}" in numbers
     )
+
+
+def test_a_diverged_rows_own_median_is_not_printed_as_zero_without_a_normal_row(tmp_path: Path) -> None:
+    """With no normal row beside it the column took the diverged cell's format, no decimals: the table
+    printed `0 [0, 2300000]` and `\\med` 0; each number now has a power of its own there too."""
+    values = {"div": [0.0101, 0.0123, 0.0112, 0.0131, 2.3e6]}
+    table = TABLE.format(style="pm") + 'center = "median"\nspread = "bootstrap"\nreplicates = 5\n'
+    macros = '[macros]\noutput = "numbers.tex"\n[macros.values]\nmed = { cell = "pm/div" }\n'
+    _project(tmp_path, values, table + macros)
+    assert r"\selectfont[0.0101, 2.30\ensuremath{\times 10^{6}}]} \\" in (tmp_path / "pm.tex").read_text()
+    assert r"div & 0.0123 {" in (tmp_path / "pm.tex").read_text()
+    assert r"\newcommand{\med}{0.0123}" in (tmp_path / "numbers.tex").read_text()

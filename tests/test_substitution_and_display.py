@@ -464,3 +464,20 @@ def test_a_median_whose_interval_reaches_a_diverged_run_is_not_printed_as_zero(m
     )
     output = _table(cli, *args)
     assert r"div & 0.0123 $\pm$ 1.03\ensuremath{\times 10^{6}} \\" in output and r"\num{0.022(2)}" in output
+
+
+def test_a_diverged_rows_median_is_not_zero_in_a_column_of_diverged_rows(make_run, cli):
+    """A column of only diverged rows took their intervals' format, no decimals: `0 [0, 2300000]`."""
+    values = {
+        "div": [0.0101, 0.0123, 0.0112, 0.0131, 2.3e6],
+        "neg": [-0.0101, -0.0123, -0.0112, -0.0131, -2.3e6],
+    }
+    for model, column in values.items():
+        for seed, value in enumerate(column):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value], key="loss"))
+    output = _table(cli, "--metric", "loss", "--stat", "median,bootstrap", "--highlight", "none")
+    assert " 0.0123 [0.0101, 2.30e6]\n" in output and " -0.0123 [-2.30e6, -0.0101]\n" in output
+    output = _table(
+        cli, "--metric", "loss", "--stat", "iqm,minmax", "--highlight", "none", "--where", "model=div"
+    )
+    assert "div      0.0122 [0.0101, 2.30e6]\n" in output

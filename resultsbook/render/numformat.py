@@ -18,7 +18,9 @@ Outliers   a cell that its column's format would print with more than nine signi
            a zero prints; 0.8 in a column of diverged 1e153s: 0.810, not 0e153). When that power of
            ten would print a centre that is not 0 as 0 (a median of 0.0123 with an interval reaching one
            diverged run's 2.3e6), each of the cell's numbers is written in its own: 0.0123 [0.0101,
-           2.30e6], not 0.00e6 [0.00e6, 2.30e6].
+           2.30e6], not 0.00e6 [0.00e6, 2.30e6]; so is it when the column's own format prints such a
+           centre as 0 beside a number a million or more times it in the cell (a column of diverged
+           rows alone, read to no decimals: not 0 [0, 2300000]).
 Missing    NaN is no number (None); infinities are `inf` and `-inf`.
 """
 
@@ -136,10 +138,12 @@ def cell_format(column: NumberFormat, values: Iterable[float]) -> NumberFormat:
     values = list(values)
     finite = [v for v in values if v is not None and math.isfinite(v)]
     largest = max((abs(v) for v in finite), default=0.0)
+    center = values[0] if values else None
+    if center is not None and _zeroed_beside(column, center, largest):
+        return replace(_own_format(abs(center)), each=True)
     if not largest or not (_beyond(column, largest) or _all_print_as_zero(column, finite)):
         return column
     own = _own_format(largest)
-    center = values[0] if values else None
     if (
         center is None
         or not math.isfinite(center)
@@ -158,6 +162,15 @@ def _beyond(column: NumberFormat, largest: float) -> bool:
     return largest >= 10.0**SIGNIFICANT * unit / 10**column.digits or (
         column.exponent != 0 and largest >= SHARED_SPAN * unit
     )
+
+
+def _zeroed_beside(column: NumberFormat, center: float, largest: float) -> bool:
+    """Tell whether the column's own format prints a centre that is not 0 as 0 beside a number a
+    million or more times it in the cell (a median of 0.0123 read to no decimals by its own interval's
+    2.3e6)."""
+    if not math.isfinite(center) or center == 0:
+        return False
+    return largest >= SHARED_SPAN * abs(center) and _rounded(center, column.digits, column.exponent) == 0
 
 
 def _all_print_as_zero(column: NumberFormat, values: Iterable[float]) -> bool:
