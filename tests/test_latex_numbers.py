@@ -123,3 +123,18 @@ def test_a_diverged_rows_own_median_is_not_printed_as_zero_without_a_normal_row(
     assert r"\selectfont[0.0101, 2.30\ensuremath{\times 10^{6}}]} \\" in (tmp_path / "pm.tex").read_text()
     assert r"div & 0.0123 {" in (tmp_path / "pm.tex").read_text()
     assert r"\newcommand{\med}{0.0123}" in (tmp_path / "numbers.tex").read_text()
+
+
+def test_a_quoted_statistic_of_a_diverged_cell_is_not_printed_as_zero(tmp_path: Path) -> None:
+    """The cell prints 0.46×10⁶ ± 1.03×10⁶ (a diverged seed's 2.3e6); its min 0.0101, quoted in that
+    power of ten, read `0.00×10⁶`: a quoted statistic the cell's format prints as 0 has its own."""
+    values = {"div": [0.0101, 0.0123, 0.0112, 0.0131, 2.3e6], "ok": [0.0201, 0.0223, 0.0212, 0.0231, 0.0251]}
+    table = TABLE.format(style="pm") + 'stats = ["median", "bootstrap", "mean", "std", "min", "max"]\n'
+    macros = '[macros]\noutput = "numbers.tex"\n[macros.values]\n'
+    macros += 'least = { cell = "pm/div", stat = "min" }\nmost = { cell = "pm/div", stat = "max" }\n'
+    _project(tmp_path, values, table + "replicates = 5\n" + macros)
+    numbers = (tmp_path / "numbers.tex").read_text()
+    assert r"\newcommand{\least}{0.0101}" in numbers
+    assert r"\newcommand{\most}{2.30\ensuremath{\times 10^{6}}}" in numbers
+    assert r"\@namedef{rb@v@median@pm/div}{0.0123}" in numbers
+    assert r"\@namedef{rb@v@std@pm/div}{1.03\ensuremath{\times 10^{6}}}" in numbers  # as the table prints it

@@ -31,6 +31,7 @@ from resultsbook.render.latex import tex_number
 from resultsbook.render.layout import DisplayCell, Layout, center_key, layout_table
 from resultsbook.render.macros import key_tag
 from resultsbook.render.numformat import (
+    SHARED_SPAN,
     NumberFormat,
     column_format,
     fmt_number,
@@ -143,7 +144,8 @@ def table_numbers(
             as_printed = _as_printed(cell, table_spec)
             for stat, number in sorted(cell.stats.items()):
                 digits = _spread_shown(number, stat, shown.digits, shown.exponent, stat in as_printed)
-                text = _count_or_number(number, stat, digits, shown.exponent, shown.each)
+                beside = 0.0 if stat in as_printed else _largest(cell)
+                text = _count_or_number(number, stat, digits, shown.exponent, shown.each, beside)
                 if text is not None:
                     latex[stat] = tex_number(text)
             plain = _pm(shown, latex=False)
@@ -282,7 +284,8 @@ def _named(
             digits = _spread_shown(
                 number, value.stat, found.digits, found.exponent, value.stat in found.as_printed
             )
-            return number, _fmt(number, value.stat, digits, found.exponent, found.each)
+            beside = 0.0 if value.stat in found.as_printed else _largest(found.cell)
+            return number, _fmt(number, value.stat, digits, found.exponent, found.each, beside)
         return number, _fmt(number, value.stat, value.digits)
     if value.kind in ("difference", "ratio"):
         first, second = (_cell(value, key, cells) for key in value.cells)
@@ -419,19 +422,32 @@ def _spread_shown(number: float, stat: str, digits: int, exponent: int, as_print
     return spread_digits(number, exponent)
 
 
-def _fmt(number: float, stat: str, digits: int, exponent: int = 0, each: bool = False) -> str:
-    text = _count_or_number(number, stat, digits, exponent, each)
+def _fmt(
+    number: float, stat: str, digits: int, exponent: int = 0, each: bool = False, beside: float = 0.0
+) -> str:
+    text = _count_or_number(number, stat, digits, exponent, each, beside)
     return "--" if text is None else text
 
 
 def _count_or_number(
-    number: float, stat: str, digits: int, exponent: int = 0, each: bool = False
+    number: float, stat: str, digits: int, exponent: int = 0, each: bool = False, beside: float = 0.0
 ) -> str | None:
     """Return a statistic as the paper prints it: a count (n, tasks) whole, a number with the cell's
-    digits (`each`: in a power of ten of its own, as the cell's); None for a number that is not one."""
+    digits (`each`: in a power of ten of its own, as the cell's), or in its own when those print it as
+    0 beside a number (`beside`) a million or more times it; None for a number that is not one."""
     if stat in COUNTS:
         return str(int(number))
-    return NumberFormat(digits, exponent, each).text(number)
+    text = NumberFormat(digits, exponent, each).text(number)
+    if text is not None and number != 0 and beside >= SHARED_SPAN * abs(number) and _prints_zero(text):
+        # the min 0.0101 of a cell of 2.3e6s: not 0.00e6
+        return NumberFormat(digits, exponent, each=True).text(number)
+    return text
+
+
+def _largest(cell: Cell) -> float:
+    """Return the largest finite magnitude among a cell's statistics (counts aside)."""
+    numbers = (abs(v) for k, v in cell.stats.items() if k not in COUNTS and math.isfinite(v))
+    return max(numbers, default=0.0)
 
 
 def value_origin(value: ValueSpec) -> str:
