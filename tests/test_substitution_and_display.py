@@ -481,3 +481,17 @@ def test_a_diverged_rows_median_is_not_zero_in_a_column_of_diverged_rows(make_ru
         cli, "--metric", "loss", "--stat", "iqm,minmax", "--highlight", "none", "--where", "model=div"
     )
     assert "div      0.0122 [0.0101, 2.30e6]\n" in output
+
+
+def test_best_mean_averages_a_diverged_seed_and_a_valueless_one_cuts_nothing(make_run, cli):
+    """A seed whose last point is NaN was dropped from the mean at that step (nanmean): `5.3 ± 0.4`
+    over n = 2 with no ≈; a seed with no number at all cut the steps (`cut at 4 by v2`) and marked †."""
+    nan = float("nan")
+    for seed, finals in enumerate([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5.5]]):
+        for model in ("m", "v"):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve(finals))
+    make_run("m2", {"model": "m", "seed": 2}, curve([0, 0, 0, 0, nan]))
+    make_run("v2", {"model": "v", "seed": 2}, curve([nan, nan, nan, nan]))
+    output = _table(cli, "--metric", "acc", "--reduce", "best-mean", "--highlight", "none", "--digits", "2")
+    assert "m          2.67 ± 2.31†\n" in output  # every seed at step 4, the last all three logged a number
+    assert "v        5.25 ± 0.35*#¶\n" in output  # v2 is left out, and cuts no step

@@ -613,6 +613,9 @@ def best_mean(
     mean, return each seed's value there and the step; NaN values when the seeds share no step."""
     if not curves:
         return {}, None
+    curves = logged_points(curves)
+    if not curves:  # no seed logged a number
+        return {}, None
     common = None
     for steps, _ in curves.values():
         common = steps if common is None else np.intersect1d(common, steps)
@@ -623,7 +626,7 @@ def best_mean(
         return {run: float("nan") for run in curves}, None
     at_common = {run: values[np.searchsorted(steps, common)] for run, (steps, values) in curves.items()}
     with np.errstate(invalid="ignore"):
-        mean = np.nanmean(np.vstack(list(at_common.values())), axis=0)
+        mean = np.mean(np.vstack(list(at_common.values())), axis=0)
     step = best_step_of(common, mean, direction)
     if step is None:
         return {run: float("nan") for run in curves}, None
@@ -631,11 +634,25 @@ def best_mean(
     return {run: float(values[index]) for run, values in at_common.items()}, step
 
 
+def logged_points(
+    curves: Mapping[int, tuple[np.ndarray, np.ndarray]],
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Return each run's points that are numbers, leaving out runs with none: a seed's NaN at a step is
+    no value every seed logged there (a diverged seed is not averaged out of the mean by nanmean)."""
+    out = {}
+    for run, (steps, values) in curves.items():
+        known = ~np.isnan(values)
+        if known.any():
+            out[run] = (steps[known], values[known])
+    return out
+
+
 def curve_ends(
     curves: Mapping[int, tuple[np.ndarray, np.ndarray]], runs: np.ndarray, budget: float | None
 ) -> np.ndarray:
-    """Return the last step each run (by id) logged, up to `budget`; NaN where it logged none."""
+    """Return the last step each run (by id) logged a number at, up to `budget`; NaN where it logged none."""
     ends = np.full(len(runs), np.nan)
+    curves = logged_points(curves)
     for i, run in enumerate(runs.tolist()):
         steps = curves[run][0] if run in curves else np.zeros(0)
         if budget is not None:
