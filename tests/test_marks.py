@@ -940,7 +940,7 @@ def test_a_best_the_test_finds_the_worse_of_the_two_is_not_called_significantly_
     layout = layout_table(table, TableFormat(test="mannwhitney"), Labels())
     assert emphasis(layout) == ["best", None]
     basis = layout.bases[(0, 0)]
-    said = "not significantly better than b (Mann–Whitney U test, p = 0.0028, in favour of b)"
+    said = "not significantly better than b (Mann–Whitney U test, p = 0.0015, in favour of b)"
     assert basis.text == f"best; {said}"
     assert [mark.kind for mark in layout.marks[(0, 0)]] == ["nonsig"]
     cell = json.loads(render_table(table, "json", TableFormat(test="mannwhitney")))["cells"][0]

@@ -9,7 +9,8 @@ Conventions pinned here (query/stats.py and query/significance.py state them too
   numpy.random.default_rng(seed).integers(0, n, (resamples, n)), bounds as linear quantiles; so the
   same seed gives scipy's interval to rounding, for the mean, the median and the IQM.
 - Welch is scipy.stats.ttest_ind(equal_var=False); Mann–Whitney is scipy.stats.mannwhitneyu
-  (two-sided; method=PermutationMethod() up to PERMUTATIONS splits, else automatic); the permutation
+  (two-sided; its exact p over every split: method=PermutationMethod() up to PERMUTATIONS splits,
+  method="exact" beyond them where no values tie); the permutation
   test is scipy.stats.permutation_test of the difference in the centre (independent samples,
   two-sided, exact below `resamples` splits).
 """
@@ -95,8 +96,12 @@ def test_bootstrap_intervals_are_scipys_with_the_same_draws(values, center, meth
 def test_welch_and_mann_whitney_match_scipy(first, second):
     a, b = np.asarray(first), np.asarray(second)
     assert close(welch_p(a, b), scipy_stats.ttest_ind(a, b, equal_var=False).pvalue)
-    exact = math.comb(len(a) + len(b), len(a)) <= PERMUTATIONS
-    method = scipy_stats.PermutationMethod(n_resamples=PERMUTATIONS) if exact else "auto"
+    if math.comb(len(a) + len(b), len(a)) <= PERMUTATIONS:
+        method: object = scipy_stats.PermutationMethod(n_resamples=PERMUTATIONS)
+    elif len(np.unique(np.concatenate([a, b]))) == len(a) + len(b):
+        method = "exact"  # no ties: scipy's exact distribution of U
+    else:
+        return  # ties among too many splits for scipy to count (pinned on tied samples below)
     reference = scipy_stats.mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue
     assert close(mann_whitney_p(a, b), reference)
 
@@ -111,6 +116,26 @@ def test_mann_whitney_of_few_tied_values_is_scipys_exact_permutation(first, seco
     method = scipy_stats.PermutationMethod(n_resamples=PERMUTATIONS)
     reference = scipy_stats.mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue
     assert close(mann_whitney_p(a, b), reference)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ([1, 1, 1, 1, 0, 1, 2, 0], [3, 1, 1, 3, 1, 3, 1, 2]),  # 12,870 splits: was normal, p = 0.0479
+        ([0, 2, 1, 1, 3, 0, 2, 2, 1, 0], [3, 1, 2, 3, 3, 1, 2, 4, 2, 3]),
+    ],
+)
+def test_mann_whitney_of_tied_seeds_beyond_ten_thousand_splits_is_exact(first, second):
+    """8 against 8 seeds of few distinct values took scipy's normal approximation (p = 0.0479, bold);
+    the exact p over every split is 0.0634."""
+    if not hasattr(scipy_stats, "PermutationMethod"):
+        pytest.skip("scipy before 1.12 has no PermutationMethod")
+    a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    method = scipy_stats.PermutationMethod(n_resamples=np.inf)
+    reference = scipy_stats.mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue
+    assert close(mann_whitney_p(a, b), reference)
+    if len(a) == 8:
+        assert f"{mann_whitney_p(a, b):.4f}" == "0.0634"
 
 
 @SETTINGS
