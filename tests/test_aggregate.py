@@ -184,6 +184,22 @@ def test_a_run_that_stopped_before_the_step_asked_says_where_it_stopped(make_run
     )
 
 
+def test_at_a_step_past_a_nan_end_or_on_a_nan_point_says_so(make_run, store, tmp_path):
+    """A run logging [1, 2, 3, NaN] 'stopped at step 3, before at(5)' though it logged step 4; a NaN at
+    the step asked, between numbers, read as the generic 'NaN or not logged'."""
+    nan = float("nan")
+    make_run("r0", {"model": "a", "seed": 0}, curve([1.0, 2.0, 3.0, 4.0, 5.0]))
+    make_run("r1", {"model": "a", "seed": 1}, curve([1.0, 2.0, 3.0, nan]))
+    make_run("r2", {"model": "b", "seed": 0}, curve([1.0, 2.0, 3.0]))
+    make_run("r3", {"model": "b", "seed": 1}, curve([1.0, 2.0, nan, 4.0]))
+    result = table(store, tmp_path, MetricSpec("acc", reduce="at(5)"))
+    novalue = next(m for m in result.cell(("a",), ()).marks if m.kind == "novalue")
+    assert novalue.text == "1 run(s) have no value and are left out (stopped at step 4, before at(5))"
+    result = table(store, tmp_path, MetricSpec("acc", reduce="at(3)"))
+    novalue = next(m for m in result.cell(("b",), ()).marks if m.kind == "novalue")
+    assert novalue.text == "1 run(s) have no value and are left out (its value at(3) is NaN)"
+
+
 def test_a_derived_metric_at_a_step_a_run_never_reached_says_where_it_stopped(make_run, store, tmp_path):
     """The same for a derived metric (error = 1 - acc), which said 'NaN or not logged'."""
     make_run("r0", {"model": "a", "seed": 0}, curve([0.1, 0.2, 0.3], every=10))

@@ -881,13 +881,16 @@ def _outside_note(
     first: float, last: float, reduction: Reduction, logged_to: float = math.nan
 ) -> ValueNote | None:
     """Say why `at(step)` found no value in a run whose points, logged from step `first` to step
-    `last` (NaN points up to `logged_to`), all lie before or after the step; None when they do not (or
-    it logged none: NaN)."""
+    `last` (NaN points up to `logged_to`), all lie before or after the step, or that the point it
+    reads there is NaN; None when it logged none (NaN)."""
     if last < reduction.step <= logged_to:  # it logged the step, as NaN
         ending = f"its curve ends in NaN after step {step_text(last)} (diverged?)"
         return ("refused", f"its value {reduction.text} is NaN: {ending}")
     if last < reduction.step:
-        return ("refused", f"stopped at step {step_text(last)}, before {reduction.text}")
+        stopped = logged_to if logged_to > last else last  # NaN points after its last number count
+        return ("refused", f"stopped at step {step_text(stopped)}, before {reduction.text}")
     if first > reduction.step:
         return ("refused", f"logged from step {step_text(first)}, after {reduction.text}")
+    if first <= reduction.step <= last:  # a NaN point between its numbers
+        return ("refused", f"its value {reduction.text} is NaN")
     return None
