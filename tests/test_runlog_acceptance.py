@@ -324,3 +324,51 @@ def test_remote_credentials_are_not_recorded(tmp_path):
     git(repo, "remote", "add", "origin", "https://user:secret-token@example.org/lab/project.git")
     facts = capture_git(str(repo))
     assert facts is not None and facts["remote"] == "https://example.org/lab/project.git"
+
+
+def test_a_run_that_records_no_commit_beside_runs_that_do_is_flagged_as_unknown_code(tmp_path, cli):
+    """Seeds 0 and 1 logged in the repository, seed 2 by the script copied outside git: explain showed
+    a blank commit for it and no mark, though which code made that value cannot be told."""
+    repo = tmp_path / "project"
+    commit = make_repo(repo, {"train.py": TRAIN})
+    env = script_env(tmp_path)
+    for seed in ("0", "1"):
+        assert run_script(repo, TRAIN, seed, env=env).returncode == 0
+    assert run_script(tmp_path / "outside", TRAIN, "2", env=env).returncode == 0
+    [outside] = run_folders(tmp_path / "outside" / "runs")
+    outside.rename(repo / "runs" / outside.name)
+    (repo / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    assert cli("build", "--config", "project/resultsbook.toml").exit_code == 0
+    lines = cli("explain", "--config", "project/resultsbook.toml", "t", "mlp").output.splitlines()
+    name = read_info(repo / "runs" / outside.name)["name"]
+    assert f"  ! 1 of 3 runs records no git commit ({name}): which code made it cannot be told" in lines
+    lock = json.loads((repo / "resultsbook.lock").read_text())
+    [cell] = lock["entries"]["tables.t"]["values"].values()
+    assert cell["marks"] == "‖" and sorted(cell["code"]) == ["", commit[:10], commit[:10]]
+
+
+def test_a_run_that_records_no_data_digest_beside_runs_that_do_is_flagged(tmp_path, cli):
+    data = tmp_path / "data.csv"
+    data.write_text("x,y\n1,2\n")
+    env = script_env(tmp_path)
+    for seed in ("0", "1"):
+        assert run_script(tmp_path / "project", TRAIN, seed, str(data), env=env).returncode == 0
+    assert run_script(tmp_path / "project", TRAIN, "2", env=env).returncode == 0
+    last = run_folders(tmp_path / "project" / "runs")[-1]
+    cli("collect", "project/runs", "--db", "r.db")
+    [mark] = [m for m in table_json(cli)["cells"][0]["marks"] if m["kind"] == "provenance"]
+    name = read_info(last)["name"]
+    assert (
+        mark["text"]
+        == f"1 of 3 runs records no digest of data 'train' ({name}): which data made it cannot be told"
+    )
+
+
+def test_runs_without_a_commit_are_named_only_beside_runs_with_one():
+    from resultsbook.query.provenance import mixes_of
+
+    said = mixes_of(["c0ffee1234567", None, "c0ffee1234567", "", None], 0, [], ["a", "b", "c", "d", "e"])
+    assert said == ["3 of 5 runs record no git commit (b, d, e): which code made them cannot be told"]
+    assert mixes_of([None, None], 0, [], ["a", "b"]) == []  # none records one: `commit blank` says so

@@ -59,9 +59,9 @@ def cell_marks(
         unnamed = query.replicate if all(_no_value(column) for column in runs.replicate) else ()
         marks.append(Mark("mixed", mixed_text(differing, count, adapters, unnamed)))
     if members is not None:
-        commits = set(members.field("git_commit").tolist())
+        commits = members.field("git_commit").tolist()
         dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
-        mixes = mixes_of(commits, dirty, members.data_digests())
+        mixes = mixes_of(commits, dirty, members.data_digests(), members.field("name").tolist())
         marks += [Mark("provenance", sentence) for sentence in mixes]
     present = runs.distinct_statuses()  # a few texts: compare each run's only when one is there
     unfinished = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from resultsbook.models import StoredRun
@@ -11,8 +11,10 @@ from resultsbook.models import StoredRun
 def provenance_mixes(runs: Sequence[StoredRun]) -> list[str]:
     """Return sentences naming how `runs` differ in code or data; empty when nothing is mixed.
 
-    Flags several git commits, any run from a dirty working tree (uncommitted changes), and
-    several fingerprints of one tracked data set. Runs that recorded nothing are not guessed at.
+    Flags several git commits, any run from a dirty working tree (uncommitted changes), several
+    uncommitted diffs on one commit, several fingerprints of one tracked data set, and runs that
+    record no commit (or no digest of a data set) beside runs that do. When no run records one,
+    nothing is guessed at.
 
         >>> provenance_mixes(cell_runs)     # doctest: +SKIP
         ['mixes 2 git commits (3f2a9c1, 8be01d4)', 'includes 1 run from a dirty working tree']
@@ -21,28 +23,70 @@ def provenance_mixes(runs: Sequence[StoredRun]) -> list[str]:
         [run.git_commit for run in runs],
         sum(1 for run in runs if run.git_dirty),
         [data_digests(run.provenance) for run in runs],
+        [run.name for run in runs],
+        [diff_digest(run.provenance) if run.git_dirty else None for run in runs],
     )
 
 
-def mixes_of(commits: Iterable[str | None], dirty: int, digests: Iterable[Mapping[str, str]]) -> list[str]:
+def mixes_of(
+    commits: Sequence[str | None],
+    dirty: int,
+    digests: Sequence[Mapping[str, str]],
+    names: Sequence[str] = (),
+    diffs: Sequence[str | None] = (),
+) -> list[str]:
     """Return `provenance_mixes` of runs given as columns: their git commits, how many ran from a
-    dirty tree, their data digests (runs without data may be left out)."""
+    dirty tree, their data digests, their names and the digests of their uncommitted diffs (the last
+    three each in the runs' order, or empty when no run has one)."""
     sentences: list[str] = []
     found = sorted({commit for commit in commits if commit})
     if len(found) > 1:
         sentences.append(f"mixes {len(found)} git commits ({_listed([c[:7] for c in found])})")
+    if found:
+        sentences += _unrecorded(
+            [name for name, c in zip(names, commits) if not c], len(commits), "git commit", "code"
+        )
     if dirty:
         sentences.append(f"includes {dirty} run{'s' if dirty > 1 else ''} from a dirty working tree")
-    versions: dict[str, set[str]] = {}
-    for digest_of in digests:
-        for name, digest in digest_of.items():
-            versions.setdefault(name, set()).add(digest)
-    for name in sorted(versions):
-        listed = sorted(versions[name])
+    on_commit: dict[str, set[str]] = {}
+    for commit, diff in zip(commits, diffs):
+        if commit and diff:
+            on_commit.setdefault(commit, set()).add(diff)
+    for commit in sorted(on_commit):
+        listed = sorted(on_commit[commit])
         if len(listed) > 1:
             shown = _listed([_short_digest(d) for d in listed])
-            sentences.append(f"mixes {len(listed)} versions of data {name!r} ({shown})")
+            sentences.append(f"mixes {len(listed)} uncommitted diffs on {commit[:10]} ({shown})")
+    versions: dict[str, dict[str, list[str]]] = {}
+    for name, digest_of in zip(names or [""] * len(digests), digests):
+        for data, digest in digest_of.items():
+            versions.setdefault(data, {}).setdefault(digest, []).append(name)
+    for data in sorted(versions):
+        listed = sorted(versions[data])
+        if len(listed) > 1:
+            shown = _listed([_short_digest(d) for d in listed])
+            sentences.append(f"mixes {len(listed)} versions of data {data!r} ({shown})")
+        lacking = [name for name, digest_of in zip(names, digests) if data not in digest_of]
+        sentences += _unrecorded(lacking, len(digests), f"digest of data {data!r}", "data")
     return sentences
+
+
+def _unrecorded(lacking: Sequence[str], count: int, what: str, made: str) -> list[str]:
+    """Say that some of `count` runs (`lacking`, named) record no `what` though others do."""
+    if not lacking:
+        return []
+    one = len(lacking) == 1
+    runs = f"{len(lacking)} of {count} runs record{'s' if one else ''}"
+    return [
+        f"{runs} no {what} ({_listed(lacking)}): which {made} made {'it' if one else 'them'} cannot be told"
+    ]
+
+
+def diff_digest(provenance: Mapping[str, Any]) -> str | None:
+    """Return the digest of a run's uncommitted diff, as resultsbook.Run records it (`git.diff_digest`)."""
+    git = provenance.get("git")
+    digest = git.get("diff_digest") if isinstance(git, Mapping) else None
+    return digest if isinstance(digest, str) and digest else None
 
 
 def data_digests(provenance: Mapping[str, Any]) -> dict[str, str]:

@@ -416,14 +416,16 @@ class Runs(Sequence[StoredRun]):
         return self.take(np.argsort(self.text_ranks("run_id"), kind="stable"))
 
     def data_digests(self) -> list[dict[str, str]]:
-        """Return the {data name: digest} of the runs whose provenance records data versions (the
-        others are left out), from provenance parsed once per read."""
+        """Return the {data name: digest} of each run, in their order ({} for a run that records no data
+        version; an empty list when none does), from provenance parsed once per read."""
         columns = self._columns
         if columns._digests is None:
             columns._digests = [_data_digests(value) for value in columns.field("provenance").tolist()]
             columns._has_digests = np.fromiter(map(bool, columns._digests), dtype=bool, count=columns.size)
+        if not columns._has_digests[self._at].any():
+            return []
         digests = columns._digests
-        return [digests[i] for i in self._at[columns._has_digests[self._at]].tolist()]
+        return [digests[i] for i in self._at.tolist()]
 
     def wandb_run_ids(self) -> np.ndarray:
         """Return each run's W&B run id (None for a run of another tracker), from provenance read once
