@@ -372,3 +372,53 @@ def test_runs_without_a_commit_are_named_only_beside_runs_with_one():
     said = mixes_of(["c0ffee1234567", None, "c0ffee1234567", "", None], 0, [], ["a", "b", "c", "d", "e"])
     assert said == ["3 of 5 runs record no git commit (b, d, e): which code made them cannot be told"]
     assert mixes_of([None, None], 0, [], ["a", "b"]) == []  # none records one: `commit blank` says so
+
+
+def dirty_seeds(tmp_path, cli):  # type: ignore[no-untyped-def]
+    """Seeds 0 and 1 run with one uncommitted edit (X), seed 2 with another (Y), then built:
+    (repo, env, commit, digest of X, digest of Y, spec)."""
+    repo = tmp_path / "project"
+    commit = make_repo(repo, {"train.py": RERUN, "model.py": "LAYERS = 2\n"})
+    env = script_env(tmp_path)
+    (repo / "model.py").write_text("LAYERS = 3  # X\n")
+    for seed in ("0", "1"):
+        assert run_script(repo, RERUN, seed, "0.5", env=env).returncode == 0
+    (repo / "model.py").write_text("LAYERS = 4  # Y\n")
+    assert run_script(repo, RERUN, "2", "0.5", env=env).returncode == 0
+    x, y = (read_info(repo / "runs" / f"mlp_seed{seed}")["git"]["diff_digest"] for seed in (0, 2))
+    (repo / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    spec = ("--config", "project/resultsbook.toml")
+    assert cli("build", *spec).exit_code == 0
+    return repo, env, commit, x, y, spec
+
+
+def test_runs_on_one_commit_with_two_uncommitted_diffs_are_flagged_and_told_apart(tmp_path, cli):
+    """Seeds on one commit with different uncommitted edits: explain said only that they ran from a dirty
+    tree, and the lock kept `5df37f6953*` for each, so a seed re-run with another edit went unnamed."""
+    repo, env, commit, x, y, spec = dirty_seeds(tmp_path, cli)
+    lines = cli("explain", *spec, "t", "mlp").output.splitlines()
+    shown = ", ".join(sorted(digest[:15] for digest in (x, y)))  # sha256: and 8 digits
+    assert f"  ! mixes 2 uncommitted diffs on {commit[:10]} ({shown})" in lines
+    lock = json.loads((repo / "resultsbook.lock").read_text())
+    [cell] = lock["entries"]["tables.t"]["values"].values()
+    assert cell["marks"] == "‖"
+    assert sorted(cell["code"]) == sorted(f"{commit[:10]}*{digest[7:15]}" for digest in (x, x, y))
+    assert run_script(repo, RERUN, "0", "0.8", env=env).returncode == 0  # seed 0 again, with edit Y
+    checked = cli("check", "--collect", *spec)
+    assert checked.exit_code == 1
+    said = f"1 run re-run from other code (mlp_seed0: {commit[:10]}*{x[7:15]} → {commit[:10]}*{y[7:15]})"
+    assert f"  mlp: 0.500 ± 0.000 → 0.6 ± 0.2, {said}" in checked.output.splitlines()
+
+
+def test_a_lock_written_before_diffs_were_told_apart_is_still_current(tmp_path, cli):
+    repo, _env, commit, _x, _y, spec = dirty_seeds(tmp_path, cli)
+    path = repo / "resultsbook.lock"
+    lock = json.loads(path.read_text())
+    [cell] = lock["entries"]["tables.t"]["values"].values()
+    cell["code"] = [f"{commit[:10]}*"] * 3  # as an older resultsbook kept a dirty run's code
+    path.write_text(json.dumps(lock, indent=1, ensure_ascii=False))
+    assert cli("check", *spec).exit_code == 0
+    explained = cli("explain", *spec, "t", "mlp").output.splitlines()
+    assert explained[1] == "  run           name       seed    status    commit       source          value"

@@ -62,6 +62,7 @@ from resultsbook.params import format_value
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import AGGREGATE_KEY, DEFAULT_RUN_SPECIFIC, METRIC_KEY, CellRuns
+from resultsbook.query.provenance import diff_digest
 from resultsbook.query.runs import RUN_FIELDS, Runs
 from resultsbook.query.select import check_params_exist, has_key, known_keys, select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
@@ -587,17 +588,24 @@ def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRu
 
 
 def run_code(runs: Sequence[StoredRun] | Runs) -> dict[str, str]:
-    """Return {run id: the commit it ran, 10 digits, `*` when from a dirty tree} of the runs that
-    record one: what the lock keeps of each cell's code, for `check` to name a run re-run at other code.
+    """Return {run id: the commit it ran, 10 digits, `*` when from a dirty tree and then the first 8
+    digits of its diff's digest where recorded} of the runs that record one: what the lock keeps of
+    each cell's code, for `check` to name a run re-run at other code or with another diff.
     The runs of a build are the same columns for every table: their code is made once (it is only read)."""
     if isinstance(runs, Runs):
         if _LAST_CODE[0] is runs:
             return _LAST_CODE[1]
         ids, commits, dirty = (runs.field(name).tolist() for name in ("run_id", "git_commit", "git_dirty"))
+        diffs = runs.diff_digests() if any(dirty) else [None] * len(ids)
     else:
         ids = [run.run_id for run in runs]
         commits, dirty = [run.git_commit for run in runs], [run.git_dirty for run in runs]
-    code = {i: str(c)[:10] + ("*" if d else "") for i, c, d in zip(ids, commits, dirty) if c}
+        diffs = [diff_digest(run.provenance) for run in runs]
+    code = {
+        i: str(c)[:10] + ("*" + (f or "").rpartition(":")[2][:8] if d else "")
+        for i, c, d, f in zip(ids, commits, dirty, diffs)
+        if c
+    }
     if isinstance(runs, Runs):
         _LAST_CODE[:] = [runs, code]
     return code

@@ -61,7 +61,9 @@ def cell_marks(
     if members is not None:
         commits = members.field("git_commit").tolist()
         dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
-        mixes = mixes_of(commits, dirty, members.data_digests(), members.field("name").tolist())
+        names = members.field("name").tolist()
+        diffs = members.diff_digests() if dirty > 1 else []
+        mixes = mixes_of(commits, dirty, members.data_digests(), names, diffs)
         marks += [Mark("provenance", sentence) for sentence in mixes]
     present = runs.distinct_statuses()  # a few texts: compare each run's only when one is there
     unfinished = {

@@ -20,7 +20,7 @@ import numpy as np
 
 from resultsbook.models import StoredRun
 from resultsbook.params import sort_key, value_identity
-from resultsbook.query.provenance import data_digests
+from resultsbook.query.provenance import data_digests, diff_digest
 from resultsbook.store import RUN_FIELD_COLUMNS, Store, stored_run
 
 # the fields of a run row (store.run_rows), in order; RUN_FIELDS of select.py are among them.
@@ -85,6 +85,7 @@ class _Columns:
         self._ranks: dict[str, np.ndarray] = {}
         self._digests: list[dict[str, str]] | None = None
         self._has_digests = np.zeros(0, dtype=bool)
+        self._diffs: list[str | None] | None = None
         self._wandb_ids: np.ndarray | None = None
         self._wandb_mirrors = np.zeros(0, dtype=bool)  # W&B runs whose synced TensorBoard folder is a run
         self._synced_status = np.zeros(0, dtype=object)  # status, a synced folder's from its W&B run
@@ -427,6 +428,15 @@ class Runs(Sequence[StoredRun]):
         digests = columns._digests
         return [digests[i] for i in self._at.tolist()]
 
+    def diff_digests(self) -> list[str | None]:
+        """Return the digest of each run's uncommitted diff (`git.diff_digest`, None for a run that
+        records none), in their order, from provenance parsed once per read."""
+        columns = self._columns
+        if columns._diffs is None:
+            columns._diffs = [_diff_digest(value) for value in columns.field("provenance").tolist()]
+        diffs = columns._diffs
+        return [diffs[i] for i in self._at.tolist()]
+
     def wandb_run_ids(self) -> np.ndarray:
         """Return each run's W&B run id (None for a run of another tracker), from provenance read once
         per read of the store: every table of a build asks. The TensorBoard folder a W&B run synced
@@ -629,6 +639,15 @@ def _data_digests(provenance: str | Mapping[str, Any]) -> dict[str, str]:
     if '"data"' not in provenance:  # no data key: nothing to parse
         return {}
     return data_digests(json.loads(provenance))
+
+
+def _diff_digest(provenance: str | Mapping[str, Any]) -> str | None:
+    """Return the uncommitted diff's digest of a provenance, given as its stored JSON text or as a dict."""
+    if not isinstance(provenance, str):
+        return diff_digest(provenance)
+    if '"diff_digest"' not in provenance:  # no digest: nothing to parse
+        return None
+    return diff_digest(json.loads(provenance))
 
 
 def _object_array(values: Sequence[Any]) -> np.ndarray:
