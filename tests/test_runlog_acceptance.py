@@ -422,3 +422,33 @@ def test_a_lock_written_before_diffs_were_told_apart_is_still_current(tmp_path, 
     assert cli("check", *spec).exit_code == 0
     explained = cli("explain", *spec, "t", "mlp").output.splitlines()
     assert explained[1] == "  run           name       seed    status    commit       source          value"
+
+
+def test_explain_and_show_say_when_a_kept_diff_is_gone_or_another(tmp_path, cli):
+    """`explain` and `show` said a dirty run's diff 'is kept in runs/…/git.diff' after the file was
+    deleted or written over, sending a reviewer to a file that is not there or is not that diff."""
+    repo, _env, commit, _x, _y, spec = dirty_seeds(tmp_path, cli)
+    (repo / "runs" / "mlp_seed0" / "git.diff").unlink()
+    (repo / "runs" / "mlp_seed1" / "git.diff").write_text("not the diff\n")
+    lines = cli("explain", *spec, "t", "mlp").output.splitlines()
+    started = f"ran from {commit[:10]} with uncommitted changes"
+    assert lines[-3:] == [
+        f"  dirty: mlp_seed0 {started}; its diff runs/mlp_seed0/git.diff is missing, so what differed cannot be told",
+        f"  dirty: mlp_seed1 {started}; runs/mlp_seed1/git.diff does not match the diff recorded (diff_digest),"
+        " so what differed cannot be told",
+        f"  dirty: mlp_seed2 {started}; their diff is kept in runs/mlp_seed2/git.diff",
+    ]
+    cell = json.loads(cli("explain", *spec, "t", "mlp", "--json").output)["cells"][0]
+    problems = {run["name"]: run["git_diff_problem"] for run in cell["runs"]}
+    assert (
+        problems["mlp_seed0"] == "its diff runs/mlp_seed0/git.diff is missing"
+        and problems["mlp_seed2"] is None
+    )
+    db = ("--db", "project/resultsbook.db")
+    shown = cli("show", "mlp_seed1", *db).output.splitlines()
+    assert (
+        f"  git: {commit} (dirty; runs/mlp_seed1/git.diff does not match the diff recorded (diff_digest))"
+        in shown
+    )
+    shown = cli("show", "mlp_seed0", *db).output.splitlines()
+    assert f"  git: {commit} (dirty; its diff runs/mlp_seed0/git.diff is missing)" in shown

@@ -421,10 +421,17 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
         if value is not None:
             echo(f"  {label}: {_time_text(value)}")
     if found.git_commit:
-        from resultsbook.freshness.explain import kept_diff
+        from resultsbook.freshness.explain import diff_problem, kept_diff
 
         kept = kept_diff(found) if found.git_dirty else None
-        dirty = f" (dirty; its diff: {kept})" if kept else " (dirty; no diff kept)" if found.git_dirty else ""
+        gone = diff_problem(found, store) if kept else None
+        dirty = (
+            f" (dirty; {gone or 'its diff: ' + kept})"
+            if kept
+            else " (dirty; no diff kept)"
+            if found.git_dirty
+            else ""
+        )
         echo(f"  git: {found.git_commit}{escape_terminal(dirty)}")
     _echo_error(found.provenance.get("error"))
     echo("params:")

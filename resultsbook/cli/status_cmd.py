@@ -307,6 +307,7 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
         "runs": [
             {
                 **run_summary(run),
+                "git_diff_problem": item.diff_problems.get(run.run_id),  # its git.diff gone or another
                 "replicate": {k: run.params.get(k) for k in replicate},
                 "value": value,
                 # the step its value is taken at; `steps`, the first and last of the points it is over
@@ -412,7 +413,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
         echo(f"  ! {text}")
     for run, _ in item.runs:  # which runs the dirty mark counts, and what differed in them
         if run.git_dirty and not (blank and logged_by_run(run)):  # no commit yet: said above
-            echo(f"  dirty: {escape_terminal(dirty_text(run))}")
+            echo(f"  dirty: {escape_terminal(dirty_text(run, item.diff_problems.get(run.run_id)))}")
 
 
 def print_number(number: object, spec: Spec) -> None:

@@ -13,7 +13,7 @@ from resultsbook.errors import QueryError, SpecError, closest, did_you_mean, lis
 from resultsbook.freshness.check import recoded_runs, recoded_text, run_names, runs_text
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import aggregate_entry, compute_entry, run_code
-from resultsbook.outputs.lock import LockEntry, read_lock
+from resultsbook.outputs.lock import LockEntry, file_digest, read_lock
 from resultsbook.params import format_value
 from resultsbook.query.access import MetricReader
 from resultsbook.query.aggregate import differing_params, reader_for
@@ -72,6 +72,8 @@ class CellExplanation:
     # metric's last at or before it, which may lie steps earlier (a metric logged less often than KEY)
     best_steps: tuple[float | None, ...] = ()
     metric: str = ""  # the metric's name, where best(KEY) names it beside KEY
+    # what became of the file keeping a dirty run's diff, by run id, where it is gone or not that diff
+    diff_problems: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def steps_differ(self) -> bool:
@@ -345,8 +347,38 @@ def kept_diff(run: StoredRun) -> str | None:
     return diff if os.path.isabs(diff) else f"{run.source.rstrip('/')}/{diff}"
 
 
-def dirty_text(run: StoredRun) -> str:
-    """Say which commit a run from a dirty working tree started from and where what differed is kept."""
+def diff_problem(run: StoredRun, store: Store) -> str | None:
+    """Say what is wrong with the file keeping a dirty run's diff: gone, or other bytes than the diff its
+    `git.diff_digest` records; None when it reads as recorded (or is not a file that can be read)."""
+    kept = kept_diff(run)
+    git = run.provenance.get("git")
+    if kept is None or not isinstance(git, Mapping) or kept.startswith("its provenance"):
+        return None
+    name = str(git["diff"])
+    path = name if os.path.isabs(name) else os.path.join(store.absolute(run.source), name)
+    if "://" in path:  # a run of a tracking server: no file here to read
+        return None
+    if not os.path.lexists(path):
+        return f"its diff {kept} is missing"
+    digest = git.get("diff_digest")
+    if not isinstance(digest, str) or not digest.startswith("sha256:") or git.get("diff_truncated"):
+        return None  # a cut diff keeps only its first bytes: the digest covers all of them
+    try:
+        found = file_digest(path)
+    except OSError:
+        return None
+    return None if found == digest[7:] else f"{kept} does not match the diff recorded (diff_digest)"
+
+
+def diff_problems(runs: Sequence[StoredRun], store: Store) -> dict[str, str]:
+    """Return {run id: `diff_problem`} of the dirty runs whose kept diff is gone or another."""
+    found = {run.run_id: diff_problem(run, store) for run in runs if run.git_dirty}
+    return {run_id: problem for run_id, problem in found.items() if problem is not None}
+
+
+def dirty_text(run: StoredRun, problem: str | None = None) -> str:
+    """Say which commit a run from a dirty working tree started from and where what differed is kept
+    (or, `problem`, what became of the file that kept it)."""
     commit = (run.git_commit or "")[:10]
     git = run.provenance.get("git")
     script = git.get("untracked_script") if isinstance(git, Mapping) else None
@@ -354,10 +386,12 @@ def dirty_text(run: StoredRun) -> str:
         return f"{run.name} ran in a git repository with no commit yet: commit the code first"
     kept = kept_diff(run)
     if isinstance(script, str):  # a script never committed: its code is in no diff either
-        also = f"; the diff of its other changes is kept in {kept}" if kept else ""
+        also = f"; the diff of its other changes is kept in {kept}" if kept and problem is None else ""
         return f"{run.name} ran from {commit} with {script}, a script in no commit: commit it{also}"
     started = f"ran from {commit} with uncommitted changes" if commit else "ran with uncommitted changes"
-    if kept is None:
+    if problem is not None:
+        tail = f"{problem}, so what differed cannot be told"
+    elif kept is None:
         tail = "no diff of them was kept, so what differed cannot be told"
         tail += " (resultsbook.Run keeps it as git.diff)"
     else:
@@ -528,6 +562,7 @@ def _cell_explanations(
                 steps=steps,
                 best_steps=best_steps,
                 metric=found.metric.name,
+                diff_problems=diff_problems(members, store),
             )
         )
     return explanations
