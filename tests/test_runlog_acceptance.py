@@ -279,7 +279,20 @@ def test_runs_on_two_versions_of_the_data_differ_in_diff_and_are_flagged(tmp_pat
     )
     table = table_json(cli)
     [mark] = [m for m in table["cells"][0]["marks"] if m["kind"] == "provenance"]
-    assert mark["text"].startswith("mixes 2 versions of data 'train' (sha256:")
+    names = [read_info(folder)["name"] for folder in (first, second)]
+    shown = "; ".join(f"sha256:{digest[7:15]}: {name}" for digest, name in sorted(zip(digests, names)))
+    assert mark["text"] == f"mixes 2 versions of data 'train' ({shown})"  # which run read which
+
+
+def test_data_versions_are_listed_with_their_runs_a_few_of_each():
+    from resultsbook.query.provenance import mixes_of
+
+    digests = [{"train": f"sha256:{i % 5}{i % 5}000000ff"} for i in range(9)]
+    said = mixes_of(["c"] * 9, 0, digests, [f"s{i}" for i in range(9)])
+    assert said == [
+        "mixes 5 versions of data 'train' (sha256:00000000: s0, s5; sha256:11000000: s1, s6; "
+        "sha256:22000000: s2, s7; … 2 more)"
+    ]
 
 
 def test_a_large_diff_is_cut_and_says_so_but_its_digest_covers_all_of_it(tmp_path):

@@ -63,8 +63,11 @@ def mixes_of(
             versions.setdefault(data, {}).setdefault(digest, []).append(name)
     for data in sorted(versions):
         listed = sorted(versions[data])
-        if len(listed) > 1:
-            shown = _listed([_short_digest(d) for d in listed])
+        if len(listed) > 1:  # each version with the runs that read it, as the commit column shows code
+            used = versions[data]
+            shown = _listed(
+                [_short_digest(d) + (f": {_listed(used[d])}" if names else "") for d in listed], sep="; "
+            )
             sentences.append(f"mixes {len(listed)} versions of data {data!r} ({shown})")
         lacking = [name for name, digest_of in zip(names, digests) if data not in digest_of]
         sentences += _unrecorded(lacking, len(digests), f"digest of data {data!r}", "data")
@@ -107,6 +110,6 @@ def _short_digest(digest: str) -> str:
     return f"{algorithm}:{value[:8]}" if algorithm else value[:8]
 
 
-def _listed(items: Sequence[str], limit: int = 3) -> str:
-    shown = ", ".join(items[:limit])
-    return shown + (f", … {len(items) - limit} more" if len(items) > limit else "")
+def _listed(items: Sequence[str], limit: int = 3, sep: str = ", ") -> str:
+    shown = sep.join(items[:limit])
+    return shown + (f"{sep}… {len(items) - limit} more" if len(items) > limit else "")
