@@ -385,6 +385,11 @@ def test_runs_without_a_commit_are_named_only_beside_runs_with_one():
     said = mixes_of(["c0ffee1234567", None, "c0ffee1234567", "", None], 0, [], ["a", "b", "c", "d", "e"])
     assert said == ["3 of 5 runs record no git commit (b, d, e): which code made them cannot be told"]
     assert mixes_of([None, None], 0, [], ["a", "b"]) == []  # none records one: `commit blank` says so
+    # MLflow runs, one without mlflow.source.git.commit, beside a TensorBoard folder, which never records one
+    commits = ["c0ffee1234567"] * 4 + [None, None]
+    adapters = ["mlflow"] * 5 + ["tensorboard"]
+    said = mixes_of(commits, 0, [], ["m0", "m1", "m2", "m3", "m4", "tb"], (), adapters)
+    assert said == ["1 of 6 runs records no git commit (m4): which code made it cannot be told"]
 
 
 def dirty_seeds(tmp_path, cli):  # type: ignore[no-untyped-def]

@@ -63,7 +63,8 @@ def cell_marks(
         dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
         names = members.field("name").tolist()
         diffs = members.diff_digests() if dirty > 1 else []
-        mixes = mixes_of(commits, dirty, members.data_digests(), names, diffs)
+        trackers = members.field("adapter").tolist()
+        mixes = mixes_of(commits, dirty, members.data_digests(), names, diffs, trackers)
         marks += [Mark("provenance", sentence) for sentence in mixes]
     present = runs.distinct_statuses()  # a few texts: compare each run's only when one is there
     unfinished = {

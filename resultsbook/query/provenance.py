@@ -13,8 +13,8 @@ def provenance_mixes(runs: Sequence[StoredRun]) -> list[str]:
 
     Flags several git commits, any run from a dirty working tree (uncommitted changes), several
     uncommitted diffs on one commit, several fingerprints of one tracked data set, and runs that
-    record no commit (or no digest of a data set) beside runs that do. When no run records one,
-    nothing is guessed at.
+    record no commit (or no digest of a data set) beside runs of their tracker that do. When no run
+    of a tracker records one, nothing is guessed at.
 
         >>> provenance_mixes(cell_runs)     # doctest: +SKIP
         ['mixes 2 git commits (3f2a9c1, 8be01d4)', 'includes 1 run from a dirty working tree']
@@ -25,6 +25,7 @@ def provenance_mixes(runs: Sequence[StoredRun]) -> list[str]:
         [data_digests(run.provenance) for run in runs],
         [run.name for run in runs],
         [diff_digest(run.provenance) if run.git_dirty else None for run in runs],
+        [run.adapter for run in runs],
     )
 
 
@@ -34,18 +35,18 @@ def mixes_of(
     digests: Sequence[Mapping[str, str]],
     names: Sequence[str] = (),
     diffs: Sequence[str | None] = (),
+    adapters: Sequence[str] = (),
 ) -> list[str]:
     """Return `provenance_mixes` of runs given as columns: their git commits, how many ran from a
-    dirty tree, their data digests, their names and the digests of their uncommitted diffs (the last
-    three each in the runs' order, or empty when no run has one)."""
+    dirty tree, their data digests, their names, the digests of their uncommitted diffs and their
+    adapters (the last four each in the runs' order, or empty when no run has one)."""
     sentences: list[str] = []
     found = sorted({commit for commit in commits if commit})
     if len(found) > 1:
         sentences.append(f"mixes {len(found)} git commits ({_listed([c[:7] for c in found])})")
     if found:
-        sentences += _unrecorded(
-            [name for name, c in zip(names, commits) if not c], len(commits), "git commit", "code"
-        )
+        lacking = _lacking(names, [bool(c) for c in commits], adapters)
+        sentences += _unrecorded(lacking, len(commits), "git commit", "code")
     if dirty:
         sentences.append(f"includes {dirty} run{'s' if dirty > 1 else ''} from a dirty working tree")
     on_commit: dict[str, set[str]] = {}
@@ -69,9 +70,17 @@ def mixes_of(
                 [_short_digest(d) + (f": {_listed(used[d])}" if names else "") for d in listed], sep="; "
             )
             sentences.append(f"mixes {len(listed)} versions of data {data!r} ({shown})")
-        lacking = [name for name, digest_of in zip(names, digests) if data not in digest_of]
+        lacking = _lacking(names, [data in digest_of for digest_of in digests], adapters)
         sentences += _unrecorded(lacking, len(digests), f"digest of data {data!r}", "data")
     return sentences
+
+
+def _lacking(names: Sequence[str], has: Sequence[bool], adapters: Sequence[str]) -> list[str]:
+    """Return the names of the runs without a fact (`has` false) that another run of their adapter
+    records: a tracker that never records a commit (TensorBoard) beside one that does is no mix."""
+    kinds = adapters or [""] * len(has)
+    recording = {kind for kind, found in zip(kinds, has) if found}
+    return [name for name, kind, found in zip(names, kinds, has) if not found and kind in recording]
 
 
 def _unrecorded(lacking: Sequence[str], count: int, what: str, made: str) -> list[str]:
