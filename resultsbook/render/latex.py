@@ -9,6 +9,7 @@ notes, works bare or inside any float, and needs nothing beyond booktabs (and si
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from resultsbook.render.escape import RawLatex, escape_latex
 from resultsbook.render.latexchars import PREAMBLE_FIX, requirement_text, unicode_requirements
 from resultsbook.render.layout import S_COLUMN_INTERVAL, DisplayCell, Layout
 from resultsbook.render.templates import render_template
-from resultsbook.spec.toml_text import header_text
 
 _MARK_LATEX = {
     "*": "*",
@@ -393,7 +393,7 @@ def printed_commands(texts: Sequence[str], logged: Mapping[str, str] | None = No
             )
             problems.append(
                 f"param value {key} = '{text}': {what} included, as the logs hold it; to show it otherwise, "
-                f"give it a display name in [{header_text('labels', 'values', key)}]"
+                f"give it a display name in [labels.values.{_toml_key(key)}]"
             )
         elif commands:
             problems.append(
@@ -419,3 +419,8 @@ def typeset_problems(texts: Sequence[str], preamble: Sequence[str], fix: str = P
             continue
         problems += requirement_text(text, unicode_requirements(text), preamble, fix)
     return problems
+
+
+def _toml_key(key: str) -> str:
+    """Return a key as a TOML header writes it: bare, or quoted (`"val/acc"`); render sits below spec."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
