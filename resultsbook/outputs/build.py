@@ -356,12 +356,12 @@ def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: st
 
 
 def _special(path: str) -> bool:
-    """Tell whether a path is a FIFO or a device, or leads to one through /dev or /proc (/dev/stdout
-    redirected to a file is one, and an atomic write would replace the link in /dev itself)."""
+    """Tell whether a path is a FIFO or a device, in /proc, or a link into /dev or /proc (/dev/stdout
+    redirected to a file reads as one, and an atomic write would replace the link itself)."""
     if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
         return True
     named = [os.path.abspath(path)] + ([os.readlink(path)] if os.path.islink(path) else [])
-    return any(name.startswith(("/dev/", "/proc/")) for name in named)
+    return named[0].startswith("/proc/") or any(name.startswith(("/dev/", "/proc/")) for name in named[1:])
 
 
 def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
