@@ -142,6 +142,34 @@ def test_a_run_of_a_script_in_no_commit_is_dirty_and_explain_says_to_commit_it(t
     ]
 
 
+def test_a_launcher_the_repository_ignores_or_no_script_at_all_leaves_a_committed_run_clean(tmp_path):
+    """A console script in the project's own .venv (ignored), and a notebook's kernel launcher, were
+    named `a script in no commit` and made runs of committed code dirty."""
+    import subprocess
+    import sys
+
+    repo = tmp_path / "project"
+    make_repo(repo, {"train.py": TRAIN})
+    with open(repo / ".gitignore", "a") as ignore:  # its own environment: `pip install -e .` there
+        ignore.write(".venv/\n")
+    git(repo, "commit", "-qam", "ignore the environment")
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    launcher = repo / ".venv" / "bin" / "train"
+    launcher.parent.mkdir(parents=True)
+    launcher.write_text("import runpy, sys\nsys.argv = ['train.py', '0']\nrunpy.run_path('train.py')\n")
+    environment = script_env(tmp_path)
+    subprocess.run([sys.executable, str(launcher)], cwd=repo, env=environment, check=True)
+    code = TRAIN.replace("sys.argv[1]", "'1'")  # as a kernel runs a cell: no __main__ file
+    subprocess.run([sys.executable, "-c", code, str(launcher)], cwd=repo, env=environment, check=True)
+    for run in run_folders(repo / "runs"):
+        assert read_info(run)["git"] == {
+            "root": str(repo),
+            "commit": commit,
+            "branch": "main",
+            "dirty": False,
+        }
+
+
 def test_a_run_in_a_repository_with_no_commit_yet_is_told_to_commit_the_code_first(tmp_path, cli):
     """explain said of runs resultsbook.Run logged in a fresh `git init` that their logs record no
     commit and that resultsbook.Run records it, the wrong fix: there was no commit to record."""

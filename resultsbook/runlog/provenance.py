@@ -181,20 +181,23 @@ def capture_git(
 
 
 def running_script() -> str | None:
-    """Return the absolute path of the running script (`__main__`'s file, else sys.argv[0]), or None."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None) or (sys.argv[0] if sys.argv else "")
-    return os.path.realpath(path) if path and os.path.isfile(path) else None
+    """Return the absolute path of the running script (`__main__`'s file), or None: a notebook's kernel
+    or `python -c` runs none (sys.argv[0] is then the launcher's, not the user's code)."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    return os.path.realpath(path) if isinstance(path, str) and os.path.isfile(path) else None
 
 
 def _untracked_script(folder: str, root: str) -> str | None:
-    """Return the running script's path in the repository at `root` when git tracks it not (never
-    added, or ignored), else None (tracked, or no script of the repository: a notebook, `python -c`)."""
+    """Return the running script's path in the repository at `root` when it was never added, else None
+    (tracked; no script of the repository; or ignored: a launcher in an in-repo .venv, whose code is the
+    package it imports)."""
     script = running_script()
     top = os.path.realpath(root)
     if script is None or os.path.commonpath([script, top]) != top:
         return None
     if _git(folder, "ls-files", "--error-unmatch", "--", script) is not None:
+        return None
+    if _git(folder, "check-ignore", "-q", "--", script) is not None:  # exit 0: ignored
         return None
     return os.path.relpath(script, top)
 
