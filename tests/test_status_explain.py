@@ -97,7 +97,9 @@ def test_cells_with_more_seeds_than_replicates_asks_for_are_named_and_status_say
 
     with rb.open(project) as book:
         notes = book.spec_table("table1").notes
-        assert notes[-1].startswith("Logistic regression / Circles and 3 more cell(s): n = 7, more than the 5")
+        assert notes[-1].startswith(
+            "Logistic regression / Circles and 3 more cell(s): n = 7, more than the 5"
+        )
         assert not any("more than" in note for note in book.table(rows="model", metric="test/acc").notes)
     assert run_cli("report", "--no-collect").exit_code == 0
     page = (project / "resultsbook-report.html").read_text()
@@ -248,9 +250,17 @@ def test_build_names_a_counted_running_run_whose_logs_went_silent(project):
     """A run killed with SIGKILL never writes its end: its cells were marked ‡ "includes 1 running
     run(s)" at every build, as if it were still training; only `status` said it looks dead."""
     common = {"model": "mlp", "dataset": "moons"}
-    write_native_run(project / "runs" / "alive", {**common, "seed": 8}, [{"step": 1, "test/acc": 0.5}], {"status": "running"})
+    write_native_run(
+        project / "runs" / "alive",
+        {**common, "seed": 8},
+        [{"step": 1, "test/acc": 0.5}],
+        {"status": "running"},
+    )
     hung = write_native_run(
-        project / "runs" / "hung", {**common, "seed": 9}, [{"step": 1, "test/acc": 0.5}], {"status": "running"}
+        project / "runs" / "hung",
+        {**common, "seed": 9},
+        [{"step": 1, "test/acc": 0.5}],
+        {"status": "running"},
     )
     old = time.time() - 3 * 3600
     for path in hung.iterdir():
@@ -267,7 +277,9 @@ def test_build_names_a_counted_running_run_whose_logs_went_silent(project):
     assert [remark for remark in remarks if "looks dead" in remark] == [notes[0].removeprefix("Note: ")]
     shutil.rmtree(hung)  # and when its folder went since the last collect
     gone = [remark for remark in rb.build(tables="table1").remarks if "looks dead" in remark]
-    assert gone[0].startswith("table1: hung (runs/hung) is counted as running, but its files are gone: it looks dead")
+    assert gone[0].startswith(
+        "table1: hung (runs/hung) is counted as running, but its files are gone: it looks dead"
+    )
 
 
 def test_status_of_a_cloned_run_that_never_ended_says_when_it_logged_last(tmp_path, monkeypatch):
@@ -344,7 +356,9 @@ def test_status_without_a_spec_names_the_runs_that_logged_no_metric(tmp_path, mo
     ]
 
 
-def test_status_does_not_send_to_problems_a_run_whose_logs_collect_found_nothing_wrong_in(tmp_path, monkeypatch):
+def test_status_does_not_send_to_problems_a_run_whose_logs_collect_found_nothing_wrong_in(
+    tmp_path, monkeypatch
+):
     # Lightning version folders of a public tree whose event file holds its header alone, no
     # hparams.yaml: status said "only its params; resultsbook problems says…", and problems said none
     from resultsbook.adapters.tfrecord import masked_crc32c
@@ -352,16 +366,22 @@ def test_status_does_not_send_to_problems_a_run_whose_logs_collect_found_nothing
     monkeypatch.chdir(tmp_path)
     header = b"\x09" + struct.pack("<d", 1.0) + b"\x1a\x0dbrain.Event:2"  # Event(wall_time, file_version)
     length = struct.pack("<Q", len(header))
-    record = length + struct.pack("<I", masked_crc32c(length)) + header + struct.pack("<I", masked_crc32c(header))
+    record = (
+        length + struct.pack("<I", masked_crc32c(length)) + header + struct.pack("<I", masked_crc32c(header))
+    )
     for version in (10, 2):
         (tmp_path / "lightning_logs" / f"version_{version}").mkdir(parents=True)
-        (tmp_path / "lightning_logs" / f"version_{version}" / "events.out.tfevents.1.host").write_bytes(record)
+        (tmp_path / "lightning_logs" / f"version_{version}" / "events.out.tfevents.1.host").write_bytes(
+            record
+        )
     assert run_cli("collect", "lightning_logs", "--db", "logs.db").exit_code == 0
     assert run_cli("problems", "--db", "logs.db").stdout == "No problems.\n"
     result = run_cli("status", "--db", "logs.db")
     assert result.exit_code == 1
     detail = "logged no metric and no params; collect found nothing wrong in its logs: a run stopped before its first log"
-    assert result.stdout.splitlines()[1:] == [  # version_2 before version_10, as `resultsbook runs` lists them
+    assert result.stdout.splitlines()[
+        1:
+    ] == [  # version_2 before version_10, as `resultsbook runs` lists them
         "  no metrics  lightning_logs/version_2  (lightning_logs/version_2)",
         f"              {detail}",
         "  no metrics  lightning_logs/version_10  (lightning_logs/version_10)",
@@ -513,11 +533,21 @@ def test_a_cell_averaging_a_copy_of_one_seeds_run_says_so_as_the_tables_n_counts
     result = run_cli("status")
     assert result.output.splitlines()[:2] == [
         "table1: 4 of 4 cells complete",
-        "  MLP (16 hidden) / Moons: 6 of 5 (seed 3 twice)",
+        "  MLP (16 hidden) / Moons: 5 of 5 (n = 6: seed 3 twice)",
     ]
     cells = json.loads(run_cli("status", "--json").output)["cells"]
     cell = next(cell for cell in cells if cell["cell"] == "MLP (16 hidden) / Moons")
-    assert (cell["found"], cell["expected"], cell["repeated"]) == (6, 5, ["seed 3 twice"])
+    assert (cell["found"], cell["expected"], cell["repeated"], cell["averaged"]) == (
+        5,
+        5,
+        ["seed 3 twice"],
+        6,
+    )
+    shutil.rmtree(next((project / "runs").glob("mlp_moons_seed4*")))  # and a seed missing beside it
+    run_cli("collect", "runs")
+    assert (
+        "  MLP (16 hidden) / Moons: 4 of 5 (n = 5: seed 3 twice), missing seed 4" in run_cli("status").output
+    )
 
 
 def test_a_complete_cell_names_no_missing_seed_when_another_ran_an_extra_one(project):
@@ -679,7 +709,9 @@ def test_status_over_tasks_counts_runs_per_task_when_each_run_draws_its_seed(tmp
             for _ in range(count):
                 seed = next(seeds)
                 config = {"method": method, "game": game, "seed": seed}
-                write_native_run(tmp_path / "runs" / f"{method}_{game}_s{seed}", config, [{"step": 1, "score": 1}])
+                write_native_run(
+                    tmp_path / "runs" / f"{method}_{game}_s{seed}", config, [{"step": 1, "score": 1}]
+                )
     assert _status_over_tasks(tmp_path, monkeypatch, "game")[:3] == [
         "t: 1 of 2 cells complete",
         "  a: 4 of 4 (2 seeds × 2 games)",
@@ -692,7 +724,9 @@ def test_status_over_tasks_named_by_a_dotted_key_counts_its_values(tmp_path, mon
         for seed in (0, 1):
             config = {"method": "a", "env": {"id": game}, "seed": seed}
             write_native_run(tmp_path / "runs" / f"{game}{seed}", config, [{"step": 1, "score": 1}])
-    assert _status_over_tasks(tmp_path, monkeypatch, "env.id")[1] == "  a: 4 of 4 (2 seeds × 2 values of env.id)"
+    assert (
+        _status_over_tasks(tmp_path, monkeypatch, "env.id")[1] == "  a: 4 of 4 (2 seeds × 2 values of env.id)"
+    )
 
 
 def _status_over_tasks(tmp_path, monkeypatch, tasks: str) -> list[str]:
@@ -773,7 +807,9 @@ def test_explain_of_a_cell_as_its_column_header_reads_it(tmp_path, monkeypatch):
     for channels in (1, 3):
         for seed in (0, 1):
             config = {"model": "conv", "in_channels": channels, "seed": seed}
-            write_native_run(tmp_path / "runs" / f"c{channels}_{seed}", config, [{"step": 1, "acc": channels / 10}])
+            write_native_run(
+                tmp_path / "runs" / f"c{channels}_{seed}", config, [{"step": 1, "acc": channels / 10}]
+            )
     (tmp_path / "resultsbook.toml").write_text(
         '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\n'
         'columns = ["in_channels"]\noutputs = ["acc.md"]\n'
@@ -782,7 +818,9 @@ def test_explain_of_a_cell_as_its_column_header_reads_it(tmp_path, monkeypatch):
     assert run_cli("build").exit_code == 0
     assert "in\\_channels = 1" in (tmp_path / "acc.md").read_text()
     for query in ("conv / in_channels = 1", "CONV/IN_CHANNELS=1", "conv / 1", "in_channels=1"):
-        shown = [line for line in run_cli("explain", "acc", query).output.splitlines() if line.startswith("acc /")]
+        shown = [
+            line for line in run_cli("explain", "acc", query).output.splitlines() if line.startswith("acc /")
+        ]
         assert [line.split(":")[0] for line in shown] == ["acc / conv / 1"], query
 
 
@@ -1107,8 +1145,6 @@ def test_status_fills_a_command_s_metric_with_the_metric_of_its_column(tmp_path,
     ]
 
 
-
-
 def test_explain_of_a_figure_lists_its_curves_and_a_bar_figure_of_a_table_its_cells(project):
     """A stranger asked `explain curves` of the curve figure of an SB3 tree (github.com/eliamounier/Deep_RL)
     and was told it was neither a table nor an output; then that a figure is not explained: each of its
@@ -1139,7 +1175,9 @@ def test_explain_cuts_the_values_of_a_run_specific_param_short(tmp_path, monkeyp
     )
     monkeypatch.chdir(tmp_path)
     assert run_cli("build").exit_code == 0
-    shown = [line.strip() for line in run_cli("explain", "acc", "wrn").output.splitlines() if "differ in" in line]
+    shown = [
+        line.strip() for line in run_cli("explain", "acc", "wrn").output.splitlines() if "differ in" in line
+    ]
     assert shown == [
         "differ in lr: 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.01, 0.011, 0.012 "
         "(and 2 more) (run-specific: no † mark)"
@@ -1230,7 +1268,7 @@ def test_status_names_the_failed_runs_of_a_table_that_keeps_only_finished_ones(t
         )
     (tmp_path / "resultsbook.toml").write_text(
         '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\nstatus = ["finished"]\n'
-        "replicates = 3\noutputs = [\"acc.md\"]\n"
+        'replicates = 3\noutputs = ["acc.md"]\n'
     )
     monkeypatch.chdir(tmp_path)
     assert run_cli("build").exit_code == 0
@@ -1244,7 +1282,12 @@ def test_status_names_the_failed_runs_of_a_table_that_keeps_only_finished_ones(t
 def test_a_run_without_a_seed_that_gave_no_value_is_counted_not_called_seed_none(tmp_path, monkeypatch):
     """norlab-ulaval/droneSegmentation's Detectron2 runs record no seed, and a class absent from the
     validation images has a NaN IoU: status said `0 of 1, seed none ran but has no value`."""
-    for name, model, iou in (("a", "a", float("nan")), ("b", "b", 0.5), ("c", "c", 0.5), ("c2", "c", float("nan"))):
+    for name, model, iou in (
+        ("a", "a", float("nan")),
+        ("b", "b", 0.5),
+        ("c", "c", 0.5),
+        ("c2", "c", float("nan")),
+    ):
         write_native_run(tmp_path / "runs" / name, {"model": model}, [{"step": 1, "iou": iou}])
     (tmp_path / "resultsbook.toml").write_text(
         '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "iou"\nrows = ["model"]\nreplicates = 2\noutputs = []\n'

@@ -99,11 +99,12 @@ def status_command(
                 _echo_hole_commands(holes, show_all)
         for cell in cells:
             # a cell with more runs than asked says so: the table averages them all
-            if cell.complete and cell.found <= cell.expected and not show_all:
+            if cell.complete and cell.found <= cell.expected and not cell.repeated and not show_all:
                 continue
             line = f"  {cell.cell}: {cell.found} of {cell.expected}"
-            if cell.counted or cell.repeated:
-                line += f" ({cell.counted or ', '.join(cell.repeated)})"
+            twice = f"n = {cell.averaged}: {', '.join(cell.repeated)}" if cell.repeated else ""
+            if cell.counted or twice:
+                line += f" ({'; '.join(part for part in (cell.counted, twice) if part)})"
             counted = line  # the first clause after it takes `,`, each other one `;`
             how = "set seeds = [...] in the spec" if cell.keyed else UNKEYED
             pending = (*cell.running, *cell.queued)

@@ -56,6 +56,7 @@ class CellStatus:
     no_run: tuple[str, ...] = ()
     missing_where_run: tuple[str, ...] = ()
     repeated: tuple[str, ...] = ()  # replicates averaged more than once, each with how often: "seed 1 twice"
+    averaged: int = 0  # with `repeated`: the runs the table averages (its n), more than `found`
 
     @property
     def complete(self) -> bool:
@@ -237,6 +238,7 @@ class CellReplicates:
     bare_tasks: tuple[tuple[Any, ...], ...] = ()  # over tasks: the tasks the row has no run on
     all_tasks: tuple[tuple[Any, ...], ...] = ()  # over tasks: every task the table counts
     repeated: tuple[tuple[tuple[Any, ...], int], ...] = ()  # replicates several valued runs share, how many
+    averaged: int = 0  # with `repeated`: the runs the table averages, its n
 
 
 UNFINISHED = ("failed", "interrupted", "running")  # a run's status whose last value is no final one
@@ -293,7 +295,7 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
             CellReplicates(
                 row,
                 column,
-                len(valued) if repeated else found,  # as the table's n counts them
+                found,  # replicates: one averaged twice is one, and `averaged` says the table's n
                 expected,
                 tuple(missing),
                 unnamed,
@@ -305,6 +307,7 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
                 queued=queued,
                 unfinished=unfinished,
                 repeated=repeated,
+                averaged=len(valued) if repeated else 0,
             )
         )
     return out
@@ -437,6 +440,7 @@ def table_cells(
                     f"{_replicate_name(cell.named_by, key)} {'twice' if count == 2 else f'{count} times'}"
                     for key, count in cell.repeated
                 ),
+                averaged=cell.averaged,
                 missing_where_run=tuple(
                     _replicate_name(cell.named_by, key)
                     for key in cell.missing
