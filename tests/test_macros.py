@@ -927,3 +927,20 @@ def test_a_statistic_over_runs_of_two_configurations_is_warned_of_and_explained(
         'mean_all = { metric = "acc", where = { model = "a" }, stat = "mean", run_specific = ["lr"] }\n'
     )
     assert cli("build", "--strict").exit_code == 0
+    (tmp_path / "resultsbook.toml").write_text(  # a typo there silenced nothing, and said nothing
+        '[[sources]]\npath = "runs"\n[macros]\noutput = "numbers.tex"\n[macros.values]\n'
+        'mean_all = { metric = "acc", where = { model = "a" }, stat = "mean", run_specific = ["rl"] }\n'
+    )
+    typo = cli("build")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[macros]\noutput = "numbers.tex"\n[macros.values]\n'
+        'runs_a = { count = "runs", where = { model = "a" }, run_specific = ["lr"] }\n'
+    )
+    assert cli("build").output.endswith(
+        "[macros.values.runs_a] run_specific is read only for a statistic over runs (metric = ...): a count "
+        "averages nothing; remove it\n"
+    )
+    assert (
+        "[macros.values.mean_all] run_specific 'rl' is not a param of any run; did you mean 'lr'?"
+        in typo.output
+    )

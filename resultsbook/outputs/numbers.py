@@ -24,7 +24,7 @@ from resultsbook.query.marks import differing_among, mixed_text
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, Cell, Mark, scaled_value
 from resultsbook.query.provenance import provenance_mixes
 from resultsbook.query.runs import Runs
-from resultsbook.query.select import key_hint, run_value, select_runs
+from resultsbook.query.select import check_params_exist, key_hint, known_keys, run_value, select_runs
 from resultsbook.query.stats import SPREADS, describe
 from resultsbook.query.tasks import COUNTS
 from resultsbook.render.latex import tex_number
@@ -221,6 +221,10 @@ def compute_numbers(
             if any(table in spec.tables and table not in tables for table in value_tables(value)):
                 continue
             number, text = _named(value, cells, store, reader, runs)
+            if value.run_specific:  # a typo there would silence nothing, and say nothing
+                check_params_exist(
+                    f"[macros.values.{name}] run_specific", value.run_specific, known_keys(runs)
+                )
             differing, marks = (
                 stat_mixes(value, _stat_runs(value, reader, runs)) if value.kind == "stat" else ({}, ())
             )

@@ -173,6 +173,11 @@ def _value(
         item.get("replicate", project.get("replicate", ["seed"])), where, f"{context} replicate"
     )
     filters = read_filters(item, where, context)
+    if kind == "count" and "run_specific" in item:
+        raise SpecError(
+            f"{where}: {context} run_specific is read only for a statistic over runs (metric = ...): a "
+            "count averages nothing; remove it"
+        )
     if kind == "count":
         what = item["count"]
         if what not in ("runs", "seeds"):
