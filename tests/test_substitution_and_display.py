@@ -495,3 +495,19 @@ def test_best_mean_averages_a_diverged_seed_and_a_valueless_one_cuts_nothing(mak
     output = _table(cli, "--metric", "acc", "--reduce", "best-mean", "--highlight", "none", "--digits", "2")
     assert "m          2.67 ± 2.31†\n" in output  # every seed at step 4, the last all three logged a number
     assert "v        5.25 ± 0.35*#¶\n" in output  # v2 is left out, and cuts no step
+
+
+def test_best_mean_says_it_passed_over_a_step_where_a_seed_logged_nan(make_run, cli):
+    """Seed 1 logged NaN at step 3, where the others peaked at 0.9 and 0.8: best-mean chose step 4
+    (`0.600 ± 0.000`) with no word of the step it passed over."""
+    nan = float("nan")
+    for seed, values in enumerate(
+        [[0.1, 0.5, 0.9, 0.6, 0.5], [0.2, 0.6, nan, 0.6, 0.5], [0.1, 0.4, 0.8, 0.6, 0.5]]
+    ):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve(values))
+    output = _table(cli, "--metric", "acc", "--reduce", "best-mean", "--highlight", "none", "--digits", "3")
+    assert "a        0.600 ± 0.000≈\n" in output
+    assert (
+        "Warning: table: a: best-mean's step is chosen among the steps where every run logged a number: "
+        "steps where a1 at step 3 logged NaN (diverged?) are passed over"
+    ) in output

@@ -29,6 +29,7 @@ from resultsbook.query.marks import (
     METRICS_OPTION_ADAPTERS,
     UNFINISHED,
     best_mean_cut_mark,
+    best_mean_nan_mark,
     bounded,
     cell_marks,
     copied_runs,
@@ -129,6 +130,9 @@ def aggregate(
                 cut = best_mean_cut_mark(curve_ends(curves, members.ids, metric.budget), members)
                 if cut is not None and step is not None:
                     cell = replace(cell, marks=(*cell.marks, cut))
+                passed = best_mean_nan_mark(curves, members, metric.budget)
+                if passed is not None and step is not None:
+                    cell = replace(cell, marks=(*cell.marks, passed))
                 cells[(row, column)] = cell
             continue
         kept = Runs.joined(every, [members for members in grouped.values()])

@@ -242,6 +242,33 @@ def best_mean_cut_mark(ends: np.ndarray, members: Runs) -> Mark | None:
     return Mark("mixed", text, details, note="ends")
 
 
+def best_mean_nan_mark(
+    curves: Mapping[int, tuple[np.ndarray, np.ndarray]], members: Runs, budget: float | None
+) -> Mark | None:
+    """Mark a best-mean cell whose runs logged NaN at steps amid their numbers: no mean is taken there,
+    so those steps are passed over when the best step is chosen, however well the other seeds did."""
+    names = dict(
+        zip(
+            members.ids.tolist(), told_apart(members.field("name").tolist(), members.field("source").tolist())
+        )
+    )
+    found = []
+    for run, (steps, values) in curves.items():
+        known = steps[~np.isnan(values)]
+        # NaN after a run's last number ends its curve: the † of curves ending apart says that one
+        last = min(known[-1] if len(known) else -np.inf, np.inf if budget is None else budget)
+        unknown = steps[np.isnan(values) & (steps < last)]
+        if len(unknown):
+            found.append(f"{names.get(run, run)} at step {step_text(float(unknown[0]))}")
+    if not found or len(curves) < 2:
+        return None
+    text = (
+        f"best-mean's step is chosen among the steps where every run logged a number: steps where "
+        f"{named_list(found, 3)} logged NaN (diverged?) are passed over"
+    )
+    return Mark("substituted", text, tuple(found))
+
+
 def cut_short_mark(
     ends: np.ndarray, runs: CellRuns, members: Runs, apart: bool = False, intervals: np.ndarray | None = None
 ) -> Mark | None:
