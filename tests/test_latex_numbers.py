@@ -138,3 +138,21 @@ def test_a_quoted_statistic_of_a_diverged_cell_is_not_printed_as_zero(tmp_path: 
     assert r"\newcommand{\most}{2.30\ensuremath{\times 10^{6}}}" in numbers
     assert r"\@namedef{rb@v@median@pm/div}{0.0123}" in numbers
     assert r"\@namedef{rb@v@std@pm/div}{1.03\ensuremath{\times 10^{6}}}" in numbers  # as the table prints it
+
+
+def test_a_named_statistic_over_runs_beside_a_diverged_seed_is_not_printed_as_zero(tmp_path, cli):
+    """`med = { metric = "loss", stat = "median" }` over 0.0118-0.0142 and one seed's 2.3e6 was written
+    `\\newcommand{\\med}{0}`: its decimals came from the spread the diverged seed makes."""
+    rows = "".join(
+        f"div,{seed},{loss}\n" for seed, loss in enumerate([0.0121, 0.0118, 0.0142, 0.0120, 2300000])
+    )
+    (tmp_path / "res.csv").write_text("model,seed,loss\n" + rows)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "res.csv"\nadapter = "records"\n[macros]\noutput = "numbers.tex"\n'
+        '[macros.values]\nmed = { metric = "loss", stat = "median" }\nlo = { metric = "loss", stat = "min" }\n'
+        'mn = { metric = "loss", stat = "mean" }\n'
+    )
+    assert cli("build").exit_code == 0
+    written = (tmp_path / "numbers.tex").read_text()
+    for line in ("\\newcommand{\\med}{0.0121}", "\\newcommand{\\lo}{0.0118}", "\\newcommand{\\mn}{460000}"):
+        assert line in written

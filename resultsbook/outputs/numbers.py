@@ -327,6 +327,9 @@ def _named(
         return number, _fmt(number, value.stat, value.digits)
     spread = number if value.stat in SPREADS else stats.get("std", math.nan)  # a spread shows itself
     stat_format = column_format([stats["mean"]], [spread])
+    shown = number / 10.0**stat_format.exponent
+    if number and math.isfinite(number) and round(shown, stat_format.digits) == 0:
+        stat_format = column_format([number], [])  # a median of 0.0121 beside a seed's 2.3e6: not 0
     return number, _fmt(number, value.stat, stat_format.digits, stat_format.exponent)
 
 
