@@ -27,8 +27,9 @@ from resultsbook.store import RUN_FIELD_COLUMNS, Store, stored_run
 # provenance is the stored JSON text (a dict for runs given as `StoredRun`), parsed only for its data
 ROW_FIELDS = tuple(RUN_FIELD_COLUMNS)
 _FIELD_INDEX = {name: i for i, name in enumerate(ROW_FIELDS)}
-# the fields a table reads of every run (its cells' runs and marks); the others are read when asked
-TABLE_FIELDS = ("id", "run_id", "name", "status", "git_commit", "git_dirty", "provenance")
+# the fields a table reads of every run (its cells' runs and marks: a run without a commit is a mix
+# beside runs of its own adapter that record one); the others are read when asked
+TABLE_FIELDS = ("id", "run_id", "name", "status", "adapter", "git_commit", "git_dirty", "provenance")
 RUN_FIELDS = ("status", "experiment", "name", "adapter", "source", "run_id", "git_commit")  # filterable
 ParamLoader = Callable[[str], tuple[Sequence[int], Sequence[Any]]]
 FieldLoader = Callable[[Sequence[str]], Sequence[tuple[Any, ...]]]  # rows of (id, *fields)
