@@ -1625,18 +1625,3 @@ def test_explain_names_the_step_where_key_was_best_and_the_step_the_metric_was_r
     ]
     [cell] = json.loads(run_cli("explain", "t", "b", "--json").output)["cells"]
     assert [(run["step"], run["best_step"]) for run in cell["runs"]] == [(0, 300), (0, 300), (500, 600)]
-
-
-def test_explain_of_a_cell_re_run_from_other_code_to_the_same_value_does_not_say_it_differs():
-    """`the outputs built last show 0.810 ± 0.010 (n = 3), not this` named the very value explain
-    printed: a seed re-run from other code to the same value leaves the lock behind, not the outputs."""
-    from resultsbook.freshness.explain import built_text
-
-    recorded = {"value": "0.810 ± 0.010", "n": 3, "runs": ["r0", "r1"], "code": ["0415c3289d", "0415c3289d"]}
-    said = built_text(recorded, "0.810 ± 0.010", ["r0", "r1"], code={"r0": "", "r1": "0415c3289d"})
-    assert said == (
-        "the outputs built last show this too, but the lock says other code made it: 1 run re-run from "
-        "other code (r0: 0415c3289d → no commit); run `resultsbook build` to record the code that made it"
-    )
-    changed = built_text(recorded, "0.820 ± 0.010", ["r0", "r1"], code={"r0": "", "r1": "0415c3289d"})
-    assert changed.startswith("the outputs built last show 0.810 ± 0.010 (n = 3), not this: ")

@@ -268,11 +268,6 @@ def built_text(
         named = tuple(sorted((names.get(run, run), before, now) for run, before, now in recoded))
         runs.append(recoded_text(named))
     changed = ", ".join(runs) or "the values of its runs changed"
-    if recorded.get("value") == now and old == new:  # the same number, from other code: the lock is behind
-        return (
-            f"the outputs built last show this too, but the lock says other code made it: {changed}; run "
-            "`resultsbook build` to record the code that made it"
-        )
     return f"the outputs built last show {recorded.get('value')} (n = {recorded.get('n')}), not this: " + (
         STALE.replace("since;", f"since: {changed};")
     )
