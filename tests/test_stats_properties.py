@@ -138,6 +138,13 @@ def test_mann_whitney_of_tied_seeds_beyond_ten_thousand_splits_is_exact(first, s
         assert f"{mann_whitney_p(a, b):.4f}" == "0.0634"
 
 
+def test_mann_whitney_of_a_small_cell_beside_a_large_one_is_exact():
+    """2 runs at 0.0 beside 59 (50 at 1.0): 61 runs in all took the normal approximation, p = 0.0026 and
+    bold, where the exact p over every split is 0.060."""
+    a, b = np.zeros(2), np.asarray([1.0] * 50 + [0.0] * 9)
+    assert f"{mann_whitney_p(a, b):.3f}" == "0.060"
+
+
 @SETTINGS
 @given(
     st.lists(FINITE, min_size=2, max_size=9),
