@@ -156,6 +156,7 @@ def test_a_launcher_the_repository_ignores_or_no_script_at_all_leaves_a_committe
     commit = git(repo, "rev-parse", "HEAD").strip()
     launcher = repo / ".venv" / "bin" / "train"
     launcher.parent.mkdir(parents=True)
+    (repo / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     launcher.write_text("import runpy, sys\nsys.argv = ['train.py', '0']\nrunpy.run_path('train.py')\n")
     environment = script_env(tmp_path)
     subprocess.run([sys.executable, str(launcher)], cwd=repo, env=environment, check=True)
@@ -168,6 +169,20 @@ def test_a_launcher_the_repository_ignores_or_no_script_at_all_leaves_a_committe
             "branch": "main",
             "dirty": False,
         }
+
+
+def test_a_script_of_the_users_own_that_the_repository_ignores_still_makes_the_run_dirty(tmp_path):
+    """The exemption of an ignored launcher (a .venv's console script) let `scratch_train.py`, ignored by
+    `scratch_*`, run as if its commit held it."""
+    repo = tmp_path / "project"
+    make_repo(repo, {"model.py": "LAYERS = 2\n"})
+    with open(repo / ".gitignore", "a") as ignore:
+        ignore.write("train.py\n")
+    git(repo, "commit", "-qam", "ignore scratch scripts")
+    assert run_script(repo, TRAIN, "0", env=script_env(tmp_path)).returncode == 0
+    [run] = run_folders(repo / "runs")
+    facts = read_info(run)["git"]
+    assert (facts["untracked_script"], facts["dirty"]) == ("train.py", True)
 
 
 def test_a_run_in_a_repository_with_no_commit_yet_is_told_to_commit_the_code_first(tmp_path, cli):

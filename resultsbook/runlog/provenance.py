@@ -189,17 +189,30 @@ def running_script() -> str | None:
 
 def _untracked_script(folder: str, root: str) -> str | None:
     """Return the running script's path in the repository at `root` when it was never added, else None
-    (tracked; no script of the repository; or ignored: a launcher in an in-repo .venv, whose code is the
-    package it imports)."""
+    (tracked; no script of the repository; or an ignored launcher of an in-repo .venv, whose code is the
+    package it imports: a script of the user's own that the repository ignores still counts)."""
     script = running_script()
     top = os.path.realpath(root)
     if script is None or os.path.commonpath([script, top]) != top:
         return None
     if _git(folder, "ls-files", "--error-unmatch", "--", script) is not None:
         return None
-    if _git(folder, "check-ignore", "-q", "--", script) is not None:  # exit 0: ignored
-        return None
+    if _in_environment(script, top) and _git(folder, "check-ignore", "-q", "--", script) is not None:
+        return None  # exit 0: ignored, and a launcher of an environment, whose code is what it imports
     return os.path.relpath(script, top)
+
+
+def _in_environment(script: str, top: str) -> bool:
+    """Tell whether a script lies in a Python environment (a folder holding pyvenv.cfg, below the
+    repository's root, or the running one): a console script there launches code kept elsewhere."""
+    if script.startswith(os.path.realpath(sys.prefix) + os.sep):
+        return True
+    folder = os.path.dirname(script)
+    while folder.startswith(top + os.sep):
+        if os.path.isfile(os.path.join(folder, "pyvenv.cfg")):
+            return True
+        folder = os.path.dirname(folder)
+    return False
 
 
 def _count_status(status: str) -> tuple[int, int]:
