@@ -156,3 +156,7 @@ def test_a_named_statistic_over_runs_beside_a_diverged_seed_is_not_printed_as_ze
     written = (tmp_path / "numbers.tex").read_text()
     for line in ("\\newcommand{\\med}{0.0121}", "\\newcommand{\\lo}{0.0118}", "\\newcommand{\\mn}{460000}"):
         assert line in written
+    rows = "".join(f"div,{seed},{loss}\n" for seed, loss in enumerate([0.62, 0.64, 0.4, 0.63, 2300000]))
+    (tmp_path / "res.csv").write_text("model,seed,loss\n" + rows)  # not 0, but 1: as far off
+    assert cli("build").exit_code == 0
+    assert "\\newcommand{\\med}{0.630}" in (tmp_path / "numbers.tex").read_text()

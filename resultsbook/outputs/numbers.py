@@ -328,8 +328,12 @@ def _named(
     spread = number if value.stat in SPREADS else stats.get("std", math.nan)  # a spread shows itself
     stat_format = column_format([stats["mean"]], [spread])
     shown = number / 10.0**stat_format.exponent
-    if number and math.isfinite(number) and round(shown, stat_format.digits) == 0:
-        stat_format = column_format([number], [])  # a median of 0.0121 beside a seed's 2.3e6: not 0
+    # a spread reads to one significant digit (1.49 as 1); a centre beside a seed's 2.3e6 is not read
+    # as 0 or 1 (a median of 0.0121 or 0.63): its own digits
+    rounded = round(shown, stat_format.digits)
+    off = rounded == 0 or (value.stat not in SPREADS and abs(rounded - shown) > abs(shown) / 10)
+    if number and math.isfinite(number) and off:
+        stat_format = column_format([number], [])
     return number, _fmt(number, value.stat, stat_format.digits, stat_format.exponent)
 
 
