@@ -511,3 +511,17 @@ def test_best_mean_says_it_passed_over_a_step_where_a_seed_logged_nan(make_run, 
         "Warning: table: a: best-mean's step is chosen among the steps where every run logged a number: "
         "steps where a1 at step 3 logged NaN (diverged?) are passed over"
     ) in output
+    budgeted = _table(
+        cli,
+        "--metric",
+        "acc",
+        "--reduce",
+        "best-mean",
+        "--highlight",
+        "none",
+        "--digits",
+        "3",
+        "--budget",
+        "3",
+    )  # the NaN at the budget's step is passed over, not a curve stopping there
+    assert "a        0.500 ± 0.100≈\n" in budgeted and "stops there" not in budgeted

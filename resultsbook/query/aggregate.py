@@ -654,11 +654,15 @@ def logged_points(
 def curve_ends(
     curves: Mapping[int, tuple[np.ndarray, np.ndarray]], runs: np.ndarray, budget: float | None
 ) -> np.ndarray:
-    """Return the last step each run (by id) logged a number at, up to `budget`; NaN where it logged none."""
+    """Return the last step each run (by id) logged at, up to `budget`, NaN that ends its curve aside (a
+    NaN amid its numbers is no end: its ≈ says so); NaN where it logged no number."""
     ends = np.full(len(runs), np.nan)
-    curves = logged_points(curves)
     for i, run in enumerate(runs.tolist()):
-        steps = curves[run][0] if run in curves else np.zeros(0)
+        steps, values = curves.get(run, (np.zeros(0), np.zeros(0)))
+        known = steps[~np.isnan(values)]
+        if not len(known):
+            continue
+        steps = steps[steps <= known[-1]]
         if budget is not None:
             steps = steps[steps <= budget]
         if len(steps):

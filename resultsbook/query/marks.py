@@ -256,10 +256,12 @@ def best_mean_nan_mark(
     for run, (steps, values) in curves.items():
         known = steps[~np.isnan(values)]
         # NaN after a run's last number ends its curve: the † of curves ending apart says that one
-        last = min(known[-1] if len(known) else -np.inf, np.inf if budget is None else budget)
-        unknown = steps[np.isnan(values) & (steps < last)]
+        last = known[-1] if len(known) else -np.inf
+        unknown = steps[np.isnan(values) & (steps < last) & (steps <= (np.inf if budget is None else budget))]
         if len(unknown):
-            found.append(f"{names.get(run, run)} at step {step_text(float(unknown[0]))}")
+            shown = ", ".join(step_text(float(step)) for step in unknown[:3])
+            more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+            found.append(f"{names.get(run, run)} at step{'s' if len(unknown) > 1 else ''} {shown}{more}")
     if not found or len(curves) < 2:
         return None
     text = (
