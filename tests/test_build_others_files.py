@@ -186,3 +186,8 @@ def test_a_report_or_preview_onto_a_fifo_or_a_device_is_refused_in_one_line_not_
         "elsewhere with --output FILE\n"
     )
     assert os.readlink(tmp_path / "out.html") == "/proc/self/fd/1"
+    os.symlink("/proc/self/fd", tmp_path / "fd")  # as /dev/fd is: a file in a folder of /proc
+    assert cli("report", "-o", "fd/1").output.endswith(
+        "Error: fd/1 is not a regular file (a FIFO or a device), so report cannot write it; write the page "
+        "elsewhere with --output FILE\n"
+    )

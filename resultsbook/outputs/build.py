@@ -361,7 +361,12 @@ def _special(path: str) -> bool:
     if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
         return True
     named = [os.path.abspath(path)] + ([os.readlink(path)] if os.path.islink(path) else [])
-    return named[0].startswith("/proc/") or any(name.startswith(("/dev/", "/proc/")) for name in named[1:])
+    folder = os.path.realpath(os.path.dirname(named[0]))  # /dev/fd/1: its folder is /proc/<pid>/fd
+    return (
+        named[0].startswith("/proc/")
+        or folder.startswith("/proc/")
+        or any(name.startswith(("/dev/", "/proc/")) for name in named[1:])
+    )
 
 
 def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
