@@ -220,14 +220,17 @@ def compute_numbers(
         for name, value in spec.macros.values.items():
             if any(table in spec.tables and table not in tables for table in value_tables(value)):
                 continue
-            number, text = _named(value, cells, store, reader, runs)
+            if value.kind != "stat":
+                number, text = _named(value, cells, store, reader, runs)
+                values[name] = NamedValue(name, value.macro, number, text)
+                continue
             if value.run_specific:  # a typo there would silence nothing, and say nothing
                 check_params_exist(
                     f"[macros.values.{name}] run_specific", value.run_specific, known_keys(runs)
                 )
-            differing, marks = (
-                stat_mixes(value, _stat_runs(value, reader, runs)) if value.kind == "stat" else ({}, ())
-            )
+            chosen = _stat_runs(value, reader, runs)
+            number, text = _stat_value(value, reader, chosen)
+            differing, marks = stat_mixes(value, chosen)
             values[name] = NamedValue(name, value.macro, number, text, differing, marks)
     return NumberBook(cells, values, notes, tuple(joined))
 
@@ -235,6 +238,7 @@ def compute_numbers(
 def _stat_runs(value: ValueSpec, reader: MetricReader, runs: Sequence[StoredRun]) -> list[StoredRun]:
     """Return the runs a statistic is over: those its where selects that have its metric."""
     assert value.metric is not None
+    reader.check(value.metric.name)
     having = reader.runs_with(value.metric.name)
     return [run for run in select_runs(runs, value.filters) if run.id in having]
 
@@ -316,9 +320,12 @@ def _named(
             )
         seeds = {_replicate_of(run, value.replicate) for run in selected} - {None}
         return float(len(seeds)), str(len(seeds))
+    raise AssertionError(f"a statistic over runs is computed by _stat_value, not {value.kind}")
+
+
+def _stat_value(value: ValueSpec, reader: MetricReader, chosen: Sequence[StoredRun]) -> tuple[float, str]:
+    """Return a statistic over runs (`chosen`, those it selects): its number and text."""
     assert value.metric is not None
-    reader.check(value.metric.name)
-    chosen = _stat_runs(value, reader, runs)
     per_run = reader.values(value.metric, chosen)
     numbers = [scaled_value(per_run[run.id], value.metric.scale) for run in chosen]
     stats = describe(numbers, [value.stat, "std"], value.ddof)
