@@ -50,6 +50,7 @@ from resultsbook.outputs.lock import (
     bytes_digest,
     file_digest,
     file_state,
+    is_special_file,
     read_lock,
     refuse_special_files,
     render_lock,
@@ -334,7 +335,7 @@ def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: st
     marked read-only, before any file is written; `elsewhere` says how to write `command`'s file
     elsewhere instead (build's files: through the spec)."""
     for path in paths:
-        if _special(path):
+        if is_special_file(path):
             instead = elsewhere or "point the spec's outputs (and its lock) to a file path"
             shown = os.path.relpath(path)
             raise OutputError(  # /dev/stdout as typed, not ../../../dev/stdout
@@ -353,20 +354,6 @@ def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: st
                 f"{os.path.relpath(path)} is read-only, so {command} leaves it as it is; make it writable "
                 f"(chmod u+w) to let {command} replace it, or {instead}"
             )
-
-
-def _special(path: str) -> bool:
-    """Tell whether a path is a FIFO or a device, in /proc, or a link into /dev or /proc (/dev/stdout
-    redirected to a file reads as one, and an atomic write would replace the link itself)."""
-    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
-        return True
-    named = [os.path.abspath(path)] + ([os.readlink(path)] if os.path.islink(path) else [])
-    folder = os.path.realpath(os.path.dirname(named[0]))  # /dev/fd/1: its folder is /proc/<pid>/fd
-    return (
-        named[0].startswith("/proc/")
-        or folder.startswith("/proc/")
-        or any(name.startswith(("/dev/", "/proc/")) for name in named[1:])
-    )
 
 
 def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:

@@ -77,10 +77,24 @@ def file_state(path: str) -> tuple[int, ...] | None:
     return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
+def is_special_file(path: str) -> bool:
+    """Tell whether a path is a FIFO or a device, in /proc, or a link into /dev or /proc (/dev/stdout
+    redirected to a file reads as one, and an atomic write would replace the link itself)."""
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        return True
+    named = [os.path.abspath(path)] + ([os.readlink(path)] if os.path.islink(path) else [])
+    folder = os.path.realpath(os.path.dirname(named[0]))  # /dev/fd/1: its folder is /proc/<pid>/fd
+    return (
+        named[0].startswith("/proc/")
+        or folder.startswith("/proc/")
+        or any(name.startswith(("/dev/", "/proc/")) for name in named[1:])
+    )
+
+
 def refuse_special_files(paths: Sequence[str]) -> None:
     """Refuse an output or lock path that is a FIFO or a device: reading one blocks or never ends."""
     for path in paths:
-        if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        if is_special_file(path):
             raise SpecError(
                 f"{path} is not a regular file (a FIFO or a device), so build cannot write it nor check "
                 "read it; point the spec's outputs (or lock =) to a file path"
