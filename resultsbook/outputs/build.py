@@ -338,7 +338,7 @@ def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: st
         if is_special_file(path):
             instead = elsewhere or "point the spec's outputs (and its lock) to a file path"
             shown = os.path.relpath(path)
-            raise OutputError(  # /dev/stdout as typed, not ../../../dev/stdout
+            raise SpecError(  # a path given by mistake, as build's outputs are (exit 2); as typed
                 f"{path if shown.startswith('..') else shown} is not a regular file (a FIFO or a device), "
                 f"so {command} cannot write it; {instead}"
             )
