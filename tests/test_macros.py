@@ -944,3 +944,37 @@ def test_a_statistic_over_runs_of_two_configurations_is_warned_of_and_explained(
         "[macros.values.mean_all] run_specific 'rl' is not a param of any run; did you mean 'lr'?"
         in typo.output
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (
+            '{ cell = "t/a", run_specific = ["lr"] }',
+            "run_specific is read only for a statistic over runs (metric = ...), not for a cell of table "
+            "cells, which takes its runs and statistics from the table; remove it, or set it in the table",
+        ),
+        ('{ difference = ["t/a", "t/b"], reduce = "max" }', "reduce is read only for a statistic over runs"),
+        ('{ ratio = ["t/a", "t/b"], where = { lr = 0.1 } }', "where is read only for a statistic over runs"),
+        (
+            '{ count = "runs", reduce = "max" }',
+            "reduce is read only for a statistic over runs (metric = ...): "
+            "a count reduces no metric; remove it",
+        ),
+        (
+            '{ count = "seeds", stat = "std" }',
+            "stat is read only for a statistic over runs (metric = ...): a "
+            "count is a number of runs or seeds, not a statistic; remove it",
+        ),
+    ],
+)
+def test_a_key_its_kind_of_value_does_not_read_is_refused_not_ignored(tmp_path: Path, value, said) -> None:
+    """`run_specific`, `reduce` or `where` on a cell, a difference or a ratio changed nothing, unsaid: the
+    user believed the quoted number was reduced or filtered as written."""
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nrows = ["model"]\nmetric = "acc"\n[macros]\noutput = "numbers.tex"\n'
+        f"[macros.values]\nx = {value}\n"
+    )
+    with pytest.raises(SpecError) as raised:
+        load_spec(tmp_path / "resultsbook.toml")
+    assert f"[macros.values.x] {said}" in str(raised.value)

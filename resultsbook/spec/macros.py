@@ -160,6 +160,7 @@ def _value(
             'runs) or count, e.g. difference = ["table1/mlp/moons", "table1/logreg/moons"]'
         )
     kind = kinds[0]
+    _refuse_keys_of_other_kinds(item, kind, where, context)
     if kind == "cell":
         return ValueSpec(name, macro, "cell", (str(item["cell"]),), stat, digits=digits)
     if kind in ("difference", "ratio"):
@@ -173,11 +174,6 @@ def _value(
         item.get("replicate", project.get("replicate", ["seed"])), where, f"{context} replicate"
     )
     filters = read_filters(item, where, context)
-    if kind == "count" and "run_specific" in item:
-        raise SpecError(
-            f"{where}: {context} run_specific is read only for a statistic over runs (metric = ...): a "
-            "count averages nothing; remove it"
-        )
     if kind == "count":
         what = item["count"]
         if what not in ("runs", "seeds"):
@@ -202,3 +198,33 @@ def _value(
         name, macro, "stat", stat=stat, metric=metric, filters=filters, replicate=replicate,
         ddof=1 if ddof is None else ddof, digits=digits, run_specific=run_specific,
     )  # fmt: skip
+
+
+# the keys each kind of value reads besides its own (a key another kind reads would be ignored unsaid)
+_CELL_KEYS = frozenset({"stat", "digits"})
+_COUNT_KEYS = frozenset({"digits", "where", "status", "experiment", "replicate"})
+_KIND_KEYS = {"cell": _CELL_KEYS, "difference": _CELL_KEYS, "ratio": _CELL_KEYS, "count": _COUNT_KEYS}
+
+
+def _refuse_keys_of_other_kinds(item: Mapping[str, Any], kind: str, where: str, context: str) -> None:
+    """Refuse a key this kind of value does not read (`run_specific` on a cell, `reduce` on a count)."""
+    if kind not in _KIND_KEYS:
+        return
+    for key in item:
+        if key == kind or key in _KIND_KEYS[kind]:
+            continue
+        if kind == "count":
+            why = (
+                "a count averages nothing" if key in ("run_specific", "ddof") else "a count reduces no metric"
+            )
+            if key == "stat":
+                why = "a count is a number of runs or seeds, not a statistic"
+            raise SpecError(
+                f"{where}: {context} {key} is read only for a statistic over runs (metric = ...): {why}; "
+                "remove it"
+            )
+        raise SpecError(
+            f"{where}: {context} {key} is read only for a statistic over runs (metric = ...), not for "
+            f"a {kind} of table cells, which takes its runs and statistics from the table; remove it, or "
+            "set it in the table"
+        )
