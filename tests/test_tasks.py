@@ -884,3 +884,43 @@ def test_a_seed_the_list_does_not_name_is_said_to_be_averaged_over_tasks_too(tmp
         "Warning: t: td3 / Mean: averages seed 3, which the table's list of seeds does not name (n = 6): list "
         "them, or filter them out with where",
     ]
+
+
+@pytest.mark.parametrize(
+    ("seeds_per_env", "warned", "status"),
+    [
+        (
+            {"Ant": 4, "Hopper": 4},
+            "n = 8 of 10 (5 runs × 2 envs, as replicates = 5; fewer on Ant: 4, Hopper: 4)",
+            "sac: 8 of 10 (5 seeds × 2 envs), missing 2 unnamed (set seeds = [...] in the spec)",
+        ),
+        (
+            {"Ant": 6, "Hopper": 4},
+            "n = 10 of 10 (5 runs × 2 envs, as replicates = 5; fewer on Hopper: 4; more on Ant: 6)",
+            "sac: 9 of 10 (5 seeds × 2 envs), missing 1 unnamed (set seeds = [...] in the spec)",
+        ),
+        ({"Ant": 6, "Hopper": 5}, None, None),
+    ],
+)
+def test_replicates_without_a_list_is_the_plan_of_every_task(
+    tmp_path, make_run, cli, seeds_per_env, warned, status
+):
+    """replicates = 5 over tasks: every env ran seeds 0-3 and the row was unmarked (the seeds seen were
+    taken for the plan); Ant ran a sixth seed and Hopper, with its five, was marked missing seed 5."""
+    from conftest import curve
+
+    for env, count in seeds_per_env.items():
+        for seed in range(count):
+            make_run(
+                f"sac_{env}_{seed}", {"algo": "sac", "env": env, "seed": seed}, curve([1.0 + seed], key="ret")
+            )
+    spec = 'metric = "ret"\ngoal = "max"\nrows = ["algo"]\ntasks = ["env"]\nreplicates = 5\n'
+    (tmp_path / "resultsbook.toml").write_text(
+        f'[[sources]]\npath = "runs"\n[tables.t]\n{spec}aggregates = ["mean"]\noutputs = []\n'
+    )
+    cli("collect", "runs")
+    lines = cli("table", "t").output.splitlines()
+    warnings = [line for line in lines if line.startswith("Warning:")]
+    assert warnings == ([f"Warning: t: sac / Mean: {warned}"] if warned else []), lines
+    said = cli("status").output.splitlines()
+    assert (f"  {status}" in said) if status else ("t: 1 of 1 cells complete" in said), said

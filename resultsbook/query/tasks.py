@@ -489,7 +489,10 @@ def _task_marks(
     present = {(run.task, run.replicate) for run in members if not np.isnan(run.value)}
     counted = [task for task in all_tasks if task in ran]
     missing = [(task, rep) for task in counted for rep in replicates if (task, rep) not in present]
-    if missing and not listed_seeds and not replicates_shared(members, unvalued, width):
+    planned = None if listed_seeds else query.expected
+    if planned is not None and len(replicates) != planned:  # the seeds seen are not the plan: count
+        marks += _short_of_plan_marks(per_task, counted, planned, task_word)
+    elif missing and not listed_seeds and not replicates_shared(members, unvalued, width):
         marks += _fewer_runs_marks(per_task, task_word)
     elif missing:
         texts = tuple(
@@ -571,6 +574,37 @@ def _fewer_runs_marks(per_task: Mapping[Key, np.ndarray], task_word: str) -> lis
             "incomplete",
             f"n = {found} of {expected} ({most} runs × {len(per_task)} {task_word}, the most on one; "
             f"fewer on {', '.join(texts[:LISTED])}{more})",
+            texts,
+        )
+    ]
+
+
+def _short_of_plan_marks(
+    per_task: Mapping[Key, np.ndarray], counted: Sequence[Key], planned: int, task_word: str
+) -> list[Mark]:
+    """Mark a method with fewer runs than `replicates = N` on some task, when the seeds seen are not N
+    (every task ran seeds 0-3, or one task ran a sixth): by count, as no seed can be named missing."""
+    from resultsbook.query.aggregate import LISTED
+
+    counts = {task: len(per_task.get(task, ())) for task in counted}
+    fewer = [(task, n) for task, n in counts.items() if n < planned]
+    if not fewer:
+        return []
+    more = [(task, n) for task, n in counts.items() if n > planned]
+
+    def listed(pairs: list[tuple[Key, int]]) -> tuple[str, ...]:
+        return tuple(f"{' / '.join(format_value(v) for v in task)}: {n}" for task, n in pairs)
+
+    def shown(texts: tuple[str, ...]) -> str:
+        return ", ".join(texts[:LISTED]) + (f" and {len(texts) - LISTED} more" if len(texts) > LISTED else "")
+
+    texts = listed(fewer)
+    extra = f"; more on {shown(listed(more))}" if more else ""
+    return [
+        Mark(
+            "incomplete",
+            f"n = {sum(counts.values())} of {planned * len(counts)} ({planned} runs × {len(counts)} "
+            f"{task_word}, as replicates = {planned}; fewer on {shown(texts)}{extra})",
             texts,
         )
     ]
