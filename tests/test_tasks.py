@@ -924,3 +924,25 @@ def test_replicates_without_a_list_is_the_plan_of_every_task(
     assert warnings == ([f"Warning: t: sac / Mean: {warned}"] if warned else []), lines
     said = cli("status").output.splitlines()
     assert (f"  {status}" in said) if status else ("t: 1 of 1 cells complete" in said), said
+
+
+def test_status_over_tasks_names_a_seed_averaged_twice(tmp_path, make_run, cli):
+    """A copy of Ant's seed 1 left under runs/: the row over tasks averaged 11 runs (and warned of the
+    pair) while status said `10 of 10 (5 seeds × 2 envs)` and complete, as if nothing were averaged twice."""
+    from conftest import curve
+
+    for env in ("Ant", "Hopper"):
+        for seed in range(5):
+            make_run(
+                f"sac_{env}_{seed}", {"algo": "sac", "env": env, "seed": seed}, curve([1.0 + seed], key="ret")
+            )
+    make_run("sac_Ant_1_copy", {"algo": "sac", "env": "Ant", "seed": 1}, curve([2.0], key="ret"))
+    spec = 'metric = "ret"\ngoal = "max"\nrows = ["algo"]\ntasks = ["env"]\n'
+    (tmp_path / "resultsbook.toml").write_text(
+        f'[[sources]]\npath = "runs"\n[tables.t]\n{spec}aggregates = ["mean"]\noutputs = []\n'
+    )
+    cli("collect", "runs")
+    said = cli("status").output.splitlines()
+    assert "  sac: 10 of 10 (5 seeds × 2 envs; n = 11: (env=Ant, seed=1) twice)" in said, said
+    document = json.loads(cli("status", "--json").output)
+    assert [(c["repeated"], c["averaged"]) for c in document["cells"]] == [(["(env=Ant, seed=1) twice"], 11)]

@@ -393,10 +393,15 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
             if missing and len(keys) > len(table.query.tasks)
             else ()
         )
+        # a (task, seed) logged twice (a copy of its run left under the source) is averaged twice
+        valued = [run for run in cell.runs if run.value == run.value and None not in run.replicate]
+        counts = Counter((*run.task, *run.replicate) for run in valued) if named else Counter()
+        repeated = tuple((key, counts[key]) for key in sorted(counts, key=_sorting) if counts[key] > 1)
         out.append(
             CellReplicates(
                 row, (), found, expected, tuple(missing), unnamed, keys, len(tasks), per_task,
-                bare_tasks=bare, all_tasks=tuple(tasks),
+                bare_tasks=bare, all_tasks=tuple(tasks), repeated=repeated,
+                averaged=sum(1 for run in cell.runs if run.value == run.value) if repeated else 0,
             )
         )  # fmt: skip
     return out
