@@ -200,6 +200,32 @@ def test_at_a_step_past_a_nan_end_or_on_a_nan_point_says_so(make_run, store, tmp
     assert novalue.text == "1 run(s) have no value and are left out (its value at(3) is NaN)"
 
 
+@pytest.mark.parametrize(
+    ("reduce", "said"),
+    [
+        ("last", "its last value is NaN: its curve ends in NaN after step 3 (diverged?)"),
+        ("at(2)", "logged NaN at every point"),
+        ("max", "logged NaN at every point"),
+        ("last(2)", "logged NaN at every point"),
+    ],
+)
+def test_a_run_that_logged_only_nan_or_ends_in_nan_is_not_said_to_be_unlogged(
+    make_run, store, tmp_path, reduce, said
+):
+    """A run that logged NaN at every point (diverged at once) was left out as 'NaN or not logged', as if
+    it might never have logged the metric; `last` of a curve ending in NaN said the same."""
+    nan = float("nan")
+    make_run("r0", {"model": "a", "seed": 0}, curve([1.0, 2.0, 3.0]))
+    make_run("r1", {"model": "a", "seed": 1}, curve([nan, nan, nan]))
+    make_run("r2", {"model": "b", "seed": 0}, curve([1.0, 2.0, 3.0, nan]))
+    result = table(store, tmp_path, MetricSpec("acc", reduce=reduce))
+    novalue = next(m for m in result.cell(("a",), ()).marks if m.kind == "novalue")
+    assert novalue.text == "1 run(s) have no value and are left out (logged NaN at every point)"
+    if reduce == "last":
+        novalue = next(m for m in result.cell(("b",), ()).marks if m.kind == "novalue")
+        assert novalue.text == f"1 run(s) have no value and are left out ({said})"
+
+
 def test_a_derived_metric_at_a_step_a_run_never_reached_says_where_it_stopped(make_run, store, tmp_path):
     """The same for a derived metric (error = 1 - acc), which said 'NaN or not logged'."""
     make_run("r0", {"model": "a", "seed": 0}, curve([0.1, 0.2, 0.3], every=10))

@@ -445,8 +445,33 @@ class MetricReader:
             out, notes = self._plain_values(metric, reduction, list(runs))
             return np.array([out[run] for run in runs.ids.tolist()], dtype=np.float64), notes
         if reduction.kind in _SUMMARY_KINDS and not metric.skip_first:
-            return self._summary_values(metric.name, reduction, runs.ids)
-        return self._series_values(metric, reduction, runs.ids)
+            out, notes = self._summary_values(metric.name, reduction, runs.ids)
+        else:
+            out, notes = self._series_values(metric, reduction, runs.ids)
+        unsaid = np.isnan(out) & ~np.isin(runs.ids, np.fromiter(notes, dtype=np.int64, count=len(notes)))
+        if unsaid.any():  # logged, but NaN: said apart from a metric the run never logged
+            notes.update(self._nan_notes(metric.name, reduction, runs.ids[unsaid], metric.skip_first))
+        return out, notes
+
+    def _nan_notes(self, name: str, reduction: Reduction, ids: np.ndarray, skip: int) -> dict[int, ValueNote]:
+        """Say why runs that logged a curve of the metric have no value: every point NaN, or (`last`) the
+        curve ends in NaN; runs without a curve get no note (they did not log it)."""
+        job = ("spans", None, skip)
+        if _job_key(name, job) not in self._reduced:
+            self._compute(name, job)
+        spans, _ = self._reduced[_job_key(name, job)]
+        rows, _ = self.series_index(name).find(ids)
+        notes: dict[int, ValueNote] = {}
+        for run, row in zip(ids.tolist(), rows.tolist()):
+            if row < 0:
+                continue
+            first, last = spans[row].tolist()
+            if math.isnan(first):
+                notes[run] = ("refused", "logged NaN at every point")
+            elif reduction.kind == "last":
+                ending = f"its curve ends in NaN after step {step_text(last)} (diverged?)"
+                notes[run] = ("refused", f"its last value is NaN: {ending}")
+        return notes
 
     def _is_plain(self, key: str) -> bool:
         """Tell whether a key is a metric the runs logged (not derived, not normalised)."""
