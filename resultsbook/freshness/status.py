@@ -367,14 +367,15 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
             present = {(task, alike.get(rep, rep)) for task, rep in present}
         per_task = max(len(named), table.query.expected or 0, 1)
         planned = None if listed else table.query.expected
+        missing: list[tuple[Any, ...]] = []
         if named and planned is not None and len(named) > planned:  # a task ran more seeds than planned
             counts = Counter(task for task, _ in present)
-            per_task, missing = planned, []
+            per_task = planned
             found = sum(min(count, planned) for count in counts.values())  # an extra seed fills no gap
         elif named and not listed and not replicates_shared(cell.runs, unvalued, width):  # a seed per run
             counts = Counter(task for task, _ in present)
             per_task = max(max(counts.values(), default=0), table.query.expected or 0, 1)
-            missing, found = [], len(present)
+            found = len(present)
         elif named:
             pairs = [(task, rep) for task in tasks for rep in sorted(named, key=_sorting)]
             missing = [(*task, *rep) for task, rep in pairs if (task, rep) not in present]

@@ -442,8 +442,8 @@ class MetricReader:
         for key in reduction.metrics:
             self.check(key)
         if not all(self._is_plain(key) for key in (metric.name, *reduction.metrics)):
-            out, notes = self._plain_values(metric, reduction, list(runs))
-            return np.array([out[run] for run in runs.ids.tolist()], dtype=np.float64), notes
+            by_run, notes = self._plain_values(metric, reduction, list(runs))
+            return np.array([by_run[run] for run in runs.ids.tolist()], dtype=np.float64), notes
         if reduction.kind in _SUMMARY_KINDS and not metric.skip_first:
             out, notes = self._summary_values(metric.name, reduction, runs.ids)
         else:
