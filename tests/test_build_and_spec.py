@@ -153,6 +153,20 @@ def test_two_entries_writing_one_file_are_refused_naming_both(tmp_path, snippet,
     assert str(error.value) == message
 
 
+def test_one_file_written_through_a_symlinked_folder_by_two_entries_is_refused(tmp_path):
+    """out/main.tex and link/main.tex (link -> out) are one file: both tables were written, the second
+    replacing the first, and `check` then called the first table's file edited by hand."""
+    (tmp_path / "out").mkdir()
+    (tmp_path / "link").symlink_to("out")
+    (tmp_path / "resultsbook.toml").write_text(TWO_TABLES.format(a="out/main.tex", b="link/main.tex"))
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [tables.b] writes link/main.tex, which [tables.a] writes too (as out/main.tex); "
+        "give each output a file of its own"
+    )
+
+
 @pytest.mark.parametrize(
     ("snippet", "message"),
     [

@@ -204,13 +204,15 @@ def load_spec(path: str) -> Spec:
 
 def check_one_writer_each(writers: list[tuple[str, str]], folder: str, where: str) -> None:
     """Refuse a file that two entries write: the last one would silently replace the other."""
-    owners: dict[str, str] = {}
+    owners: dict[str, tuple[str, str]] = {}
     for entry, path in writers:
-        first = owners.setdefault(os.path.normcase(path), entry)
+        # a folder reached through a symlink is the same folder: out/t.tex and link/t.tex are one file
+        first, first_path = owners.setdefault(os.path.normcase(os.path.realpath(path)), (entry, path))
         if first != entry:
             shown = os.path.relpath(path, folder)
+            also = "" if first_path == path else f" (as {os.path.relpath(first_path, folder)})"
             raise SpecError(
-                f"{where}: {entry} writes {shown}, which {first} writes too; "
+                f"{where}: {entry} writes {shown}, which {first} writes too{also}; "
                 "give each output a file of its own"
             )
 
