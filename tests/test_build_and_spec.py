@@ -153,6 +153,18 @@ def test_two_entries_writing_one_file_are_refused_naming_both(tmp_path, snippet,
     assert str(error.value) == message
 
 
+def test_an_output_inside_another_output_is_refused_at_load(tmp_path):
+    """outputs = ["sub.md", "sub.md/x.tex"]: build wrote sub.md, then failed on the other with `File
+    exists`, told to free some space or fix the folder's permissions."""
+    (tmp_path / "resultsbook.toml").write_text(TWO_TABLES.format(a="sub.md", b="sub.md/x.tex"))
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [tables.b] writes sub.md/x.tex inside sub.md, a file [tables.a] writes; give each "
+        "output a path in a folder"
+    )
+
+
 def test_one_file_written_through_a_symlinked_folder_by_two_entries_is_refused(tmp_path):
     """out/main.tex and link/main.tex (link -> out) are one file: both tables were written, the second
     replacing the first, and `check` then called the first table's file edited by hand."""

@@ -257,6 +257,29 @@ def test_an_output_or_lock_that_is_a_fifo_or_a_device_is_refused_not_waited_on(p
         )
 
 
+def test_an_output_whose_folder_is_a_file_is_refused_in_one_line_by_build_and_check(paper):
+    """`paper/results` replaced by a file: build and check stopped with an internal NotADirectoryError
+    (exit 70) from reading the lock there."""
+    run_cli("build")
+    results = paper / "paper" / "results"
+    shutil.rmtree(results)
+    results.write_text("notes\n")
+    for command in (["check"], ["build"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "resultsbook", *command],
+            capture_output=True,
+            text=True,
+            cwd=paper,
+            timeout=60,
+        )
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.endswith(
+            f" cannot be written: {os.path.join('paper', 'results')} is a file, not a folder; point the spec's "
+            "outputs (or lock =) to another folder, or move that file away\n"
+        ), result.stderr
+        assert len(result.stderr.splitlines()) == 1
+
+
 def test_a_new_resultsbook_and_a_table_quoted_or_not_are_said_as_such():
     from resultsbook.freshness.reasons import stale_reason
 

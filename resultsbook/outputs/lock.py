@@ -92,13 +92,32 @@ def is_special_file(path: str) -> bool:
 
 
 def refuse_special_files(paths: Sequence[str]) -> None:
-    """Refuse an output or lock path that is a FIFO or a device: reading one blocks or never ends."""
+    """Refuse an output or lock path that is a FIFO or a device (reading one blocks or never ends), or
+    one under a file where its folder should be (paper/t.tex where paper is a file)."""
     for path in paths:
         if is_special_file(path):
             raise SpecError(
                 f"{path} is not a regular file (a FIFO or a device), so build cannot write it nor check "
                 "read it; point the spec's outputs (or lock =) to a file path"
             )
+        blocking = file_in_place_of_folder(path)
+        if blocking is not None:
+            what = "a broken symlink" if os.path.islink(blocking) else "a file"
+            raise SpecError(
+                f"{os.path.relpath(path)} cannot be written: {os.path.relpath(blocking)} is {what}, not a "
+                "folder; point the spec's outputs (or lock =) to another folder, or move that file away"
+            )
+
+
+def file_in_place_of_folder(path: str) -> str | None:
+    """Return the nearest existing folder on a path's way that is not a folder (a file), if any."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.lexists(folder):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return None if os.path.isdir(folder) else folder
 
 
 def read_lock(path: str) -> dict[str, LockEntry]:

@@ -215,6 +215,17 @@ def check_one_writer_each(writers: list[tuple[str, str]], folder: str, where: st
                 f"{where}: {entry} writes {shown}, which {first} writes too{also}; "
                 "give each output a file of its own"
             )
+    for entry, path in writers:  # a file where another output needs a folder: sub.md and sub.md/x.tex
+        folder_of = os.path.normcase(os.path.realpath(os.path.dirname(path)))
+        while folder_of not in owners and os.path.dirname(folder_of) != folder_of:
+            folder_of = os.path.dirname(folder_of)
+        if folder_of in owners:
+            other, other_path = owners[folder_of]
+            raise SpecError(
+                f"{where}: {entry} writes {os.path.relpath(path, folder)} inside "
+                f"{os.path.relpath(other_path, folder)}, a file {other} writes; give each output a path "
+                "in a folder"
+            )
 
 
 def read_venue(document: Mapping[str, Any], where: str) -> Venue | None:
