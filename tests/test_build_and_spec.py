@@ -971,6 +971,41 @@ def test_a_derived_expression_with_a_backtick_left_open_names_the_file_and_the_k
     )
 
 
+@pytest.mark.parametrize(
+    ("derived", "said"),
+    [
+        ('ret2 = "ret2 + 1"', "ret2 refers to itself (ret2 → ret2)"),
+        ('a = "b + `acc`"\nb = "c * 2"\nc = "a"', "a refers to itself through b, c (a → b → c → a)"),
+    ],
+)
+def test_a_derived_metric_that_refers_to_itself_is_refused_not_an_internal_recursion(
+    make_run, tmp_path, cli, derived, said
+):
+    """`ret2 = "ret2 + 1"` stopped build with `Internal error: RecursionError` (exit 70); the API and
+    the command line's --derived the same."""
+    make_run("a0", {"model": "a", "seed": 0}, [{"step": 1, "acc": 0.5}])
+    (tmp_path / "resultsbook.toml").write_text(f'[[sources]]\npath = "runs"\n[derived]\n{derived}\n')
+    built = cli("build")
+    assert built.exit_code == 2
+    assert built.output == (
+        f"Error: resultsbook.toml: [derived] {said}; define it from logged metrics, under a name of its "
+        "own (a derived metric may use another, not itself)\n"
+    )
+    (tmp_path / "resultsbook.toml").unlink()
+    cli("collect", "runs")
+    name = said.split()[0]
+    typed = cli(
+        "table",
+        "--rows",
+        "model",
+        "--metric",
+        name,
+        *(f"--derived={line}".replace(" = ", "=").replace('"', "") for line in derived.split("\n")),
+    )
+    assert typed.exit_code == 2, typed.output
+    assert f"derived metric {name!r} {said.split(' ', 1)[1]}; define it from logged metrics" in typed.output
+
+
 def test_a_label_without_a_float_is_said_to_be_in_no_tex_the_table_writes(make_run, tmp_path, cli):
     """`label = "tab:main"` and a caption, float left at false: build wrote a bare tabular without
     either, silently, and the paper's \\ref{tab:main} came out as ??."""

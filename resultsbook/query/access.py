@@ -21,7 +21,7 @@ import numpy as np
 from resultsbook.errors import QueryError, did_you_mean
 from resultsbook.models import STEP_COLUMNS, StoredRun
 from resultsbook.params import clipped
-from resultsbook.query.expr import Expression, parse_expression
+from resultsbook.query.expr import Expression, circle_words, derived_cycle, parse_expression
 from resultsbook.query.marks import MIN_CURVE_POINTS, curve_codes_of
 from resultsbook.query.matrices import MetricSeries, SeriesIndex
 from resultsbook.query.model import MetricSpec
@@ -112,6 +112,12 @@ class MetricReader:
         self.derived: dict[str, Expression] = {
             name: parse_expression(text) for name, text in (derived or {}).items()
         }
+        circle = derived_cycle(self.derived)
+        if circle is not None:  # evaluating it would recurse without end
+            raise QueryError(
+                f"derived metric {circle[0]!r} {circle_words(circle)} ({' → '.join(circle)}); define it "
+                "from logged metrics, under a name of its own"
+            )
         self.normalized = dict(normalized or {})
         self.constant_inputs: dict[int, set[str]] = {}  # derived metrics: inputs a run logged only once
         self._keys = set(store.metric_keys())

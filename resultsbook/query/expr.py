@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +80,36 @@ def parse_expression(text: str) -> Expression:
             found.append((node.col_offset, aliases.get(node.id, node.id)))
     names = tuple(dict.fromkeys(name for _, name in sorted(found)))  # in order of appearance
     return Expression(text=text, tree=tree, names=names, aliases=aliases)
+
+
+def derived_cycle(derived: Mapping[str, Expression]) -> tuple[str, ...] | None:
+    """Return derived metrics that refer to one another in a circle (`a = "b + 1"`, `b = "a * 2"`: a, b,
+    a), the first found; None when every one comes to logged metrics in the end."""
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
+        if name in path:
+            return (*path[path.index(name) :], name)
+        if name in done or name not in derived:
+            return None
+        for used in derived[name].names:
+            circle = visit(used, (*path, name))
+            if circle is not None:
+                return circle
+        done.add(name)
+        return None
+
+    for name in derived:
+        circle = visit(name, ())
+        if circle is not None:
+            return circle
+    return None
+
+
+def circle_words(circle: tuple[str, ...]) -> str:
+    """Say a circle of derived metrics: `refers to itself` or `refers to itself through b`."""
+    through = circle[1:-1]
+    return "refers to itself" + (f" through {', '.join(through)}" if through else "")
 
 
 def _check_node(node: ast.AST, text: str) -> None:

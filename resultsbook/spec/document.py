@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.errors import ResultsbookError, SpecError, closest
-from resultsbook.query.expr import parse_expression
+from resultsbook.query.expr import circle_words, derived_cycle, parse_expression
 from resultsbook.query.normalize import Normalization
 from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
@@ -107,6 +107,12 @@ def load_spec(path: str) -> Spec:
             parse_expression(text)
         except ResultsbookError as error:
             raise SpecError(f"{where}: [derived] {name}: {error}") from error
+    circle = derived_cycle({name: parse_expression(text) for name, text in derived.items()})
+    if circle is not None:
+        raise SpecError(
+            f"{where}: [derived] {circle[0]} {circle_words(circle)} ({' → '.join(circle)}); define it from "
+            "logged metrics, under a name of its own (a derived metric may use another, not itself)"
+        )
     templates = strings(document.get("templates", "templates"), where, "templates")
     template_dirs = tuple(resolve(t) for t in templates)
     if "templates" in document:
