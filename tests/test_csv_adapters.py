@@ -31,6 +31,19 @@ def test_headerless_csv_with_column_names(tmp_path):
     assert list(run.metrics["epoch"].values) == [1, 2, 3]
 
 
+def test_columns_in_the_spec_as_one_comma_separated_text_are_the_columns_as_on_the_command_line(tmp_path):
+    """`columns = "epoch,step,return"` (as --columns takes them) was one column named 'epoch,step,return':
+    460 problems, every line said to have another number of cells than the 1 column."""
+    from resultsbook.spec import load_spec
+
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\npattern = "{run}/environment.csv"\ncolumns = "epoch, step,return"\n'
+    )
+    (tmp_path / "runs").mkdir()
+    (source,) = load_spec(str(tmp_path / "resultsbook.toml")).sources
+    assert source.options["columns"] == ["epoch", "step", "return"]
+
+
 def test_too_few_column_names_for_a_headerless_csv_say_so_not_a_header_line_alone(tmp_path, cli):
     """d3rlpy's headerless environment.csv (takuseno/d3rlpy-benchmarks @ 1771c9b2,
     d4rl_logs/<algo>/<ALGO>_<env>_<seed>_<time>/environment.csv: epoch,step,return) read with two names

@@ -17,7 +17,8 @@ SOURCE_KEYS = {
     "adapter": "read every file with this adapter [default: each adapter claims its own files]",
     "pattern": 'params from paths, e.g. `"{model}_{seed}/log.csv"` '
     "(also `*`, `**`, `{name:regex}`, `{_skip}`)",
-    "columns": 'the column names of headerless CSV files, e.g. `["epoch", "step", "loss"]`',
+    "columns": 'the column names of headerless CSV files, e.g. `["epoch", "step", "loss"]` '
+    '(or `"epoch,step,loss"`)',
     "options": 'adapter options, e.g. `{ step = "epoch" }` (`resultsbook adapters` lists them)',
     "params": 'params added to every run of this source, e.g. `{ dataset = "cifar10" }`',
     "derive": '`[sources.derive.NAME]`: a param computed from another, e.g. `{ from = "config.data.path", '
@@ -39,7 +40,10 @@ def read_source(entry: Any, index: int, resolve: Any, where: str) -> CollectRequ
         )
     options = dict(mapping_at(entry, "options", where, context))
     if "columns" in entry:
-        options["columns"] = list(strings(entry["columns"], where, f"{context} columns"))
+        columns = entry["columns"]
+        if isinstance(columns, str):  # "epoch,step,return", as --columns takes them: not one column
+            columns = [name.strip() for name in columns.split(",") if name.strip()]
+        options["columns"] = list(strings(columns, where, f"{context} columns"))
     path = entry["path"]
     derive = mapping_at(entry, "derive", where, context)
     return CollectRequest(
