@@ -266,6 +266,10 @@ def test_an_output_named_by_its_suffix_alone_or_a_number_for_a_text_is_refused_i
             'columns = ["d,e"]',
             '[tables.t] columns = ["d,e"] joins names with commas; write columns = ["d", "e"]',
         ),
+        (  # quotes that do not pair: the fix kept the stray quotes, rows = ["m\"", "\"d"]
+            "columns = ['d\", \"e']",
+            '[tables.t] columns = ["d\\", \\"e"] joins names with commas; write columns = ["d", "e"]',
+        ),
         (
             'center = "meadian"',
             "[tables.t]: center statistic 'meadian' is not one of mean, median, iqm; did you mean 'median'?",

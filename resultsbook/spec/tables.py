@@ -480,7 +480,8 @@ def _names(entry: Mapping[str, Any], key: str, where: str, context: str) -> tupl
     "mean,sem"`, `rows = ["model,dataset"]`: the command line's way), which read as one unknown name."""
     names = strings(entry.get(key, []), where, f"{context} {key}")
     if any("," in name and all(part.strip() for part in name.split(",")) for name in names):
-        meant = [part.strip() for name in names for part in name.split(",")]
+        # rows = ['algo", "game']: quotes that do not pair make one text of both names, quotes within it
+        meant = [part.strip().strip("\"'").strip() for name in names for part in name.split(",")]
         raise SpecError(
             f"{where}: {context} {key} = {value_text(entry[key])} joins names with commas; write "
             f"{key} = {value_text(meant)}"
