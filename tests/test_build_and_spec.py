@@ -346,6 +346,30 @@ def test_a_config_that_is_no_text_file_is_refused_in_one_line_not_read(tmp_path,
     )
 
 
+@pytest.mark.parametrize(
+    ("encoding", "said"),
+    [
+        ("utf-16", "is saved as UTF-16; save it as UTF-8 (TOML files are UTF-8)"),
+        ("utf-16-le", "is saved as UTF-16; save it as UTF-8 (TOML files are UTF-8)"),
+        (
+            "latin-1",
+            ": line 4 has a byte that is not UTF-8 ('è' in Latin-1 or Windows-1252?); save the file "
+            "as UTF-8 (TOML files are UTF-8)",
+        ),
+    ],
+)
+def test_a_spec_saved_in_another_encoding_is_told_to_be_saved_as_utf8(tmp_path, cli, encoding, said):
+    """A spec saved as UTF-16 (Windows Notepad's 'Unicode') or Latin-1 was 'not a spec: byte 0 is not
+    UTF-8 text (a store or another binary file?); check the --config path', with no --config given."""
+    text = '[[sources]]\npath = "runs"\n[labels.values.model]\nm = "Modèle"\n'
+    (tmp_path / "resultsbook.toml").write_bytes(text.encode(encoding))
+    result = cli("build")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {tmp_path / 'resultsbook.toml'}{'' if said[0] == ':' else ' '}{said}"
+    ]
+
+
 def test_a_spec_saved_with_a_byte_order_mark_is_read(tmp_path):
     """Windows editors save UTF-8 with a BOM: the spec was 'not valid TOML (Invalid statement (at line 1...'."""
     (tmp_path / "resultsbook.toml").write_bytes(b'\xef\xbb\xbf[tables.t]\nmetric = "a"\nrows = ["m"]\n')

@@ -166,15 +166,35 @@ def read_toml(path: str) -> dict[str, Any]:
             f"cannot read {path} ({error.strerror}); check the {option('config')} path"
         ) from error
     except UnicodeDecodeError as error:
-        raise SpecError(
-            f"{path} is not a spec: byte {error.start} is not UTF-8 text (a store or another binary file?); "
-            f"check the {option('config')} path"
-        ) from error
+        raise SpecError(_not_utf8(path, data, error.start)) from error
     except tomllib.TOMLDecodeError as error:
         raise SpecError(
             _twice_message(path, text, str(error))
             or f"{path} is not valid TOML ({error}); fix the syntax at that line"
         ) from error
+
+
+def _not_utf8(path: str, data: bytes, start: int) -> str:
+    """Say why a spec's bytes are not UTF-8: saved as UTF-16 or in a one-byte code page, or not text."""
+    head = data[:64]
+    # ASCII in UTF-16 without a byte-order mark: every other byte NUL, the others not
+    halves = [(head[0::2], head[1::2]), (head[1::2], head[0::2])]
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or any(
+        len(zeros) > 1 and zeros.count(0) == len(zeros) and 0 not in letters for letters, zeros in halves
+    )
+    if utf16:
+        return f"{path} is saved as UTF-16; save it as UTF-8 (TOML files are UTF-8)"
+    if b"\x00" not in data:
+        letter = data[start : start + 1].decode("cp1252", errors="replace")
+        line = data[:start].count(b"\n") + 1
+        return (
+            f"{path}: line {line} has a byte that is not UTF-8 ({letter!r} in Latin-1 or Windows-1252?); "
+            "save the file as UTF-8 (TOML files are UTF-8)"
+        )
+    return (
+        f"{path} is not a spec: byte {start} is not UTF-8 text (a store or another binary file?); "
+        f"check the {option('config')} path"
+    )
 
 
 def _twice_message(path: str, text: str, error: str) -> str | None:
