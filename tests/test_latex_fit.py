@@ -413,3 +413,37 @@ def test_the_underlined_runner_up_of_an_s_column_is_aligned_on_the_decimal_point
     assert any(
         start == pytest.approx(first, abs=0.1) and end == pytest.approx(last, abs=0.1) for start, end in spans
     ), spans
+
+
+@pytest.mark.parametrize(
+    ("models", "longtable", "warned"), [(40, False, True), (39, False, False), (60, True, False)]
+)
+def test_a_table_taller_than_a_page_is_warned_of_with_longtable_as_the_fix(
+    tmp_path, cli, models, longtable, warned
+):
+    """149 rows of d3rlpy's D4RL runs built silently and ran off the page (`Overfull \\vbox (1350pt too
+    high)`); 1,490 stopped pdflatex with `Dimension too large`. The rule is pdflatex's own: article's
+    page holds 39 rows of the table and its notes, and the 40th runs off it."""
+    from conftest import compile_latex, write_native_run
+
+    for model in range(models):
+        write_native_run(
+            tmp_path / f"runs/m{model:02d}",
+            {"model": f"m{model:02d}", "seed": 0},
+            [{"step": 1, "acc": model / 100}],
+        )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nrows = ["model"]\nmetric = "acc"\ngoal = "max"\nreplicates = 1\n'
+        f'longtable = {str(longtable).lower()}\noutputs = ["t.tex"]\n'
+    )
+    built = cli("build")
+    assert built.exit_code == 0
+    said = (
+        f"Warning: t: t.tex has {models} rows, more than a page holds (10pt text: about 39): LaTeX does not "
+        "break a table across pages and sets it off the page; set longtable = true (one-column pages) to "
+        "break it, or split it with where"
+    )
+    assert (said in built.output.splitlines()) is warned, built.output
+    compile_latex(tmp_path, r"\input{t.tex}", ("booktabs", "longtable"))
+    log = (tmp_path / "doc.log").read_text()
+    assert ("Overfull \\vbox" in log) is warned

@@ -217,7 +217,10 @@ def build(
         raise
     if not measure:
         return report
+    from resultsbook.outputs.heights import too_tall_tables
     from resultsbook.outputs.takennames import taken_commands  # a LaTeX run: only for named values
+
+    report = replace(report, findings=(*report.findings, *too_tall_tables(spec, report)))
 
     report = replace(report, findings=(*report.findings, *taken_commands(spec, report.written)))
     if spec.venue is None:

@@ -19,7 +19,7 @@ _MEASURED = "widths.tex"
 _NATURAL = "natural.tex"
 # \scriptsize of a 10pt paper: smaller text is hard to read in print (AAAI refuses \tiny, 5pt)
 SMALLEST_LEGIBLE_PT = 7.0
-_TABLE_FONT_PT = {r"\footnotesize": 8.0, r"\small": 9.0}  # of a 10pt class (IEEEtran, llncs)
+TABLE_FONT_PT = {r"\footnotesize": 8.0, r"\small": 9.0}  # of a 10pt class (IEEEtran, llncs)
 
 
 def too_wide_tables(spec: Spec, report: BuildReport) -> list[Finding]:
@@ -138,7 +138,7 @@ def _shrunk_tables(
     log = draft_log(folder, _NATURAL)
     if log is None:
         return {}
-    base = _TABLE_FONT_PT.get(venue.table_font, float(venue.font_size.removesuffix("pt")))
+    base = TABLE_FONT_PT.get(venue.table_font, float(venue.font_size.removesuffix("pt")))
     said = {}
     for name, points in overflows(measured, log, folder).items():
         kind, _, entry = name.partition(" ")
