@@ -1123,3 +1123,31 @@ def test_a_fifo_in_place_of_a_retired_output_is_never_opened(tmp_path):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_named_value_renamed_in_the_spec_while_the_paper_uses_its_command_is_named(tmp_path, make_run, cli):
+    """`gain` renamed `gain_b` in [macros.values]: build and check passed, and LaTeX stopped on the
+    paper's `\\gain` (Undefined control sequence)."""
+    for method, base in (("a", 0.6), ("b", 0.7)):
+        for seed in range(3):
+            make_run(
+                f"{method}{seed}", {"method": method, "seed": seed}, [{"step": 1, "acc": base + seed / 100}]
+            )
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "paper" / "main.tex").write_text("B beats A by \\gain{}. % not \\gainOld\n")
+    spec = (
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\nrows = ["method"]\noutputs = []\n\n'
+        '[macros]\noutput = "numbers.tex"\npaper = ["paper/main.tex"]\n[macros.values]\n'
+        'gain = { difference = ["t/b", "t/a"] }\n'
+    )
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    assert cli("build").exit_code == 0 and cli("check").exit_code == 0
+    (tmp_path / "resultsbook.toml").write_text(spec.replace("gain =", "gain_b ="))
+    said = (
+        "paper/main.tex:1: \\gain is no longer defined by numbers.tex (renamed or removed in [macros.values]; "
+        "LaTeX stops there); did you mean \\gainB?"
+    )
+    checked = cli("check")
+    assert checked.exit_code == 1 and f"Error: {said}" in checked.output.splitlines(), checked.output
+    built = cli("build")
+    assert f"Warning: macros: {said}" in built.output.splitlines(), built.output

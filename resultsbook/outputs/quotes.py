@@ -77,8 +77,42 @@ def check_paper(
     files, and (when `outputs` holds the numbers file) quotes it lacks."""
     quotes, problems = paper_quotes(patterns, outputs)
     if numbers is not None and numbers in outputs:
-        problems += unknown_quotes(quotes, outputs[numbers].decode("utf-8", errors="replace"), numbers)
+        text = outputs[numbers].decode("utf-8", errors="replace")
+        problems += unknown_quotes(quotes, text, numbers)
+        problems += dropped_commands(patterns, outputs, numbers, text)
     return quotes, problems
+
+
+def dropped_commands(
+    patterns: Sequence[str], outputs: Iterable[str], numbers: str, text: str
+) -> list[QuoteProblem]:
+    """Return the paper's uses of a named value's command that the numbers file on disk defines and the
+    one about to replace it (`text`) does not: a value renamed or removed in [macros.values]."""
+    try:
+        with open(numbers, encoding="utf-8", errors="replace") as handle:
+            before = set(_NAMED_VALUE.findall(handle.read()))
+    except OSError:
+        return []
+    now = set(_NAMED_VALUE.findall(text))
+    dropped = before - now
+    if not dropped:
+        return []
+    used = re.compile(r"\\(" + "|".join(sorted(map(re.escape, dropped))) + r")(?![A-Za-z@])")
+    texts, _ = paper_texts(patterns, outputs)
+    problems = []
+    shown = os.path.relpath(numbers)
+    for path, paper in texts.items():
+        for number, line in enumerate(paper.splitlines(), start=1):
+            for found in used.finditer(strip_comment(line)):
+                command = found.group(1)
+                guess = closest(command, sorted(now))
+                hint = f"did you mean \\{guess}?" if guess else "quote a value [macros.values] names"
+                message = (
+                    f"\\{command} is no longer defined by {shown} (renamed or removed in [macros.values]; "
+                    f"LaTeX stops there); {hint}"
+                )
+                problems.append(QuoteProblem(f"{os.path.relpath(path)}:{number}", message, stops=True))
+    return problems
 
 
 def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[list[Quote], list[QuoteProblem]]:
