@@ -172,6 +172,26 @@ def test_a_misspelt_run_specific_is_refused_as_the_spec_refuses_it(book, cli):
     assert result.output.endswith("--run-specific 'sed' is not a param of any run; did you mean 'seed'?\n")
 
 
+def test_a_derived_metric_named_like_a_logged_one_is_refused_not_read_in_its_place(book, tmp_path, cli):
+    """derived={'acc': ...} replaced the logged acc in the table, under its heading, unsaid; so did
+    `--derived acc=...` and a spec's [derived] acc."""
+    refused = (
+        "derived metric 'acc': the runs log a metric 'acc', which it would replace unsaid; "
+        "give the derived metric another name"
+    )
+    with pytest.raises(rb.QueryError) as caught:
+        book.table(rows="model", metric="acc", derived={"acc": "`acc` * 2"})
+    assert str(caught.value) == refused
+    flags = ("--db", "s.db", "--rows", "model", "--metric", "acc", "--derived", "acc=`acc`*2")
+    result = cli("table", *flags)
+    assert result.exit_code == 2 and result.output == f"Error: {refused}\n"
+    (tmp_path / "resultsbook.toml").write_text(
+        'db = "s.db"\n[derived]\nacc = "`acc` * 2"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 2 and refused in result.output, result.output
+
+
 def atari_like(tmp_path):
     """Write per-method {game: [scores]} files with a human-normalised metric `hns`, and collect them."""
     scores = {
