@@ -172,6 +172,26 @@ def test_a_misspelt_run_specific_is_refused_as_the_spec_refuses_it(book, cli):
     assert result.output.endswith("--run-specific 'sed' is not a param of any run; did you mean 'seed'?\n")
 
 
+def test_a_misspelt_pool_is_refused_as_a_misspelt_replicate_is(book, tmp_path, cli):
+    """pool='dataest' gave a note and a table pooling nothing: every cell short of the replicates of
+    a `none` dataset."""
+    with pytest.raises(rb.QueryError) as caught:
+        book.table(rows="model", metric="acc", pool="dataest")
+    assert str(caught.value) == "pool 'dataest' is not a param of any run; did you mean 'dataset'?"
+    result = cli("table", "--db", "s.db", "--rows", "model", "--metric", "acc", "--pool", "dataest")
+    assert result.exit_code == 2
+    assert result.output == "Error: --pool 'dataest' is not a param of any run; did you mean 'dataset'?\n"
+    (tmp_path / "resultsbook.toml").write_text(
+        'db = "s.db"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\npool = ["dataest"]\noutputs = []\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 2 and (
+        "resultsbook.toml: [tables.t] pool 'dataest' is not a param of any run; did you mean 'dataset'?"
+        in result.output
+    ), result.output
+    assert book.table(rows="model", metric="acc", pool="dataset").to_frame()["n"].tolist() == [6, 6]
+
+
 def test_a_derived_metric_named_like_a_logged_one_is_refused_not_read_in_its_place(book, tmp_path, cli):
     """derived={'acc': ...} replaced the logged acc in the table, under its heading, unsaid; so did
     `--derived acc=...` and a spec's [derived] acc."""
