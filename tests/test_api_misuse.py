@@ -10,6 +10,7 @@ import sqlite3
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_tasks import atari_like_project
@@ -409,6 +410,32 @@ def test_an_empty_file_is_never_written_by_opening_it(tmp_path, cli, monkeypatch
         result.output
     )
     assert empty.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["placeholder.db"]
+
+
+def test_a_threshold_of_nan_or_inf_is_refused_as_the_cli_and_the_spec_refuse_it(tmp_path, cli):
+    """threshold=float('nan') gave a column of dashes under `γ = nan`, and numpy warnings, where
+    `--threshold nan` is refused; TOML reads `optimality_threshold = nan` too."""
+    atari_like(tmp_path)
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        for value, shown in ((float("nan"), "nan"), (np.float64("inf"), "inf")):
+            with pytest.raises(rb.SpecError) as caught:
+                book.table(rows="method", metric="hns", replicate="run", tasks="game", threshold=value)
+            assert str(caught.value) == f"threshold={shown} must be a finite number, e.g. threshold=1.0"
+    spec = tmp_path / "resultsbook.toml"
+    text = spec.read_text()
+    spec.write_text(text + "optimality_threshold = nan\n")
+    result = cli("build")
+    assert result.exit_code == 2 and (
+        "[tables.agg] optimality_threshold = nan must be a finite number, e.g. optimality_threshold = 1.0"
+        in result.output
+    ), result.output
+    figure = '[figures.eff]\nkind = "efficiency"\nmetric = "hns"\ntasks = "game"\nhue = "method"\n'
+    spec.write_text(text + figure + 'optimality_threshold = inf\noutputs = ["eff.pdf"]\n')
+    result = cli("build")
+    assert result.exit_code == 2 and (
+        "[figures.eff] optimality_threshold = inf must be a finite number, e.g. optimality_threshold = 1.0"
+        in result.output
+    ), result.output
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ParamSpec, TypeVar
@@ -153,7 +154,8 @@ def order_argument(order: object) -> dict[str, tuple[Any, ...]]:
 
 
 def check_numbers(**given: Any) -> None:
-    """Refuse a number given as text (ddof="0"), naming the argument; None means the default."""
+    """Refuse a number given as text (ddof="0"), or NaN or infinite as the command line does, naming the
+    argument; None means the default."""
     import numbers
 
     for name, value in given.items():
@@ -161,14 +163,14 @@ def check_numbers(**given: Any) -> None:
         number = isinstance(value, numbers.Integral if whole else numbers.Real) and not isinstance(
             value, bool
         )
-        if value is None or number:
+        if value is None or (number and math.isfinite(value)):
             continue
-        kind = "a whole number" if whole else "a number"
+        kind = "a whole number" if whole else ("a finite number" if number else "a number")
         fix = f", e.g. {name}={1 if whole else 1.0}"
         if isinstance(value, str):  # digits="2": the number meant, without quotes
             with contextlib.suppress(ValueError):
                 fix = f": give {name}={(int if whole else float)(value.strip())!r}, without quotes"
-        raise SpecError(f"{name}={value!r} must be {kind}{fix}")
+        raise SpecError(f"{name}={float(value) if number else value!r} must be {kind}{fix}")
 
 
 def check_names(**given: object) -> None:
