@@ -459,6 +459,38 @@ def test_a_number_given_as_text_is_one_error_naming_the_argument(book, arguments
         book.table(rows="model", metric="acc", **arguments)
 
 
+def test_numpy_numbers_from_a_frame_make_the_table_python_numbers_make(book, tmp_path):
+    """digits=np.int64(2) was taken, then to_markdown, to_frame, to_latex and the notebook's HTML
+    raised `TypeError: conversion from numpy.int64 to Decimal`; table.save could not write it."""
+    table = book.table(
+        rows="model", metric="acc", digits=np.int64(2), expected=np.int64(6), scale=np.float32(100)
+    )
+    same = book.table(rows="model", metric="acc", digits=2, expected=6, scale=100.0)
+    assert table.to_markdown() == same.to_markdown()
+    assert table.to_latex() == same.to_latex() and table._repr_html_() == same._repr_html_()
+    assert table.to_frame().equals(same.to_frame())
+    table.save("t", spec=tmp_path / "resultsbook.toml")
+    assert "scale = 100.0\ndigits = 2\n" in (tmp_path / "resultsbook.toml").read_text()
+
+
+def test_progress_true_is_refused_saying_what_progress_takes(make_run, tmp_path):
+    """rb.collect(..., progress=True) raised AttributeError: 'bool' object has no attribute 'start'."""
+    make_run("a", {"model": "a", "seed": 0}, [{"step": 1, "acc": 0.5}])
+    with pytest.raises(rb.SpecError) as caught:
+        rb.collect(tmp_path / "runs", db=tmp_path / "s.db", progress=True)
+    assert str(caught.value) == (
+        "progress=True must be a progress display, an object with the methods start(total) and advance() "
+        "(as the commands' progress bar); leave it out for none"
+    )
+    assert not (tmp_path / "s.db").exists()
+    assert rb.collect(tmp_path / "runs", db=tmp_path / "s.db", progress=False).new == 1
+    (tmp_path / "resultsbook.toml").write_text('db = "s.db"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\n')
+    with pytest.raises(
+        rb.SpecError, match=r"^progress=True must be .* start\(total\), step\(what\) and advance\(\)"
+    ):
+        rb.build(tmp_path / "resultsbook.toml", progress=True)
+
+
 def test_a_negative_scale_is_refused_where_it_would_bold_the_worst_cell(book, tmp_path, cli, monkeypatch):
     """`scale=-1` on a loss (goal min) made the highest loss bold, the note still saying `lower is better`."""
     refused = (

@@ -8,7 +8,7 @@ import functools
 import inspect
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 from resultsbook.errors import SpecError, closest
@@ -151,6 +151,23 @@ def order_argument(order: object) -> dict[str, tuple[Any, ...]]:
                 f"e.g. order={{{key!r}: [{values!r}, ...]}}"
             )
     return {str(key): tuple(values) for key, values in given.items()}
+
+
+def progress_argument(value: Any, methods: Sequence[str]) -> Any:
+    """Return a progress display (None or False: none); refuse what lacks its methods (progress=True)."""
+    if value is None or value is False:
+        return None
+    if all(callable(getattr(value, method, None)) for method in methods):
+        return value
+    calls = [_PROGRESS_CALLS[method] for method in methods]
+    listed = ", ".join(calls[:-1]) + " and " + calls[-1]
+    raise SpecError(
+        f"progress={brief(value)} must be a progress display, an object with the methods {listed} "
+        "(as the commands' progress bar); leave it out for none"
+    )
+
+
+_PROGRESS_CALLS = {"start": "start(total)", "step": "step(what)", "advance": "advance()"}
 
 
 def check_numbers(**given: Any) -> None:

@@ -383,6 +383,10 @@ class Book:
             {"model": "Model"} or {"model": {"mlp": "MLP"}}.
         digits, style (pm, sub, siunitx, siunitx-S), highlight (column, row, none, or a key): how it
             prints."""
+        # numpy's numbers (read off a frame) as Python's: Decimal, rounding the cells, takes no np.int64
+        ddof, skip_first, budget, scale, expected, digits, threshold = map(
+            plain_value, (ddof, skip_first, budget, scale, expected, digits, threshold)
+        )
         arguments = {name: value for name, value in locals().items() if name != "self"}  # for `save`
         check_names(
             rows=rows, columns=columns, metric=metric, stats=stats, replicate=replicate,
