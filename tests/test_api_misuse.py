@@ -10,6 +10,7 @@ import sqlite3
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_tasks import atari_like_project
@@ -170,6 +171,46 @@ def test_a_misspelt_run_specific_is_refused_as_the_spec_refuses_it(book, cli):
     result = cli("table", "--db", str(book.path), *flags)
     assert result.exit_code == 2
     assert result.output.endswith("--run-specific 'sed' is not a param of any run; did you mean 'seed'?\n")
+
+
+def test_a_misspelt_pool_is_refused_as_a_misspelt_replicate_is(book, tmp_path, cli):
+    """pool='dataest' gave a note and a table pooling nothing: every cell short of the replicates of
+    a `none` dataset."""
+    with pytest.raises(rb.QueryError) as caught:
+        book.table(rows="model", metric="acc", pool="dataest")
+    assert str(caught.value) == "pool 'dataest' is not a param of any run; did you mean 'dataset'?"
+    result = cli("table", "--db", "s.db", "--rows", "model", "--metric", "acc", "--pool", "dataest")
+    assert result.exit_code == 2
+    assert result.output == "Error: --pool 'dataest' is not a param of any run; did you mean 'dataset'?\n"
+    (tmp_path / "resultsbook.toml").write_text(
+        'db = "s.db"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\npool = ["dataest"]\noutputs = []\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 2 and (
+        "resultsbook.toml: [tables.t] pool 'dataest' is not a param of any run; did you mean 'dataset'?"
+        in result.output
+    ), result.output
+    assert book.table(rows="model", metric="acc", pool="dataset").to_frame()["n"].tolist() == [6, 6]
+
+
+def test_a_derived_metric_named_like_a_logged_one_is_refused_not_read_in_its_place(book, tmp_path, cli):
+    """derived={'acc': ...} replaced the logged acc in the table, under its heading, unsaid; so did
+    `--derived acc=...` and a spec's [derived] acc."""
+    refused = (
+        "derived metric 'acc': the runs log a metric 'acc', which it would replace unsaid; "
+        "give the derived metric another name"
+    )
+    with pytest.raises(rb.QueryError) as caught:
+        book.table(rows="model", metric="acc", derived={"acc": "`acc` * 2"})
+    assert str(caught.value) == refused
+    flags = ("--db", "s.db", "--rows", "model", "--metric", "acc", "--derived", "acc=`acc`*2")
+    result = cli("table", *flags)
+    assert result.exit_code == 2 and result.output == f"Error: {refused}\n"
+    (tmp_path / "resultsbook.toml").write_text(
+        'db = "s.db"\n[derived]\nacc = "`acc` * 2"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 2 and refused in result.output, result.output
 
 
 def atari_like(tmp_path):
@@ -371,6 +412,32 @@ def test_an_empty_file_is_never_written_by_opening_it(tmp_path, cli, monkeypatch
     assert empty.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["placeholder.db"]
 
 
+def test_a_threshold_of_nan_or_inf_is_refused_as_the_cli_and_the_spec_refuse_it(tmp_path, cli):
+    """threshold=float('nan') gave a column of dashes under `γ = nan`, and numpy warnings, where
+    `--threshold nan` is refused; TOML reads `optimality_threshold = nan` too."""
+    atari_like(tmp_path)
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        for value, shown in ((float("nan"), "nan"), (np.float64("inf"), "inf")):
+            with pytest.raises(rb.SpecError) as caught:
+                book.table(rows="method", metric="hns", replicate="run", tasks="game", threshold=value)
+            assert str(caught.value) == f"threshold={shown} must be a finite number, e.g. threshold=1.0"
+    spec = tmp_path / "resultsbook.toml"
+    text = spec.read_text()
+    spec.write_text(text + "optimality_threshold = nan\n")
+    result = cli("build")
+    assert result.exit_code == 2 and (
+        "[tables.agg] optimality_threshold = nan must be a finite number, e.g. optimality_threshold = 1.0"
+        in result.output
+    ), result.output
+    figure = '[figures.eff]\nkind = "efficiency"\nmetric = "hns"\ntasks = "game"\nhue = "method"\n'
+    spec.write_text(text + figure + 'optimality_threshold = inf\noutputs = ["eff.pdf"]\n')
+    result = cli("build")
+    assert result.exit_code == 2 and (
+        "[figures.eff] optimality_threshold = inf must be a finite number, e.g. optimality_threshold = 1.0"
+        in result.output
+    ), result.output
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -390,6 +457,38 @@ def test_an_empty_file_is_never_written_by_opening_it(tmp_path, cli, monkeypatch
 def test_a_number_given_as_text_is_one_error_naming_the_argument(book, arguments, message):
     with pytest.raises(rb.SpecError, match=message):
         book.table(rows="model", metric="acc", **arguments)
+
+
+def test_numpy_numbers_from_a_frame_make_the_table_python_numbers_make(book, tmp_path):
+    """digits=np.int64(2) was taken, then to_markdown, to_frame, to_latex and the notebook's HTML
+    raised `TypeError: conversion from numpy.int64 to Decimal`; table.save could not write it."""
+    table = book.table(
+        rows="model", metric="acc", digits=np.int64(2), expected=np.int64(6), scale=np.float32(100)
+    )
+    same = book.table(rows="model", metric="acc", digits=2, expected=6, scale=100.0)
+    assert table.to_markdown() == same.to_markdown()
+    assert table.to_latex() == same.to_latex() and table._repr_html_() == same._repr_html_()
+    assert table.to_frame().equals(same.to_frame())
+    table.save("t", spec=tmp_path / "resultsbook.toml")
+    assert "scale = 100.0\ndigits = 2\n" in (tmp_path / "resultsbook.toml").read_text()
+
+
+def test_progress_true_is_refused_saying_what_progress_takes(make_run, tmp_path):
+    """rb.collect(..., progress=True) raised AttributeError: 'bool' object has no attribute 'start'."""
+    make_run("a", {"model": "a", "seed": 0}, [{"step": 1, "acc": 0.5}])
+    with pytest.raises(rb.SpecError) as caught:
+        rb.collect(tmp_path / "runs", db=tmp_path / "s.db", progress=True)
+    assert str(caught.value) == (
+        "progress=True must be a progress display, an object with the methods start(total) and advance() "
+        "(as the commands' progress bar); leave it out for none"
+    )
+    assert not (tmp_path / "s.db").exists()
+    assert rb.collect(tmp_path / "runs", db=tmp_path / "s.db", progress=False).new == 1
+    (tmp_path / "resultsbook.toml").write_text('db = "s.db"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\n')
+    with pytest.raises(
+        rb.SpecError, match=r"^progress=True must be .* start\(total\), step\(what\) and advance\(\)"
+    ):
+        rb.build(tmp_path / "resultsbook.toml", progress=True)
 
 
 def test_a_negative_scale_is_refused_where_it_would_bold_the_worst_cell(book, tmp_path, cli, monkeypatch):

@@ -150,19 +150,24 @@ def test_a_store_left_empty_while_a_collect_is_planning_says_a_collect_is_under_
 def test_a_json_table_holds_its_notes_in_the_command_lines_words_whoever_builds_it(make_run, tmp_path, cli):
     for seed in range(2):
         make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "acc": 0.5}])
+    # a split only runs of model b have: the table of model a pools a param none of its runs has
+    make_run("b", {"model": "b", "seed": 0, "split": 1}, [{"step": 1, "acc": 0.5}])
     (tmp_path / "resultsbook.toml").write_text(
         '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\n'
-        'pool = ["split"]\noutputs = ["t.json"]\n'
+        'pool = ["split"]\nwhere = { model = "a" }\noutputs = ["t.json"]\n'
     )
     rb.collect(config=tmp_path / "resultsbook.toml")
     rb.build(tmp_path / "resultsbook.toml")
     check = cli("check")
     assert check.exit_code == 0, check.output  # the file rb.build wrote is what `resultsbook build` writes
     with rb.open(tmp_path / "resultsbook.toml") as book:
-        table = book.table(rows="model", metric="acc", pool="split")
+        table = book.table(rows="model", metric="acc", pool="split", where={"model": "a"})
     assert table.notes == ("no run has the pooled param 'split'; check its name (`book.runs()`)",)
-    flags = ["--rows", "model", "--metric", "acc", "--pool", "split", "--format", "json"]
-    assert json.loads(table.to_json())["notes"] == json.loads(cli("table", *flags).stdout)["notes"]
+    flags = ["--rows", "model", "--metric", "acc", "--pool", "split", "--where", "model=a"]
+    assert (
+        json.loads(table.to_json())["notes"]
+        == json.loads(cli("table", *flags, "--format", "json").stdout)["notes"]
+    )
 
 
 def test_runs_left_out_without_a_value_point_at_book_problems_from_python_and_the_command_from_the_cli(

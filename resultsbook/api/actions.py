@@ -23,6 +23,7 @@ from resultsbook.api.arguments import (
     name_argument,
     path_argument,
     paths_argument,
+    progress_argument,
 )
 from resultsbook.api.inner_readings import inner_reading_notes
 from resultsbook.api.pattern_notes import glued_field_notes, shared_name_notes
@@ -82,6 +83,7 @@ def collect(
     options = mapping_argument("options", options, {"columns": ["epoch", "step", "return"]})
     given = mapping_argument("params", params, {"dataset": "cifar10"})
     params = {key: normalize_value(value) for key, value in given.items()}  # np.int64(5) is 5, as in a config
+    progress = progress_argument(progress, ("start", "advance"))
     needs_spec = paths is None or db is None  # for its sources, or for where its store is
     spec = _collect_spec(config, required=paths is None) if needs_spec else None
     if paths is None:
@@ -219,6 +221,7 @@ def build(
     from resultsbook.outputs.build import build as build_outputs
 
     check_names(tables=tables)
+    progress = progress_argument(progress, ("start", "step", "advance"))
     only = [tables] if isinstance(tables, str) else list(tables)
     spec = _spec(config, required=True)
     assert spec is not None

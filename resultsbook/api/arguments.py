@@ -6,8 +6,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 from resultsbook.errors import SpecError, closest
@@ -152,8 +153,26 @@ def order_argument(order: object) -> dict[str, tuple[Any, ...]]:
     return {str(key): tuple(values) for key, values in given.items()}
 
 
+def progress_argument(value: Any, methods: Sequence[str]) -> Any:
+    """Return a progress display (None or False: none); refuse what lacks its methods (progress=True)."""
+    if value is None or value is False:
+        return None
+    if all(callable(getattr(value, method, None)) for method in methods):
+        return value
+    calls = [_PROGRESS_CALLS[method] for method in methods]
+    listed = ", ".join(calls[:-1]) + " and " + calls[-1]
+    raise SpecError(
+        f"progress={brief(value)} must be a progress display, an object with the methods {listed} "
+        "(as the commands' progress bar); leave it out for none"
+    )
+
+
+_PROGRESS_CALLS = {"start": "start(total)", "step": "step(what)", "advance": "advance()"}
+
+
 def check_numbers(**given: Any) -> None:
-    """Refuse a number given as text (ddof="0"), naming the argument; None means the default."""
+    """Refuse a number given as text (ddof="0"), or NaN or infinite as the command line does, naming the
+    argument; None means the default."""
     import numbers
 
     for name, value in given.items():
@@ -161,14 +180,14 @@ def check_numbers(**given: Any) -> None:
         number = isinstance(value, numbers.Integral if whole else numbers.Real) and not isinstance(
             value, bool
         )
-        if value is None or number:
+        if value is None or (number and math.isfinite(value)):
             continue
-        kind = "a whole number" if whole else "a number"
+        kind = "a whole number" if whole else ("a finite number" if number else "a number")
         fix = f", e.g. {name}={1 if whole else 1.0}"
         if isinstance(value, str):  # digits="2": the number meant, without quotes
             with contextlib.suppress(ValueError):
                 fix = f": give {name}={(int if whole else float)(value.strip())!r}, without quotes"
-        raise SpecError(f"{name}={value!r} must be {kind}{fix}")
+        raise SpecError(f"{name}={float(value) if number else value!r} must be {kind}{fix}")
 
 
 def check_names(**given: object) -> None:

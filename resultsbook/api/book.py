@@ -32,6 +32,7 @@ from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.normalize import Normalization
+from resultsbook.query.runs import RUN_FIELDS
 from resultsbook.query.select import (
     Filter,
     check_filter_keys,
@@ -382,6 +383,10 @@ class Book:
             {"model": "Model"} or {"model": {"mlp": "MLP"}}.
         digits, style (pm, sub, siunitx, siunitx-S), highlight (column, row, none, or a key): how it
             prints."""
+        # numpy's numbers (read off a frame) as Python's: Decimal, rounding the cells, takes no np.int64
+        ddof, skip_first, budget, scale, expected, digits, threshold = map(
+            plain_value, (ddof, skip_first, budget, scale, expected, digits, threshold)
+        )
         arguments = {name: value for name, value in locals().items() if name != "self"}  # for `save`
         check_names(
             rows=rows, columns=columns, metric=metric, stats=stats, replicate=replicate,
@@ -418,6 +423,7 @@ class Book:
             }
             for what, keys in given.items():  # a typo would average every run of a cell, or find no task
                 check_params_exist(what, keys, self.store.param_keys())
+            check_params_exist("pool", query.pool, [*self.store.param_keys(), *RUN_FIELDS])
             named = [*(m.name for m in query.metrics), *self.derived, *(derived or {})]
             misspelt = misspelt_names(merge_labels(Labels(), labels), self.store, named, "labels")
             if misspelt:  # the table would show the raw name the label was meant to replace, as --label says

@@ -262,6 +262,7 @@ def table_command(
     from resultsbook.outputs.label_names import misspelt_names
     from resultsbook.query import aggregate
     from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
+    from resultsbook.query.runs import RUN_FIELDS
     from resultsbook.query.select import check_params_exist, parse_filter
     from resultsbook.query.significance import resolve_test
     from resultsbook.query.stats import check_pairing, check_statistics
@@ -304,6 +305,7 @@ def table_command(
         # a typo would silently leave the cells of the param meant marked
         extra = query.run_specific[len(DEFAULT_RUN_SPECIFIC) :]
         check_params_exist("--run-specific", extra, store.param_keys())
+        check_params_exist("--pool", query.pool, [*store.param_keys(), *RUN_FIELDS])  # else pools nothing
         flag_keys, flag_values = _label_flags(labels)
         named = [*(metric.name for metric in query.metrics), *formulas]
         misspelt = misspelt_names(Labels(keys=flag_keys, values=flag_values), store, named, "--label")

@@ -565,19 +565,21 @@ def compute_entry(
 
 
 def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun] | Runs) -> None:
-    """Refuse a table's `replicate`, `run_specific` or `tasks` key that no run has (a typo), naming the
-    table; the defaults (seed, and the usual run-specific params) may be absent."""
+    """Refuse a table's `replicate`, `run_specific`, `tasks` or `pool` key that no run has (a typo),
+    naming the table; the defaults (seed, and the usual run-specific params) may be absent."""
     query = table_spec.query
     asked = ([k for k in query.replicate if k != "seed"], query.run_specific[len(DEFAULT_RUN_SPECIFIC) :])
-    if not any(asked) and not query.tasks:  # the defaults only: nothing to look up in every run
+    if not any(asked) and not query.tasks and not query.pool:  # the defaults only: nothing to look up
         return
-    if all(key in RUN_FIELDS or has_key(runs, key) for key in (*asked[0], *asked[1], *query.tasks)):
+    keys = (*asked[0], *asked[1], *query.tasks, *query.pool)
+    if all(key in RUN_FIELDS or has_key(runs, key) for key in keys):
         return  # each asked key looked up alone: every param of 100k runs is not read for the usual case
     known = known_keys(runs)
     try:
         check_params_exist("replicate", asked[0], known)
         check_params_exist("run_specific", asked[1], known)
         check_params_exist("tasks", query.tasks, known)
+        check_params_exist("pool", query.pool, known)
     except ResultsbookError as error:
         raise type(error)(f"{os.path.basename(spec.path)}: [tables.{table_spec.name}] {error}") from error
 

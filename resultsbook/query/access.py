@@ -121,6 +121,7 @@ class MetricReader:
         self.normalized = dict(normalized or {})
         self.constant_inputs: dict[int, set[str]] = {}  # derived metrics: inputs a run logged only once
         self._keys = set(store.metric_keys())
+        self._check_derived_names()
         self._summaries: dict[str, dict[int, dict[str, Any]]] = {}
         self._series: dict[str, dict[int, tuple[Any, Any, Any]]] = {}
         self._summary_arrays: dict[str, Summaries] = {}
@@ -129,6 +130,15 @@ class MetricReader:
         self._reduced: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._planned: dict[str, list[Job]] = {}
         self._curve_codes: dict[str, np.ndarray] = {}
+
+    def _check_derived_names(self) -> None:
+        """Raise when a derived metric has the name of a logged one (it would be read in its place)."""
+        for name in self.derived:
+            if name in self._keys:
+                raise QueryError(
+                    f"derived metric {name!r}: the runs log a metric {name!r}, which it would replace "
+                    "unsaid; give the derived metric another name"
+                )
 
     def plan(self, metrics: Iterable[MetricSpec]) -> None:
         """Say which reductions the coming tables will ask for: the first time a metric's matrix is

@@ -411,7 +411,7 @@ def _efficiency_query(
         scale=float(entry.get("scale", 1.0)),
         skip_first=int(entry.get("skip_first", 0)),
         points=points,
-        optimality_threshold=float(entry.get("optimality_threshold", 1.0)),
+        optimality_threshold=number_at(entry, "optimality_threshold", where, context, 1.0),
         bootstrap_resamples=resamples,
         bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
         derived=dict(derived),

@@ -107,7 +107,8 @@ def number_at(
     example = int(default) if whole else default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         fix = _unquoted(key, value, float) or f", e.g. {key} = {example}"
-        raise SpecError(f"{where}: {context} {key} = {value!r} must be a number{fix}")
+        finite = "finite " if isinstance(value, float) else ""  # TOML reads nan and inf
+        raise SpecError(f"{where}: {context} {key} = {value!r} must be a {finite}number{fix}")
     if whole and value != int(value):
         raise SpecError(
             f"{where}: {context} {key} = {value!r} must be a whole number, e.g. {key} = {example}"

@@ -203,9 +203,7 @@ def read_table(
             f"{where}: {context} versus names the row probability_of_improvement compares against, and "
             'the table computes none: add "probability_of_improvement" to aggregates, or remove versus'
         )
-    threshold = entry.get("optimality_threshold", 1.0)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-        raise SpecError(f"{where}: {context} optimality_threshold = {threshold!r} must be a number, e.g. 1.0")
+    threshold = number_at(entry, "optimality_threshold", where, context, 1.0)
     try:
         query = TableQuery(
             metrics=metrics,
@@ -229,7 +227,7 @@ def read_table(
             normalized=dict(normalized or {}),
             tasks=tasks,
             aggregates=aggregates or (("mean",) if tasks else ()),
-            optimality_threshold=float(threshold),
+            optimality_threshold=threshold,
             versus=dict(versus),
         )
     except QueryError as error:
