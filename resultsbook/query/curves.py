@@ -381,6 +381,11 @@ def _read_curves(
                 continue
             times = times[query.skip_first :]
             mapped[run] = (times - np.nanmin(times), values)
+        if raw and not mapped:  # runs of step and score only: not a blank figure warned of as a typo
+            raise QueryError(
+                f'x = "time": none of the {len(raw)} run(s) logging {query.metric!r} records wall time; '
+                'log a "time" with each point, or use x = "step"'
+            )
     elif query.x != X_STEP:
         others = reader.curves(query.x, runs)
         mapped = {}
