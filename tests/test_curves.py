@@ -223,6 +223,40 @@ def test_smoothing_is_stated_in_the_note(project_store: Store) -> None:
     assert "exponential moving average (weight 0.6)" in statement
 
 
+def test_a_nan_one_seed_logged_amid_its_numbers_is_left_out_there_and_said_not_interpolated(
+    tmp_path: Path, store: Store
+) -> None:
+    """Seed 0 logged NaN at step 20: the line's mean there was 21.0, an invented 20 for seed 0 beside
+    21 and 22, under a note of n = 3 and no warning."""
+    for seed in range(3):
+        records = [
+            {"step": s, "score": math.nan if (seed, s) == (0, 20) else s + seed} for s in range(0, 60, 10)
+        ]
+        write_native_run(tmp_path / f"runs/a_{seed}", {"model": "a", "seed": seed}, records)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    curves = aggregate_curves(store, CurveQuery(metric="score", hue="model"))
+    (line,) = curves.lines
+    np.testing.assert_allclose(line.center, [1, 11, 21.5, 31, 41, 51])
+    assert line.n.tolist() == [3, 3, 2, 3, 3, 3]
+    assert curves.notes == (
+        "model=a: seed 0 at step 20 logged NaN (diverged?): left out of the line there, not interpolated",
+    )
+    assert curves.statement() == (
+        "Lines: mean over n = 3 seeds, 2–3 of them at a grid point; band: ± std (ddof = 1)."
+    )
+    # seeds logged at different steps: no value drawn across the NaN, the seed's own points kept
+    grid, values, _ = align_curves(
+        [
+            (np.array([0.0, 10, 20, 30]), np.array([0.0, 10, math.nan, 30])),
+            (np.array([0.0, 5, 30]), np.zeros(3)),
+        ],
+        "interpolate",
+        200,
+    )
+    assert grid.tolist() == [0, 5, 10, 20, 30]
+    np.testing.assert_array_equal(values[0], [0, 5, 10, math.nan, 30])
+
+
 def test_x_can_be_another_metric_or_wall_time(tmp_path: Path, store: Store) -> None:
     records = [{"step": s, "time": 1000.0 + 2 * s, "epoch": s // 10, "acc": float(s)} for s in (10, 20, 30)]
     write_native_run(tmp_path / "runs/r", {"seed": 0}, records)

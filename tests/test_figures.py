@@ -502,6 +502,30 @@ def test_a_curve_over_a_keras_historys_epoch_column_is_told_it_is_the_step(tmp_p
     assert cli("build").exit_code == 0
 
 
+def test_a_curve_over_wall_time_of_runs_logging_no_time_fails_saying_so(tmp_path: Path, cli) -> None:
+    """Native runs of step and score only, x = "time": a blank figure was written, exit 0, warned of
+    as a typo in where or the metric; the figure now fails as a table that cannot be computed does."""
+    for seed in range(3):
+        write_native_run(
+            tmp_path / f"runs/a_{seed}",
+            {"model": "a", "seed": seed},
+            [{"step": s, "score": s + seed} for s in (0, 5)],
+        )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs/"\n[figures.tm]\nkind = "curve"\nmetric = "score"\nhue = "model"\n'
+        'x = "time"\noutputs = ["out/tm.png"]\n[tables.t]\nmetric = "score"\nrows = ["model"]\ngoal = "max"\n'
+        'outputs = ["out/t.md"]\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 2
+    assert (
+        "Error: resultsbook.toml: [figures.tm] x = \"time\": none of the 3 run(s) logging 'score' records "
+        'wall time; log a "time" with each point, or use x = "step"'
+    ) in result.output
+    assert "no points" not in result.output and "check where" not in result.output
+    assert (tmp_path / "out/t.md").exists() and not (tmp_path / "out/tm.png").exists()
+
+
 def test_a_legend_of_bare_numbers_says_which_key_they_are(tmp_path: Path) -> None:
     """Curves of five DVCLive folds, hue = "fold": the legend read 0, 1, 2, 3, 4, numbers naming
     nothing; each now says `fold = 0`, while a value with a display name keeps it."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_native_run
 from figure_project import SEEDS, accuracy, make_project
 
 from resultsbook.errors import SpecError
@@ -119,3 +120,44 @@ def test_a_misspelt_sections_file_is_answered_with_the_one_beside_it(tmp_path: P
         f"sections: {tmp_path / 'RESULT.md'} does not exist; did you mean RESULTS.md, beside it?"
     )
     store.close()
+
+
+def test_a_figures_region_says_under_its_image_what_a_dot_a_line_and_a_band_are(tmp_path: Path, cli) -> None:
+    """A figure's region was a bare image link: no statistic, interval or n, which the report and
+    docs/figures.md say under it; the note is escaped, its keys come from the runs' configs."""
+    for model in ("a", "b"):
+        for index in range(3):
+            write_native_run(
+                tmp_path / f"runs/{model}_{index}",
+                {"model": model, "run_idx": index},
+                [{"step": s, "score": s + index} for s in (0, 5)],
+            )
+    (tmp_path / "resultsbook.toml").write_text(
+        'sections = ["R.md"]\n[[sources]]\npath = "runs/"\n'
+        '[tables.t]\nmetric = "score"\nrows = ["model"]\nreduce = "last"\ngoal = "max"\nreplicate = ["run_idx"]\n'
+        'outputs = ["out/t.md"]\n'
+        '[figures.pts]\nkind = "points"\ntable = "t"\ncaption = "Final score"\noutputs = ["out/pts.png"]\n'
+        '[figures.curve]\nkind = "curve"\nmetric = "score"\nhue = "model"\nband = "ci95"\n'
+        'replicate = ["run_idx"]\noutputs = ["out/curve.png", "out/curve.pdf"]\n'
+    )
+    page = "<!-- resultsbook:pts -->\n<!-- /resultsbook -->\n\n<!-- resultsbook:curve -->\n<!-- /resultsbook -->\n"
+    (tmp_path / "R.md").write_text(page)
+    assert cli("build").exit_code == 0
+    assert (tmp_path / "R.md").read_text() == (
+        "<!-- resultsbook:pts -->\n![Final score](out/pts.png)\n\n"
+        "Dots: one per run\\_idx; marker with bar: mean ± std (ddof = 1) over n = 3 runs (one per run\\_idx); "
+        "per run: last.\n<!-- /resultsbook -->\n\n"
+        "<!-- resultsbook:curve -->\n![curve](out/curve.png)\n\n"
+        "Lines: mean over n = 3 runs (one per run\\_idx); band: 95% t-interval of the mean.\n"
+        "<!-- /resultsbook -->\n"
+    )
+    filled = (tmp_path / "R.md").read_text()
+    spec = (tmp_path / "resultsbook.toml").read_text()
+    (tmp_path / "resultsbook.toml").write_text(spec.replace('band = "ci95"', 'band = "ci95"\nx = "time"'))
+    result = cli("build")  # runs of no wall time: the figure is not drawn, its region not rewritten
+    assert result.exit_code == 2
+    assert (
+        "Error: resultsbook.toml: sections held back (R.md is as it was): it quotes [figures.curve], which "
+        "could not be built; fix that one first"
+    ) in result.output
+    assert (tmp_path / "R.md").read_text() == filled

@@ -4,9 +4,9 @@
     <!-- /resultsbook -->
     Accuracy: <!-- resultsbook:table1/mlp/moons -->90.0 ± 4.5<!-- /resultsbook -->  (a cell, inline)
 
-A region's name is a table, a figure (an image link to its .png or .svg output), a named value of
-[macros.values] or a cell key. Everything outside the regions is kept byte for byte, and markers
-inside fenced code blocks are left alone (so a README can show the syntax).
+A region's name is a table, a figure (an image link to its .png or .svg output, its note under it),
+a named value of [macros.values] or a cell key. Everything outside the regions is kept byte for byte,
+and markers inside fenced code blocks are left alone (so a README can show the syntax).
 """
 
 from __future__ import annotations
@@ -121,8 +121,11 @@ def _region(
     inline: bool,
     where: str,
 ) -> str:
-    """Return the text of one region; Unavailable when it quotes a table that could not be computed."""
+    """Return the text of one region; Unavailable when it quotes a table or figure that could not be
+    computed."""
     _check_available(spec, tables, name)
+    if name in spec.figures and name not in book.notes:  # it could not be drawn: its image is as it was
+        raise Unavailable(f"figures.{name}")
     if name in spec.tables:
         if inline:
             raise SpecError(f"{where}: region {name!r} is a table; put its markers on separate lines")
@@ -138,7 +141,10 @@ def _region(
                 "add one to its outputs"
             )
         link = quote(os.path.relpath(images[0], os.path.dirname(path)).replace(os.sep, "/"))
-        return f"![{escape_markdown(figure.caption or name)}]({link})"
+        image = f"![{escape_markdown(figure.caption or name)}]({link})"
+        # what a dot, a line or a band is, as the report says under the figure (beside it, inline)
+        note, gap = escape_markdown(book.notes[name]), " " if inline else "\n\n"
+        return f"{image}{gap}{note}" if note else image
     by_macro = {value.macro: value for value in book.values.values()}
     if name in book.values or name in by_macro:
         value = book.values.get(name) or by_macro[name]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -381,6 +381,11 @@ def _read_curves(
                 continue
             times = times[query.skip_first :]
             mapped[run] = (times - np.nanmin(times), values)
+        if raw and not mapped:  # runs of step and score only: not a blank figure warned of as a typo
+            raise QueryError(
+                f'x = "time": none of the {len(raw)} run(s) logging {query.metric!r} records wall time; '
+                'log a "time" with each point, or use x = "step"'
+            )
     elif query.x != X_STEP:
         others = reader.curves(query.x, runs)
         mapped = {}
@@ -395,11 +400,17 @@ def _read_curves(
     out = {}
     for run, (x, y) in mapped.items():
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64) * query.scale
-        keep = ~np.isnan(x) & ~np.isnan(y)
+        keep = ~np.isnan(x)
         x, y = x[keep], y[keep]
         order = np.argsort(x, kind="stable")
         x, y = x[order], y[order]
-        out[run] = (x, smooth_values(y, query.smooth))
+        # NaN after a run's last number ends its curve, as a table reads it; NaN amid its numbers stays,
+        # a gap the seed is left out of (`_nan_note`), not a value interpolated from its neighbours
+        known = ~np.isnan(y)
+        end = int(np.flatnonzero(known)[-1]) + 1 if known.any() else 0
+        x, y, known = x[:end], y[:end], known[:end]
+        y[known] = smooth_values(y[known], query.smooth)
+        out[run] = (x, y)
     return out
 
 
@@ -439,6 +450,7 @@ def align_curves(curves: Sequence[Curve], align: str, points: int) -> tuple[np.n
         rows = []
         for x, y in curves:
             index = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, points - 1)
+            index, y = index[~np.isnan(y)], y[~np.isnan(y)]  # a bin of NaN alone: the seed is left out
             sums = np.bincount(index, weights=y, minlength=points)
             counts = np.bincount(index, minlength=points)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -450,7 +462,12 @@ def align_curves(curves: Sequence[Curve], align: str, points: int) -> tuple[np.n
     rows = []
     for x, y in curves:
         inside = (grid >= x[0]) & (grid <= x[-1])
-        rows.append(np.where(inside, np.interp(grid, x, y), np.nan))
+        row = np.interp(grid, x, y)  # NaN between a NaN point and its neighbours: nothing to draw from
+        known = ~np.isnan(y)
+        if not known.all():  # the seed's own points beside a NaN keep their values
+            own = np.isin(grid, x[known])
+            row[own] = np.interp(grid[own], x[known], y[known])
+        rows.append(np.where(inside, row, np.nan))
     return grid, np.vstack(rows), "interpolate"
 
 
@@ -466,9 +483,16 @@ def _line(
     grid, values, how = align_curves(curves, query.align, query.points)
     needed = len(runs) if query.min_seeds is None else min(query.min_seeds, len(runs))
     n = np.sum(~np.isnan(values), axis=0)
-    keep = n >= max(needed, 1)
-    if how != "shared" and not keep.all():
-        dropped = int((~keep).sum())
+    covered = n  # seeds whose curve reaches a grid point, a NaN they logged there included
+    gaps = _nan_note(runs, curves, query)
+    if gaps:
+        notes.append(f"{_group_text(query, facet, hue)}: {gaps}")
+        reach = align_curves([(x, np.zeros_like(y)) for x, y in curves], query.align, query.points)[1]
+        covered = np.sum(~np.isnan(reach), axis=0)
+    short = covered < max(needed, 1)
+    keep = ~short & (n > 0)
+    if how != "shared" and short.any():
+        dropped = int(short.sum())
         # runs that record no seed (Lightning's version_N of one config) are runs, as the caption says
         seeds = "seeds" if query.replicate and _one_run_per_replicate(runs, query.replicate) else "runs"
         fix = f"; min_seeds = N draws the points N {seeds} reach" if query.min_seeds is None else ""
@@ -476,13 +500,13 @@ def _line(
             f"{_group_text(query, facet, hue)}: {dropped} of {len(grid)} grid points dropped "
             f"(fewer than {needed} {seeds} had data there{_short_seeds(runs, curves, query)}{fix})"
         )
-    grid, values, n = grid[keep], values[:, keep], n[keep]
-    fewer = int(np.sum(n < len(runs)))
+    grid, values, n, covered = grid[keep], values[:, keep], n[keep], covered[keep]
+    fewer = int(np.sum(covered < len(runs)))
     if fewer:  # min_seeds kept them: the line's last points average the seeds that remain, its band narrows
         seeds = "seeds" if query.replicate and _one_run_per_replicate(runs, query.replicate) else "runs"
         notes.append(
             f"{_group_text(query, facet, hue)}: {fewer} of {len(grid)} grid points average fewer than its "
-            f"{len(runs)} {seeds} (down to {int(n.min())}{_short_seeds(runs, curves, query)})"
+            f"{len(runs)} {seeds} (down to {int(covered.min())}{_short_seeds(runs, curves, query)})"
         )
     wanted = [query.center, *([query.band] if query.band else [])]
     center, low, high = (np.empty(len(grid)) for _ in range(3))
@@ -494,19 +518,31 @@ def _line(
     return CurveLine(facet, hue, runs, grid, center, low, high, n, how, ends)
 
 
-def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: CurveQuery) -> str:
-    """Name the seeds whose curves end before the others' (a run stopped or still training), with
-    where each ends: the figure draws the group only as far as the grid points enough seeds reach."""
-    from resultsbook.query.marks import SHOWN_VALUES, named_list, replicate_text, told_apart
-    from resultsbook.query.reduce import step_text
+def _nan_note(runs: Sequence[StoredRun], curves: Sequence[Curve], query: CurveQuery) -> str:
+    """Name the seeds that logged NaN amid their numbers, and where: the line leaves each out there."""
+    from resultsbook.query.marks import SHOWN_VALUES, named_list
 
-    ends = [float(x[-1]) for x, _ in curves]
-    last = max(ends)
-    if all(end >= last for end in ends):
+    seed, at = _seed_namer(runs, query), _x_namer(query)
+    found = []
+    for index, (x, y) in sorted(enumerate(curves), key=lambda item: natural_key(seed(item[0]))):
+        gaps = [at(float(point)) for point in x[np.isnan(y)]]
+        if gaps:
+            where = f"{query.x}{'s' if len(gaps) > 1 else ''} {named_list(gaps, SHOWN_VALUES)}"
+            found.append(f"{seed(index)} at {where}")
+    if not found:
         return ""
+    return (
+        f"{named_list(found, SHOWN_VALUES)} logged NaN (diverged?): left out of the line there, "
+        "not interpolated"
+    )
+
+
+def _seed_namer(runs: Sequence[StoredRun], query: CurveQuery) -> Callable[[int], str]:
+    """Return how a note names the index-th run: `seed 2`, or by its name when it has no seed of its own."""
+    from resultsbook.query.marks import replicate_text, told_apart
+
     keys = query.replicate
     names = told_apart([run.name for run in runs], [run.source for run in runs])
-
     replicates = [tuple(run.params.get(key) for key in keys) for run in runs]
 
     def seed(index: int) -> str:  # a run of no seed, or of a seed other runs share, by its name
@@ -514,9 +550,29 @@ def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: Curv
         unique = replicates.count(values) == 1
         return replicate_text(keys, values) if keys and None not in values and unique else names[index]
 
+    return seed
+
+
+def _x_namer(query: CurveQuery) -> Callable[[float], str]:
+    """Return how a note writes a point's x: a step as logged, seconds of wall time to a tenth."""
+    from resultsbook.query.reduce import step_text
+
     def at(x: float) -> str:  # seconds since the run's first point, to a tenth: not 112.7898645401001
         return f"{x:.1f} s" if query.x == "time" else step_text(x)
 
+    return at
+
+
+def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: CurveQuery) -> str:
+    """Name the seeds whose curves end before the others' (a run stopped or still training), with
+    where each ends: the figure draws the group only as far as the grid points enough seeds reach."""
+    from resultsbook.query.marks import SHOWN_VALUES, named_list
+
+    ends = [float(x[-1]) for x, _ in curves]
+    last = max(ends)
+    if all(end >= last for end in ends):
+        return ""
+    seed, at = _seed_namer(runs, query), _x_namer(query)
     # runs ending together in the order of their seeds, not of their rows: a rebuild says it alike
     short = sorted((end, natural_key(seed(index)), index) for index, end in enumerate(ends) if end < last)
     texts = [f"{seed(index)} ends at {query.x} {at(end)}" for end, _, index in short]
