@@ -873,10 +873,11 @@ def stat_note(
 
 
 def _competes(table: ResultTable, highlight: str, grid: Sequence[Sequence[DisplayCell | None]]) -> bool:
-    """Tell whether any two cells that print a value compete for bold: a table of one row (one cell per
-    column) has none, nor one whose rivals have no value (`–`, at(STEP) past their end)."""
+    """Tell whether any two cells that print a finite value compete for bold: a table of one row (one
+    cell per column) has none, nor one whose rivals have no value (`–`, at(STEP) past their end) or an
+    infinite one (`inf`, which ranks nowhere)."""
     printed = [
-        [r for r, c in group if (shown := grid[r][c]) is not None and shown.center]
+        [r for r, c in group if (shown := grid[r][c]) is not None and shown.center and _ranked(shown)]
         for group in comparable_groups(table, highlight)
     ]
     return any(len(cells) > 1 for cells in printed)
