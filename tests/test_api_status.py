@@ -164,3 +164,43 @@ def test_status_names_no_combination_of_a_fraction_of_a_product(make_run, tmp_pa
     with design_book(make_run, tmp_path, square, seeds=1) as book:
         status = book.table(rows=["first", "second", "third"], metric="acc").status()
     assert list(status["no_run"]) == [""] * 4
+
+
+POOLED = '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\npool = ["game"]\n'
+
+
+def test_a_pooled_cell_without_a_game_its_rivals_pool_is_marked_and_counted_short(make_run, tmp_path, cli):
+    """b ran two of the three games a pooled, and its mean over them was bold without a mark, while
+    status counted it complete: 4 of 4, as if the games it never ran were not the table's."""
+    for model, games in (("a", ("breakout", "pong", "qbert")), ("b", ("pong", "qbert"))):
+        for game, seed in itertools.product(games, (0, 1)):
+            make_run(
+                f"{model}{game}{seed}", {"model": model, "game": game, "seed": seed}, curve([0.5 + seed / 10])
+            )
+    (tmp_path / "resultsbook.toml").write_text(POOLED)
+    rb.collect(config=tmp_path / "resultsbook.toml")
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        table = book.spec_table("t")
+        assert list(table.marks()["text"]) == [
+            "n = 4 of 6 (2 per pooled game; no run on breakout, which other cells pool)"
+        ]
+        status = table.status()
+        assert list(status["found"]) == [6, 4] and list(status["expected"]) == [6, 6]
+    assert "  b: 4 of 6, no run on game breakout" in cli("status").output.splitlines()
+
+
+def test_pooled_values_that_nest_in_the_rows_are_not_expected_of_other_rows(make_run, tmp_path):
+    """Each dataset pools its own splits: wine's are not missing from iris."""
+    for dataset, splits in (("wine", ("wine-0", "wine-1")), ("iris", ("iris-0",))):
+        for model, split, seed in itertools.product(("a", "b"), splits, (0, 1, 2)):
+            config = {"dataset": dataset, "model": model, "split": split, "seed": seed}
+            make_run(f"{model}{split}{seed}", config, curve([0.5 + seed / 10]))
+    spec = POOLED.replace(
+        'rows = ["model"]\npool = ["game"]', 'rows = ["dataset"]\ncolumns = ["model"]\npool = ["split"]'
+    )
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    rb.collect(config=tmp_path / "resultsbook.toml")
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        table = book.spec_table("t")
+        assert table.marks().empty
+        assert list(table.status()["expected"]) == [3, 3, 6, 6]

@@ -101,6 +101,16 @@ def test_a_column_whose_only_rival_is_infinite_is_not_counted_among_the_tests(ma
     assert "Welch's t-test against the runner-up, two-sided, α = 0.05)." in markdown, markdown
 
 
+def test_a_table_whose_only_rival_is_infinite_claims_no_bold(make_run, cli):
+    """b's infinite mean ranks nowhere, so a is alone in its column and nothing is bold; the note still
+    said `**…**: best (lower is better)`, of a table with nothing bold."""
+    _seeds(make_run, {"a": [1.90, 1.91, 1.92], "b": [1.0, 1.1, math.inf]}, key="loss")
+    lines = _table(cli, "--metric", "loss", "--goal", "min").splitlines()
+    assert lines[2:4] == ["a        1.91 ± 0.01", "b               inf∞"], lines
+    assert "Mean ± std (ddof = 1) over n = 3 seeds; per run: last." in lines, lines
+    assert not any("best" in line for line in lines), lines
+
+
 def test_a_bold_probability_of_improvement_says_it_is_not_tested(make_run, cli):
     scores = {"a": [0.9, 0.8, 0.85], "b": [0.5, 0.4, 0.45], "c": [0.1, 0.42, 0.6]}
     for model, values in scores.items():

@@ -125,3 +125,29 @@ def test_an_interval_whose_two_ends_print_alike_is_named(cli, make_run) -> None:
     ]
     shown = cli(*args, "--stat", "mean,minmax", "--digits", "1")
     assert "310.1e-6 [309.9e-6, 310.2e-6]" in shown.output and "prints as" not in shown.output
+
+
+def test_metrics_as_rows_are_read_to_each_metrics_decimals(cli, make_run) -> None:
+    for model, scores, regrets in (
+        ("a", [52.0, 60.0, 45.0], [0.070, 0.066, 0.074]),
+        ("b", [94.0, 96.0, 92.0], [0.025, 0.024, 0.026]),
+    ):
+        for seed, (score, regret) in enumerate(zip(scores, regrets)):
+            make_run(
+                f"{model}-{seed}",
+                {"model": model, "seed": seed},
+                [{"step": 1, "score": score, "regret": regret}],
+            )
+    assert cli("collect", "runs", "--db", "r.db").exit_code == 0
+    args = ("table", "--db", "r.db", "--metric", "score", "--metric", "regret")
+    as_rows = cli(*args, "--rows", "metric", "--columns", "model").output.splitlines()
+    # a row's decimals come from its own metric's spreads, as a column's do when the metrics are columns
+    assert as_rows[2:4] == [
+        "score            52 ± 8         94 ± 2",
+        "regret    0.070 ± 0.004  0.025 ± 0.001",
+    ]
+    as_columns = cli(*args, "--rows", "model", "--columns", "metric").output.splitlines()
+    assert as_columns[2:4] == [
+        "a            52 ± 8      0.070 ± 0.004",
+        "b        **94 ± 2**  **0.025 ± 0.001**",
+    ]

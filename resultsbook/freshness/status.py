@@ -15,7 +15,7 @@ from resultsbook.errors import NotFoundError, ResultsbookError, SpecError, did_y
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import Finding, compute_entry
 from resultsbook.params import format_value, natural_key, sort_key
-from resultsbook.query.aggregate import as_listed, expected_replicates, listed_alike
+from resultsbook.query.aggregate import as_listed, expected_replicates, listed_alike, pooled_groups
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.resumed import resumed_later
 from resultsbook.query.runs import tracker_run_ids
@@ -257,11 +257,15 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
     # a pooled table expects its replicates within each pooled value (each split), as its n says
     pool = table.query.pool
     named_by = (*pool, *table.query.replicate)
+    # and within each value its rivals pool, as its mark counts (a game the other methods ran)
+    should = pooled_groups(table.cells) if pool else {}
     out = []
     for (row, column), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
         valued = [run for run in cell.runs if run.value == run.value]  # NaN never equals itself
         have = {(*run.pooled, *run.replicate) for run in valued}
-        groups = sorted({run.pooled for run in cell.runs}, key=_sorting) if pool else [()]
+        groups = should[row, column] if pool else [()]
+        ran_pooled = {run.pooled for run in cell.runs}
+        bare = tuple(group for group in groups if group not in ran_pooled)
         expected = table.expected * len(groups)
         # runs without a seed are each a replicate, as the table counts them (n = 2 runs, not 1 seed)
         # (those without a value too: a cell whose one run has no seed and diverged is no `seed none`)
@@ -306,6 +310,8 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
                 running=running,
                 queued=queued,
                 unfinished=unfinished,
+                bare_tasks=bare if keyed and missing else (),
+                all_tasks=tuple(groups) if pool else (),
                 repeated=repeated,
                 averaged=len(valued) if repeated else 0,
             )
@@ -423,6 +429,7 @@ def table_cells(
     still running is no run to launch, one counted from a run that failed, was interrupted or looks
     dead is (`attention`: how each run needing attention stands, by store id)."""
     out = []
+    groups = table.query.tasks or table.query.pool  # what `bare_tasks` holds values of
     for cell in cell_replicates(table, attention):
         relaunch = [key for key in cell.missing if key not in cell.running and key not in cell.queued]
         relaunch += [key for key, standing in cell.unfinished if "running" not in standing.split("/")]
@@ -446,7 +453,7 @@ def table_cells(
                     f"{_replicate_name(cell.named_by, key)} ({_standing_words(standing)})"
                     for key, standing in cell.unfinished
                 ),
-                no_run=_bare_task_names(table.query.tasks, cell),
+                no_run=_bare_task_names(groups, cell),
                 repeated=tuple(
                     f"{_replicate_name(cell.named_by, key)} {'twice' if count == 2 else f'{count} times'}"
                     for key, count in cell.repeated
@@ -455,7 +462,7 @@ def table_cells(
                 missing_where_run=tuple(
                     _replicate_name(cell.named_by, key)
                     for key in cell.missing
-                    if cell.bare_tasks and key[: len(table.query.tasks)] not in cell.bare_tasks
+                    if cell.bare_tasks and key[: len(groups)] not in cell.bare_tasks
                 ),
             )
         )

@@ -991,13 +991,38 @@ def pooled_expected(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) ->
     return max(sizes.values(), default=0)
 
 
+def pooled_groups(cells: Mapping[tuple[Key, Key], Cell]) -> dict[tuple[Key, Key], list[Key]]:
+    """Return the pooled values each cell should hold, in order: its own, and its column's (its row's)
+    where the pooled values cross the rows (the columns) — a game the other methods ran is one a
+    method without it lacks — not where they nest in them (each dataset's own splits, by rows)."""
+    own = {key: set(zip(*(column.tolist() for column in cell.runs.pooled))) for key, cell in cells.items()}
+    lines: list[dict[Key, set[Key]]] = [defaultdict(set), defaultdict(set)]  # by row, by column
+    homes: dict[Key, list[set[Key]]] = defaultdict(lambda: [set(), set()])
+    for key, groups in own.items():
+        for axis in (0, 1):
+            lines[axis][key[axis]] |= groups
+        for group in groups:
+            for axis in (0, 1):
+                homes[group][axis].add(key[axis])
+    crossed = [any(len(home[axis]) > 1 for home in homes.values()) for axis in (0, 1)]
+    out = {}
+    for key, groups in own.items():
+        every = set(groups)
+        every |= lines[1][key[1]] if crossed[0] else set()  # a column's cells pool the same values
+        every |= lines[0][key[0]] if crossed[1] else set()
+        out[key] = sorted(every, key=lambda g: tuple(sort_key(v) for v in g))
+    return out
+
+
 def _mark_pooled_cells(
     cells: dict[tuple[Key, Key], Cell], query: TableQuery, expected: int
 ) -> dict[tuple[Key, Key], Cell]:
     """Count replicates within each pooled value of a cell: every split of a dataset should have its
-    seeds, however many splits the dataset has."""
+    seeds, however many splits the dataset has; and a cell without a value its rivals pool (a game the
+    other methods ran) says which, since its mean is over other values than theirs."""
     marked = {}
     pooled = ", ".join(query.pool)
+    should = pooled_groups(cells)
     for key, cell in cells.items():
         n = int(cell.stats["n"])
         marks = list(cell.marks)
@@ -1010,11 +1035,16 @@ def _mark_pooled_cells(
         for group, value in zip(every, values):
             if not np.isnan(value):
                 counts[group] += 1
-        groups = sorted(set(every), key=lambda g: tuple(sort_key(v) for v in g))
-        short = [replicate_text(query.pool, group) for group in groups if counts[group] < expected]
-        if short:
-            text = f"n = {n} of {expected * len(groups)} ({expected} per pooled {pooled}; fewer in "
-            marks.insert(0, Mark("incomplete", text + ", ".join(short) + ")"))
+        groups = should[key]
+        ran = set(every)
+        short = [replicate_text(query.pool, g) for g in groups if g in ran and counts[g] < expected]
+        absent = [" / ".join(map(format_value, g)) for g in groups if g not in ran]
+        if short or absent:
+            said = [f"{expected} per pooled {pooled}"] + (["fewer in " + ", ".join(short)] if short else [])
+            if absent:
+                said.append(f"no run on {named_list(absent, LISTED)}, which other cells pool")
+            text = f"n = {n} of {expected * len(groups)} ({'; '.join(said)})"
+            marks.insert(0, Mark("incomplete", text))
         marked[key] = replace(cell, marks=tuple(marks))
     return marked
 

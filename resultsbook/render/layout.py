@@ -299,10 +299,10 @@ def _dash_note(table: ResultTable) -> str:
 
 def _display_grid(table: ResultTable, fmt: TableFormat) -> list[list[DisplayCell | None]]:
     """Return every cell as it prints, row by row, before emphasis and marks."""
-    formats = _formats_by_column(table, fmt)
+    formats = _formats_by_position(table, fmt)
     return [
-        [_display(table.cell(row, column), fmt, formats[c]) for c, column in enumerate(table.columns)]
-        for row in table.rows
+        [_display(table.cell(row, column), fmt, formats[r, c]) for c, column in enumerate(table.columns)]
+        for r, row in enumerate(table.rows)
     ]
 
 
@@ -319,15 +319,27 @@ def spread_of(cell: Cell, fmt: TableFormat) -> str | None:
     return fmt.spread if cell.stats.get("n", 0) >= 2 else None
 
 
-def _formats_by_column(table: ResultTable, fmt: TableFormat) -> list[NumberFormat]:
-    """Return each value column's number format: the fixed decimals, or chosen from its numbers."""
-    out = []
-    for column in table.columns:
-        cells = [c for row in table.rows if (c := table.cell(row, column)) is not None]
-        centers = [c.stats.get(center_key(c, fmt), math.nan) for c in cells]
-        chosen = column_format(centers, [_spread_size(c, spread_of(c, fmt)) for c in cells])
-        out.append(chosen if fmt.digits is None else NumberFormat(fmt.digits, chosen.exponent))
-    return out
+def _formats_by_position(table: ResultTable, fmt: TableFormat) -> dict[Position, NumberFormat]:
+    """Return each cell position's number format, shared by its column, or by its row when the rows
+    name the metrics (a row's numbers are one metric's, a column's several metrics')."""
+    rows, columns = range(len(table.rows)), range(len(table.columns))
+    if METRIC_KEY in table.row_keys:
+        lines = [[(r, c) for c in columns] for r in rows]
+    else:
+        lines = [[(r, c) for r in rows] for c in columns]
+    formats: dict[Position, NumberFormat] = {}
+    for line in lines:
+        formats.update(dict.fromkeys(line, _shared_format(table, fmt, line)))
+    return formats
+
+
+def _shared_format(table: ResultTable, fmt: TableFormat, positions: Sequence[Position]) -> NumberFormat:
+    """Return the format of cells that print alike: the fixed decimals, or chosen from their numbers."""
+    found = (table.cell(table.rows[r], table.columns[c]) for r, c in positions)
+    cells = [cell for cell in found if cell is not None]
+    centers = [c.stats.get(center_key(c, fmt), math.nan) for c in cells]
+    chosen = column_format(centers, [_spread_size(c, spread_of(c, fmt)) for c in cells])
+    return chosen if fmt.digits is None else NumberFormat(fmt.digits, chosen.exponent)
 
 
 def _spread_size(cell: Cell, spread: str | None) -> float:
@@ -344,11 +356,11 @@ def interval_keys(spread: str) -> tuple[str, str]:
 
 
 def printed_formats(table: ResultTable, fmt: TableFormat) -> dict[Position, NumberFormat]:
-    """Return the number format each cell prints with, by (row, column) index: its column's, or its
-    own for an outlier."""
-    formats = _formats_by_column(table, fmt)
+    """Return the number format each cell prints with, by (row, column) index: its column's (its
+    row's when the rows are metrics), or its own for an outlier."""
+    formats = _formats_by_position(table, fmt)
     return {
-        (r, c): _cell_number(cell, fmt, formats[c])
+        (r, c): _cell_number(cell, fmt, formats[r, c])
         for r, row in enumerate(table.rows)
         for c, column in enumerate(table.columns)
         if (cell := table.cell(row, column)) is not None
@@ -861,10 +873,11 @@ def stat_note(
 
 
 def _competes(table: ResultTable, highlight: str, grid: Sequence[Sequence[DisplayCell | None]]) -> bool:
-    """Tell whether any two cells that print a value compete for bold: a table of one row (one cell per
-    column) has none, nor one whose rivals have no value (`–`, at(STEP) past their end)."""
+    """Tell whether any two cells that print a finite value compete for bold: a table of one row (one
+    cell per column) has none, nor one whose rivals have no value (`–`, at(STEP) past their end) or an
+    infinite one (`inf`, which ranks nowhere)."""
     printed = [
-        [r for r, c in group if (shown := grid[r][c]) is not None and shown.center]
+        [r for r, c in group if (shown := grid[r][c]) is not None and shown.center and _ranked(shown)]
         for group in comparable_groups(table, highlight)
     ]
     return any(len(cells) > 1 for cells in printed)

@@ -6,6 +6,7 @@ Rounding   decimal round-half-up of the value's shortest representation (Python'
 Decimals   one significant digit of the column's typical (median) spread, so a column of ± 0.3
            reads to one decimal and one noisy cell does not change the others; without spreads,
            three significant digits of the column's typical value. At most MAX_DIGITS decimals.
+           (A "column" is a row when the rows are metrics: the numbers of one metric share a format.)
 Magnitude  when the column's typical value is below 1e-3 or at least 1e6, numbers are written as
            mantissa and a power of ten shared by the column, a multiple of 3 as in SI prefixes:
            12.3e-9 ± 0.4e-9 (nano), 1.52e12 (tera).
