@@ -141,7 +141,11 @@ def test_a_table_saved_after_its_book_is_closed_says_to_open_it_again(project):
             "nowhere/resultsbook.toml",
             "table.save: the folder of nowhere/resultsbook.toml does not exist",
         ),
-        ("main", "resultsbook.db", "spec='resultsbook.db' is not a resultsbook.toml; give the spec, or the folder"),
+        (
+            "main",
+            "resultsbook.db",
+            "spec='resultsbook.db' is not a resultsbook.toml; give the spec, or the folder",
+        ),
         ("main", "pipe.toml", "spec='pipe.toml' is not a regular file (a pipe, a device?)"),
     ],
     ids=["name-not-text", "no-folder", "the-store", "fifo"],
@@ -173,3 +177,16 @@ def test_a_table_ordered_in_the_notebook_is_saved_with_its_order(project, cli):
     assert cli("build").exit_code == 0
     lines = (project / "results" / "main.tex").read_text().splitlines()
     assert [line.split()[0] for line in lines if line.startswith(("mlp", "logreg"))] == ["mlp", "logreg"]
+
+
+def test_an_open_book_reads_its_spec_again_once_the_file_changed(project):
+    spec = project / "resultsbook.toml"
+    spec.write_text('[tables.table1]\nrows = ["model"]\nmetric = "test/acc"\ndigits = 1\n')
+    with rb.open(spec) as book:
+        book.table(rows="model", metric="val/acc").save("main")
+        assert book.spec_table("main").to_text().splitlines()[0].startswith("model")  # not 'no table named'
+        with pytest.raises(rb.SpecError, match=r"has a \[tables.main\] already"):
+            book.table(rows="model", metric="val/acc").save("main")
+        assert book.spec_table("table1").to_text().splitlines()[3] == "mlp      **0.9 ± 0.1**†§"
+        spec.write_text(spec.read_text().replace("digits = 1", "digits = 3  # edited"))
+        assert book.spec_table("table1").to_text().splitlines()[3] == "mlp      **0.860 ± 0.055**†§"
