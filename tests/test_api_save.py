@@ -190,3 +190,36 @@ def test_an_open_book_reads_its_spec_again_once_the_file_changed(project):
         assert book.spec_table("table1").to_text().splitlines()[3] == "mlp      **0.9 ± 0.1**†§"
         spec.write_text(spec.read_text().replace("digits = 1", "digits = 3  # edited"))
         assert book.spec_table("table1").to_text().splitlines()[3] == "mlp      **0.860 ± 0.055**†§"
+
+
+def test_a_table_of_the_store_saves_into_a_spec_that_labels_its_keys(project, cli):
+    spec = project / "resultsbook.toml"
+    spec.write_text('[labels.keys]\nmodel = "Model"\n\n[labels.values.model]\nmlp = "MLP"\n')
+    with rb.open(project / "resultsbook.db") as book:  # no spec: its table is unlabelled
+        table = book.table(rows="model", metric="test/acc")
+        assert table.to_text().splitlines()[3].startswith("mlp ")
+        saved = table.save("main")
+    assert not saved.created and spec.read_text().endswith(
+        '[tables.main]\nrows = ["model"]\nmetric = "test/acc"\noutputs = ["results/main.tex"]\n'
+    )
+    assert cli("build").exit_code == 0
+    with rb.open() as book:
+        assert book.spec_table("main").to_text().splitlines()[3].startswith("MLP ")
+
+
+def test_an_entry_that_would_build_another_table_says_it_follows_the_message(project):
+    spec = project / "resultsbook.toml"
+    spec.write_text("[defaults]\nmin_replicates = 6\n")
+    with rb.open(project / "resultsbook.db") as book, pytest.raises(rb.SpecError) as raised:
+        book.table(rows="model", columns="dataset", metric="test/acc").save("main")
+    assert str(raised.value).splitlines() == [
+        "table.save: the spec entry would not build the same table (its tables inherit min_replicates from "
+        "the spec's [defaults] or top level, which book.table does not apply); nothing written: the entry "
+        "is below, to adapt by hand",
+        "The entry, to add by hand:",
+        "[tables.main]",
+        'rows = ["model"]',
+        'columns = ["dataset"]',
+        'metric = "test/acc"',
+    ]
+    assert spec.read_text() == "[defaults]\nmin_replicates = 6\n"
