@@ -392,6 +392,12 @@ def test_a_number_given_as_text_is_one_error_naming_the_argument(book, arguments
         book.table(rows="model", metric="acc", **arguments)
 
 
+def test_no_replicates_expected_is_refused_naming_the_argument(book):
+    with pytest.raises(rb.SpecError) as raised:
+        book.table(rows="model", metric="acc", expected=0)
+    assert str(raised.value) == "expected=0 must be 1 or more (the replicates each cell should have)"
+
+
 def test_a_negative_scale_is_refused_where_it_would_bold_the_worst_cell(book, tmp_path, cli, monkeypatch):
     """`scale=-1` on a loss (goal min) made the highest loss bold, the note still saying `lower is better`."""
     refused = (
