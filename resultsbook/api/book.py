@@ -56,7 +56,7 @@ from resultsbook.store.location import (
     refuse_mistyped_url,
     store_above,
 )
-from resultsbook.voice import of_spec_table
+from resultsbook.voice import of_spec_table, store_as_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +74,8 @@ def open_book(path: str | os.PathLike[str] | None = None) -> Book:
     or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
     spec, db = locate(None if path is None else path_argument("path", path, DEFAULT_DB_NAME))
     refuse_mistyped_url(db, "rb.open")
-    return Book(Store.open(db, create=False), spec)  # a missing store's message says how, in Python
+    with store_as_path("rb.open"):  # a file that is no store is said to rb.open, which has no db=
+        return Book(Store.open(db, create=False), spec)  # a missing store's message says how, in Python
 
 
 def locate(path: str | None) -> tuple[Spec | None, str]:
