@@ -673,6 +673,33 @@ def test_a_misspelt_store_path_suggests_the_store_beside_it_not_a_new_one(book, 
         rb.open("new.db")
 
 
+def test_a_spec_whose_store_is_not_collected_yet_says_to_collect_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fresh").mkdir()
+    (tmp_path / "fresh" / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "resultsbook.toml").write_text("")
+    store = tmp_path / "fresh" / "resultsbook.db"
+    for given in ("fresh/resultsbook.toml", "fresh"):
+        with pytest.raises(rb.NotFoundError) as raised:
+            rb.open(given)
+        assert str(raised.value) == (
+            f"no store at {store} yet: collect the spec's [[sources]] into it first: "
+            "rb.collect(config='fresh/resultsbook.toml')"
+        )
+    monkeypatch.chdir(tmp_path / "fresh")
+    with pytest.raises(rb.NotFoundError) as raised:
+        rb.open()
+    assert str(raised.value).endswith(": rb.collect()")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(rb.NotFoundError) as raised:
+        rb.open("bare/resultsbook.toml")
+    assert str(raised.value) == (
+        f"no store at {tmp_path / 'bare' / 'resultsbook.db'} yet, and bare/resultsbook.toml has no "
+        "[[sources]]: collect the runs into it first: rb.collect('runs/', config='bare/resultsbook.toml')"
+    )
+
+
 def test_a_misspelt_db_flag_suggests_the_store_beside_it_too(book, cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = cli("runs", "--db", "s.bd")

@@ -52,6 +52,7 @@ from resultsbook.store.location import (
     check_store_location,
     display_location,
     is_postgres_url,
+    is_url,
     missing_spec,
     refuse_mistyped_url,
     store_above,
@@ -74,6 +75,8 @@ def open_book(path: str | os.PathLike[str] | None = None) -> Book:
     or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
     spec, db = locate(None if path is None else path_argument("path", path, DEFAULT_DB_NAME))
     refuse_mistyped_url(db, "rb.open")
+    if spec is not None and db == spec.db and not is_url(db) and not os.path.lexists(db):
+        raise NotFoundError(_uncollected(spec))
     with store_as_path("rb.open"):  # a file that is no store is said to rb.open, which has no db=
         return Book(Store.open(db, create=False), spec)  # a missing store's message says how, in Python
 
@@ -115,6 +118,22 @@ def locate(path: str | None) -> tuple[Spec | None, str]:
         spec = load_spec(path)
         return spec, spec.db
     return None, path
+
+
+def _uncollected(spec: Spec) -> str:
+    """Say that a spec's store is not collected yet, and the collect that makes it (as `resultsbook
+    build` does before it builds): of the spec's [[sources]], else of the runs' folder."""
+    found = find_spec()
+    shown = os.path.relpath(spec.path)
+    config = "" if found is not None and os.path.abspath(found) == spec.path else f"config={shown!r}"
+    if spec.sources:
+        return (
+            f"no store at {spec.db} yet: collect the spec's [[sources]] into it first: rb.collect({config})"
+        )
+    return (
+        f"no store at {spec.db} yet, and {shown} has no [[sources]]: collect the runs into it first: "
+        f"rb.collect('runs/'{', ' + config if config else ''})"
+    )
 
 
 def _no_store_in(folder: str) -> str:
