@@ -25,6 +25,7 @@ _command_line = False
 _store_given: str | None = None  # the store the user named ("": none): the commands suggested repeat it
 _spec_entry = False  # whether messages speak of a root a spec's [[sources]] entry asks for
 _spec_table = False  # whether messages speak of a table a spec's [tables.NAME] gives
+_store_path_call: str | None = None  # a Python call given the store as its path, not as db= (rb.open)
 
 # the flags not spelled --NAME
 _FLAGS = {"option": "-o"}
@@ -190,6 +191,35 @@ def of_spec_table() -> Iterator[None]:
 def spec_table_words() -> bool:
     """Tell whether the messages built now speak of a table a spec gives (`of_spec_table`)."""
     return _spec_table
+
+
+@contextmanager
+def store_as_path(call: str) -> Iterator[None]:
+    """Say, in the messages built inside, to give the store as `call`'s path: rb.open has no db=."""
+    global _store_path_call
+    before, _store_path_call = _store_path_call, call
+    try:
+        yield
+    finally:
+        _store_path_call = before
+
+
+def point_at_store(new: bool = False) -> str:
+    """Say to give the store itself (or, with `new`, a new file): point --db (db=) at it, or pass it to
+    the call that takes the store as its path (`store_as_path`), which makes none."""
+    call = _store_path_call
+    if call is None or _command_line:
+        return f"point {option('db')} at the store" + (", or at a new file" if new else "")
+    return f"pass {call} the store or its spec: {call}('path/to/resultsbook.db')"
+
+
+def use_copy(name: str) -> str:
+    """Say to read a copy of the store instead: pass --db COPY (db='COPY'), or open it with the call that
+    takes the store as its path (`store_as_path`)."""
+    call = _store_path_call
+    if call is None or _command_line:
+        return f"pass {option('db', name)}"
+    return f"open the copy: {call}({name!r})"
 
 
 @contextmanager

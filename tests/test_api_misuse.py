@@ -491,6 +491,12 @@ def test_progress_true_is_refused_saying_what_progress_takes(make_run, tmp_path)
         rb.build(tmp_path / "resultsbook.toml", progress=True)
 
 
+def test_no_replicates_expected_is_refused_naming_the_argument(book):
+    with pytest.raises(rb.SpecError) as raised:
+        book.table(rows="model", metric="acc", expected=0)
+    assert str(raised.value) == "expected=0 must be 1 or more (the replicates each cell should have)"
+
+
 def test_a_negative_scale_is_refused_where_it_would_bold_the_worst_cell(book, tmp_path, cli, monkeypatch):
     """`scale=-1` on a loss (goal min) made the highest loss bold, the note still saying `lower is better`."""
     refused = (
@@ -764,6 +770,33 @@ def test_a_misspelt_store_path_suggests_the_store_beside_it_not_a_new_one(book, 
         match=r"^no store at new\.db; collect runs into it first: rb\.collect\('runs/', db='new\.db'\)$",
     ):
         rb.open("new.db")
+
+
+def test_a_spec_whose_store_is_not_collected_yet_says_to_collect_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fresh").mkdir()
+    (tmp_path / "fresh" / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "resultsbook.toml").write_text("")
+    store = tmp_path / "fresh" / "resultsbook.db"
+    for given in ("fresh/resultsbook.toml", "fresh"):
+        with pytest.raises(rb.NotFoundError) as raised:
+            rb.open(given)
+        assert str(raised.value) == (
+            f"no store at {store} yet: collect the spec's [[sources]] into it first: "
+            "rb.collect(config='fresh/resultsbook.toml')"
+        )
+    monkeypatch.chdir(tmp_path / "fresh")
+    with pytest.raises(rb.NotFoundError) as raised:
+        rb.open()
+    assert str(raised.value).endswith(": rb.collect()")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(rb.NotFoundError) as raised:
+        rb.open("bare/resultsbook.toml")
+    assert str(raised.value) == (
+        f"no store at {tmp_path / 'bare' / 'resultsbook.db'} yet, and bare/resultsbook.toml has no "
+        "[[sources]]: collect the runs into it first: rb.collect('runs/', config='bare/resultsbook.toml')"
+    )
 
 
 def test_a_misspelt_db_flag_suggests_the_store_beside_it_too(book, cli, tmp_path, monkeypatch):

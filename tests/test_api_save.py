@@ -141,7 +141,11 @@ def test_a_table_saved_after_its_book_is_closed_says_to_open_it_again(project):
             "nowhere/resultsbook.toml",
             "table.save: the folder of nowhere/resultsbook.toml does not exist",
         ),
-        ("main", "resultsbook.db", "spec='resultsbook.db' is not a resultsbook.toml; give the spec, or the folder"),
+        (
+            "main",
+            "resultsbook.db",
+            "spec='resultsbook.db' is not a resultsbook.toml; give the spec, or the folder",
+        ),
         ("main", "pipe.toml", "spec='pipe.toml' is not a regular file (a pipe, a device?)"),
     ],
     ids=["name-not-text", "no-folder", "the-store", "fifo"],
@@ -173,3 +177,49 @@ def test_a_table_ordered_in_the_notebook_is_saved_with_its_order(project, cli):
     assert cli("build").exit_code == 0
     lines = (project / "results" / "main.tex").read_text().splitlines()
     assert [line.split()[0] for line in lines if line.startswith(("mlp", "logreg"))] == ["mlp", "logreg"]
+
+
+def test_an_open_book_reads_its_spec_again_once_the_file_changed(project):
+    spec = project / "resultsbook.toml"
+    spec.write_text('[tables.table1]\nrows = ["model"]\nmetric = "test/acc"\ndigits = 1\n')
+    with rb.open(spec) as book:
+        book.table(rows="model", metric="val/acc").save("main")
+        assert book.spec_table("main").to_text().splitlines()[0].startswith("model")  # not 'no table named'
+        with pytest.raises(rb.SpecError, match=r"has a \[tables.main\] already"):
+            book.table(rows="model", metric="val/acc").save("main")
+        assert book.spec_table("table1").to_text().splitlines()[3] == "mlp      **0.9 ± 0.1**†§"
+        spec.write_text(spec.read_text().replace("digits = 1", "digits = 3  # edited"))
+        assert book.spec_table("table1").to_text().splitlines()[3] == "mlp      **0.860 ± 0.055**†§"
+
+
+def test_a_table_of_the_store_saves_into_a_spec_that_labels_its_keys(project, cli):
+    spec = project / "resultsbook.toml"
+    spec.write_text('[labels.keys]\nmodel = "Model"\n\n[labels.values.model]\nmlp = "MLP"\n')
+    with rb.open(project / "resultsbook.db") as book:  # no spec: its table is unlabelled
+        table = book.table(rows="model", metric="test/acc")
+        assert table.to_text().splitlines()[3].startswith("mlp ")
+        saved = table.save("main")
+    assert not saved.created and spec.read_text().endswith(
+        '[tables.main]\nrows = ["model"]\nmetric = "test/acc"\noutputs = ["results/main.tex"]\n'
+    )
+    assert cli("build").exit_code == 0
+    with rb.open() as book:
+        assert book.spec_table("main").to_text().splitlines()[3].startswith("MLP ")
+
+
+def test_an_entry_that_would_build_another_table_says_it_follows_the_message(project):
+    spec = project / "resultsbook.toml"
+    spec.write_text("[defaults]\nmin_replicates = 6\n")
+    with rb.open(project / "resultsbook.db") as book, pytest.raises(rb.SpecError) as raised:
+        book.table(rows="model", columns="dataset", metric="test/acc").save("main")
+    assert str(raised.value).splitlines() == [
+        "table.save: the spec entry would not build the same table (its tables inherit min_replicates from "
+        "the spec's [defaults] or top level, which book.table does not apply); nothing written: the entry "
+        "is below, to adapt by hand",
+        "The entry, to add by hand:",
+        "[tables.main]",
+        'rows = ["model"]',
+        'columns = ["dataset"]',
+        'metric = "test/acc"',
+    ]
+    assert spec.read_text() == "[defaults]\nmin_replicates = 6\n"

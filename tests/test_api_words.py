@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 import pytest
 
@@ -103,6 +104,23 @@ def test_a_store_that_is_not_an_sqlite_file_names_the_db_argument(tmp_path, cli)
     with pytest.raises(rb.StoreError, match=message):
         rb.collect(tmp_path / "runs", db=tmp_path / "results.csv")
     assert "point --db at the store" in cli("runs", "--db", "results.csv").output
+
+
+def test_a_file_opened_that_is_no_store_says_to_pass_rb_open_the_store(tmp_path):
+    (tmp_path / "train.py").write_text("print('training')\n")
+    sqlite3.connect(tmp_path / "other.db").execute("CREATE TABLE trials (id INTEGER)").connection.commit()
+    with pytest.raises(rb.StoreError) as raised:
+        rb.open(tmp_path / "train.py")
+    assert str(raised.value) == (
+        f"{tmp_path / 'train.py'} is not a resultsbook store (it is not an SQLite file); pass rb.open the "
+        "store or its spec: rb.open('path/to/resultsbook.db') (the file was left as it is)"
+    )
+    with pytest.raises(rb.StoreError) as raised:
+        rb.open(tmp_path / "other.db")
+    assert str(raised.value).endswith(
+        "(an SQLite database of other tables: trials); pass rb.open the store or its spec: "
+        "rb.open('path/to/resultsbook.db') (the file was left as it is)"
+    )
 
 
 def test_building_into_a_missing_store_says_how_to_collect_into_it_from_python(tmp_path):

@@ -121,7 +121,10 @@ def test_fidelity_is_never_bold_without_a_goal_and_bolds_the_highest_with_one(ma
     assert "Not bold: fidelity (goal not set)." in plain
     bold = cli("table", "--rows", "model", "--metric", "fidelity", "--format", "markdown", "--goal", "max")
     assert "| a       | **0.91 ± 0.01** |" in bold.output
-    assert "Bold: best (higher is better; Welch's t-test against the runner-up, two-sided, α = 0.05)." in bold.output
+    assert (
+        "Bold: best (higher is better; Welch's t-test against the runner-up, two-sided, α = 0.05)."
+        in bold.output
+    )
     lower = cli(
         "table", "--rows", "model", "--metric", "fidelity", "--format", "markdown", "--goal", "fidelity=min"
     )
@@ -171,8 +174,7 @@ def test_build_lints_a_goal_taken_from_a_name_or_missing(make_run, cli, tmp_path
     )
     assert (
         "Bold: best (lower is better; Welch's t-test against the runner-up, two-sided, α = 0.05). "
-        "Not bold: fidelity (goal not set)."
-        in (tmp_path / "t.md").read_text()
+        "Not bold: fidelity (goal not set)." in (tmp_path / "t.md").read_text()
     )
     assert cli("build", "--strict").exit_code == 1
 
@@ -236,14 +238,19 @@ def test_the_old_direction_key_is_goals_alias_and_a_conflict_is_refused(make_run
     _spec(tmp_path, '[tables.t]\nmetric = "fidelity"\ngoal = "up"\nrows = ["model"]\n')
     failed = cli("build")
     assert failed.exit_code == 2
-    assert 'goal = \'up\'; did you mean goal = "max" (higher is better)?' in failed.output
+    assert "goal = 'up'; did you mean goal = \"max\" (higher is better)?" in failed.output
     _spec(tmp_path, '[tables.t]\nmetric = "fidelity"\ngoal = "best"\nrows = ["model"]\n')
     assert 'goal = \'best\'; use goal = "max" (higher is better) or "min"' in cli("build").output
 
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("fidelity=maximize", "fidelity=max"), ("fidelity=higher", "fidelity=max"), ("Min", "min"), ("mxa", "max")],
+    [
+        ("fidelity=maximize", "fidelity=max"),
+        ("fidelity=higher", "fidelity=max"),
+        ("Min", "min"),
+        ("mxa", "max"),
+    ],
 )
 def test_a_goal_in_other_words_or_misspelt_gets_the_one_meant(make_run, cli, typed, meant):
     """A stranger's `--goal test/acc=maximize` (Optuna's word) was told only to use max or min."""
@@ -264,12 +271,31 @@ def test_a_direction_in_other_words_gets_the_one_meant_in_python(make_run, tmp_p
     assert str(caught.value) == "direction 'maximize' is not understood; did you mean direction='max'?"
 
 
+def test_best_mean_needs_a_goal_given_as_python_or_the_spec_gives_it(make_run, cli, tmp_path):
+    import resultsbook as rb
+
+    _runs(make_run, "fidelity")
+    cli("collect", "runs")
+    with rb.open(tmp_path / "resultsbook.db") as book, pytest.raises(rb.QueryError) as caught:
+        book.table(rows="model", metric="fidelity", reduce="best-mean")
+    assert str(caught.value).endswith("; give it with goals={'fidelity': 'max'} (or 'min')")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nrows = ["model"]\nmetric = "fidelity"\nreduce = "best-mean"\n'
+    )
+    with rb.open() as book, pytest.raises(rb.QueryError) as caught:
+        book.spec_table("t")
+    assert str(caught.value).endswith('; set goal = "max" or "min"')
+
+
 def test_best_mean_needs_a_goal(make_run, cli):
     _runs(make_run, "fidelity")
     cli("collect", "runs")
     result = cli("table", "--rows", "model", "--metric", "fidelity", "--reduce", "best-mean")
     assert result.exit_code == 2  # a usage error: the flags leave the goal open
-    assert "reduce = best-mean: cannot tell whether 'fidelity' is better high or low" in result.output
+    assert result.stderr.splitlines()[-1] == (
+        "Error: reduce = best-mean: cannot tell whether 'fidelity' is better high or low (its name is not one "
+        "of the documented ones); give it with --goal fidelity=max (or =min)"
+    )
     assert (
         cli(
             "table", "--rows", "model", "--metric", "fidelity", "--reduce", "best-mean", "--goal", "max"

@@ -53,11 +53,12 @@ from resultsbook.store.location import (
     check_store_location,
     display_location,
     is_postgres_url,
+    is_url,
     missing_spec,
     refuse_mistyped_url,
     store_above,
 )
-from resultsbook.voice import of_spec_table
+from resultsbook.voice import of_spec_table, store_as_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,7 +76,10 @@ def open_book(path: str | os.PathLike[str] | None = None) -> Book:
     or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
     spec, db = locate(None if path is None else path_argument("path", path, DEFAULT_DB_NAME))
     refuse_mistyped_url(db, "rb.open")
-    return Book(Store.open(db, create=False), spec)  # a missing store's message says how, in Python
+    if spec is not None and db == spec.db and not is_url(db) and not os.path.lexists(db):
+        raise NotFoundError(_uncollected(spec))
+    with store_as_path("rb.open"):  # a file that is no store is said to rb.open, which has no db=
+        return Book(Store.open(db, create=False), spec)  # a missing store's message says how, in Python
 
 
 def locate(path: str | None) -> tuple[Spec | None, str]:
@@ -115,6 +119,22 @@ def locate(path: str | None) -> tuple[Spec | None, str]:
         spec = load_spec(path)
         return spec, spec.db
     return None, path
+
+
+def _uncollected(spec: Spec) -> str:
+    """Say that a spec's store is not collected yet, and the collect that makes it (as `resultsbook
+    build` does before it builds): of the spec's [[sources]], else of the runs' folder."""
+    found = find_spec()
+    shown = os.path.relpath(spec.path)
+    config = "" if found is not None and os.path.abspath(found) == spec.path else f"config={shown!r}"
+    if spec.sources:
+        return (
+            f"no store at {spec.db} yet: collect the spec's [[sources]] into it first: rb.collect({config})"
+        )
+    return (
+        f"no store at {spec.db} yet, and {shown} has no [[sources]]: collect the runs into it first: "
+        f"rb.collect('runs/'{', ' + config if config else ''})"
+    )
 
 
 def _no_store_in(folder: str) -> str:
@@ -184,7 +204,18 @@ class Book:
     def __init__(self, store: Store, spec: Spec | None = None) -> None:
         self._store: Store | None = store
         self._path = store.path
-        self.spec = spec
+        self._spec = spec
+        self._spec_stamp = _file_stamp(spec.path) if spec is not None else None
+
+    @property
+    def spec(self) -> Spec | None:
+        """Return the spec, read again when its file changed since (a `table.save`, an edit)."""
+        if self._spec is not None:
+            stamp = _file_stamp(self._spec.path)
+            if stamp is not None and stamp != self._spec_stamp:  # a spec gone since: the one read
+                self._spec = load_spec(self._spec.path)
+                self._spec_stamp = stamp
+        return self._spec
 
     @property
     def store(self) -> Store:
@@ -444,23 +475,24 @@ class Book:
             raise SpecError(
                 f"spec_table takes one table's name, e.g. book.spec_table('table1'); it was given {name!r}"
             )
-        if self.spec is None:
+        spec = self.spec  # read once: the file as it is now
+        if spec is None:
             raise SpecError(
                 f"this book was opened from the store {self._shown}, which has no spec; "
                 "open the spec to use its tables: rb.open('resultsbook.toml')"
             )
-        if name not in self.spec.tables:
-            known = ", ".join(self.spec.tables) or "none"
-            if name in self.spec.figures:
+        if name not in spec.tables:
+            known = ", ".join(spec.tables) or "none"
+            if name in spec.figures:
                 raise SpecError(
-                    f"{name!r} is a figure of {self.spec.path}, not a table; spec_table takes one of its "
+                    f"{name!r} is a figure of {spec.path}, not a table; spec_table takes one of its "
                     f"tables: {known}"
                 )
-            meant = closest(name, self.spec.tables)
+            meant = closest(name, spec.tables)
             hint = f"; did you mean {meant!r}?" if meant else ""
-            raise SpecError(f"no table named {name!r} in {self.spec.path} (its tables: {known}){hint}")
-        table_spec = self.spec.tables[name]
-        markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=self.spec.template_dirs)
+            raise SpecError(f"no table named {name!r} in {spec.path} (its tables: {known}){hint}")
+        table_spec = spec.tables[name]
+        markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=spec.template_dirs)
         with self.store.snapshot(), of_spec_table():  # its notes name the table's where, not where=
             computed = aggregate(self.store, table_spec.query)
         return Table(
@@ -471,6 +503,15 @@ class Book:
             markdown,
             name,
         )
+
+
+def _file_stamp(path: str) -> tuple[int, int, int] | None:
+    """Return what tells a file changed (its inode, size and mtime), or None when it is gone."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def _points(store: Store, reader: MetricReader, key: str, runs: set[int]) -> int:

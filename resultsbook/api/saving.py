@@ -50,6 +50,7 @@ def save_table_made(table: Table, name: str, spec: str | os.PathLike[str] | None
     resultsbook.toml, else a new ./resultsbook.toml), once that spec is checked to build it alike."""
     from resultsbook.outputs.saved_table import TableToSave, save_table
     from resultsbook.outputs.table_entry import table_entry
+    from resultsbook.render import render_table
     from resultsbook.spec import find_spec, load_spec
     from resultsbook.spec.toml_text import entry_text, header_text
 
@@ -85,7 +86,10 @@ def save_table_made(table: Table, name: str, spec: str | os.PathLike[str] | None
             dict(target.derived) if target else {},
             target.table_defaults if target else (),
         )
-        return save_table(path, TableToSave(name, entry, book.store, table.to_text()))
+        # as the spec will label it (its [labels], the table's own over them), whatever the book's labels
+        labels = merge_labels(target.labels if target else Labels(), arguments["labels"])
+        shown = render_table(table.result, "terminal", table.format, labels)
+        return save_table(path, TableToSave(name, entry, book.store, shown))
     except ResultsbookError as error:
         if not entry:
             raise

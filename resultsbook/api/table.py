@@ -92,6 +92,9 @@ def table_request(
         ddof=ddof, digits=digits, skip_first=skip_first, expected=expected, scale=scale, budget=budget,
         threshold=threshold,
     )  # fmt: skip
+    if expected is not None and expected < 1:  # the query would say it as the spec's replicates =
+        given = said(f"--replicates {expected}", f"expected={expected}")
+        raise SpecError(f"{given} must be 1 or more (the replicates each cell should have)")
     stat_names, center, spread = statistics(stats, tasks)
     if direction not in (None, "max", "min"):
         meant = meant_goal(direction)

@@ -31,7 +31,7 @@ from resultsbook.spec.collected_sources import (
 from resultsbook.spec.toml_text import entry_text, header_text, string_text
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import display_location, is_url, location_without_password
-from resultsbook.voice import option
+from resultsbook.voice import option, said
 
 _OUTPUTS_FOLDERS = ("results", "paper/results")  # where a first table goes, unless it is a folder of runs
 _CHECK_PREFIX = ".resultsbook-save-"  # the spec checked before it is written, beside it
@@ -77,7 +77,8 @@ def save_table(spec_path: str | None, table: TableToSave) -> SavedTable:
     if os.path.basename(path) == "pyproject.toml":
         raise SpecError(
             f"{option('save')} writes to a resultsbook.toml; this project's spec is "
-            f"{os.path.relpath(path)}: add the entry above under [tool.resultsbook.tables.{name}] by hand"
+            f"{os.path.relpath(path)}: add the entry {_where_entry()} under "
+            f"[tool.resultsbook.tables.{name}] by hand"
         )
     if not os.path.isdir(os.path.dirname(path)):
         raise SpecError(
@@ -180,21 +181,21 @@ def _check_builds_alike(
     if sources is not None and not same_sources(spec.sources, sources):
         raise SpecError(
             f"{option('save')}: the [[sources]] written from the store's collects would not read them back "
-            "as they were collected (please report it); nothing written: the entry is above, to add by hand "
-            "with a [[sources]] entry per folder collected"
+            "as they were collected (please report it); nothing written: the entry is "
+            f"{_where_entry()}, to add by hand with a [[sources]] entry per folder collected"
         )
     assert built is not None  # a table entry always computes its table
     if render_table(built, "terminal", table_spec.format, table_spec.labels) != table.shown:
         unstated = sorted(set(spec.table_defaults) - set(table.entry))
         why = (
             f"its tables inherit {', '.join(unstated)} from the spec's [defaults] or top level, which "
-            "`resultsbook table` does not apply"
+            f"{said('`resultsbook table`', 'book.table')} does not apply"
             if unstated
             else "a flag it cannot say yet"
         )
         raise SpecError(
             f"{option('save')}: the spec entry would not build the same table ({why}); "
-            "nothing written: the entry is above, to adapt by hand"
+            f"nothing written: the entry is {_where_entry()}, to adapt by hand"
         )
     return spec, built
 
@@ -254,6 +255,12 @@ def _output_path(spec: Spec | None, folder: str, name: str, store: Store) -> str
     # a build writing into the runs' folder puts its table and lock among the logs a collect reads
     free = (path for path in outputs if not in_collected_folder(path, store))
     return os.path.join(next(free, outputs[0]), f"{name}.tex")
+
+
+def _where_entry() -> str:
+    """Say where the entry to add by hand is: the command line prints it before the error, Python adds
+    it to the error's message, after."""
+    return said("above", "below")
 
 
 def _read(path: str) -> str:

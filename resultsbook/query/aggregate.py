@@ -11,6 +11,7 @@ cell are those of query/stats.py, called on the cell's values.
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -66,7 +67,7 @@ from resultsbook.query.select import (
 )
 from resultsbook.query.stats import check_statistics, describe
 from resultsbook.store import Store
-from resultsbook.voice import command, option, worded
+from resultsbook.voice import command, option, said, spec_table_words, worded
 
 Key = tuple[Any, ...]
 LISTED = 8  # a mark names at most this many missing replicates; the JSON output has them all
@@ -117,7 +118,7 @@ def aggregate(
             direction = metric_goal(metric.name, metric.direction).direction
             if direction is None:
                 raise QueryError(
-                    "reduce = best-mean: " + unknown_goal_message(metric.name, 'set goal = "max" or "min"')
+                    "reduce = best-mean: " + unknown_goal_message(metric.name, _goal_fix(metric.name))
                 )
             for (row, column), members in grouped.items():
                 curves = reader.curves(metric.name, members, metric.skip_first)
@@ -1071,3 +1072,12 @@ def _ordered(keys: set[Key], names: Sequence[str], order: Mapping[str, Sequence[
         return tuple(parts)
 
     return tuple(sorted(keys, key=rank))
+
+
+def _goal_fix(name: str) -> str:
+    """Say how to give a metric's goal: in the spec's table, on the command line, or in Python."""
+    if spec_table_words():
+        return 'set goal = "max" or "min"'
+    return "give it with " + said(
+        f"--goal {shlex.quote(f'{name}=max')} (or =min)", f"goals={{{name!r}: 'max'}} (or 'min')"
+    )

@@ -28,7 +28,7 @@ from resultsbook.store.location import (
     url_scheme,
 )
 from resultsbook.store.schema import pending_migrations, refuse_foreign
-from resultsbook.voice import option
+from resultsbook.voice import option, use_copy
 
 if TYPE_CHECKING:
     from resultsbook.store.writer import StoreWriter
@@ -823,7 +823,7 @@ def _read_only_connection(path: str, why: str) -> Connection:
         raise StoreError(
             f"the store {path} {why} and its journal {journal} holds writes not yet in it; open it once "
             "where it can be written (any resultsbook command folds them in), or copy both files "
-            f"elsewhere and pass {option('db', 'COPY')}"
+            f"elsewhere and {use_copy('COPY')}"
         )
     try:
         connection = sqlite3.connect(
@@ -835,7 +835,7 @@ def _read_only_connection(path: str, why: str) -> Connection:
             connection.close()
             raise StoreError(
                 f"the store {path} was written by an older resultsbook and {why}; open it once where it "
-                f"can be written (any command upgrades it), or copy it and pass {option('db', 'COPY')}"
+                f"can be written (any command upgrades it), or copy it and {use_copy('COPY')}"
             )
     except sqlite3.Error as error:
         raise store_problem(path, error) from error

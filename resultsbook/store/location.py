@@ -20,7 +20,7 @@ from collections.abc import Callable
 from resultsbook.atomic import file_size_limit, on_read_only_filesystem
 from resultsbook.errors import NotFoundError, SpecError, StoreError, broken_link
 from resultsbook.urlparts import credentials_end, masked
-from resultsbook.voice import command, option, said, store_named
+from resultsbook.voice import command, option, point_at_store, said, store_named, use_copy
 
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -388,8 +388,8 @@ def store_problem(path: str, error: sqlite3.Error, removed: bool = False) -> Sto
     if "not a database" in lowered or "encrypted" in lowered:
         if not has_sqlite_header(path):
             return StoreError(
-                f"{path} is not a resultsbook store (it is not an SQLite file); point {option('db')} at "
-                "the store (the file was left as it is)"
+                f"{path} is not a resultsbook store (it is not an SQLite file); {point_at_store()} "
+                "(the file was left as it is)"
             )
         return _damaged(path, text, quoted)
     if "malformed" in lowered or "corrupt" in lowered:
@@ -414,7 +414,7 @@ def store_problem(path: str, error: sqlite3.Error, removed: bool = False) -> Sto
     if "readonly" in lowered or "read-only" in lowered:
         return StoreError(
             f"the store {path} is read-only ({text}); {_how_to_make_writable(path, quoted)} or copy it and "
-            f"pass {option('db', 'COPY')}"
+            f"{use_copy('COPY')}"
         )
     if "unable to open" in lowered:
         folder = os.path.dirname(os.path.abspath(path))
@@ -490,8 +490,8 @@ def _damaged(path: str, text: str, quoted: str) -> StoreError:
 def _recovery(path: str, quoted: str) -> str:
     stem, _ = os.path.splitext(path)
     return (
-        f"copy what it still holds into a new file with `resultsbook recover {quoted}` and pass "
-        f"{option('db', f'{stem}-recovered.db')}, or collect the logs again into a new file with "
+        f"copy what it still holds into a new file with `resultsbook recover {quoted}` and "
+        f"{use_copy(f'{stem}-recovered.db')}, or collect the logs again into a new file with "
         f"{option('db', 'NEW.db')} "
         "(the damaged file is left as it is)"
     )

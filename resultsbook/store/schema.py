@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from resultsbook.errors import StoreError
 from resultsbook.store.connection import applied_migrations
-from resultsbook.voice import command, option
+from resultsbook.voice import command, point_at_store
 
 MIGRATION_SET = "resultsbook"  # the name each applied migration is recorded under
 
@@ -122,7 +122,7 @@ def refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
         tracker = _tracker_database(set(tables), path)
         raise StoreError(
             f"{path} is not a resultsbook store (an SQLite database of other tables: {shown}); "
-            f"point {option('db')} at the store, or at a new file (the file was left as it is)" + tracker
+            f"{point_at_store(new=True)} (the file was left as it is)" + tracker
         )
 
 
