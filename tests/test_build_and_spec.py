@@ -629,6 +629,54 @@ def test_a_misspelt_replicate_or_run_specific_key_names_the_table(project, setti
     ]
 
 
+SECOND_TABLE = '[tables.other]\nmetric = "acc"\ngoal = "max"\nrows = ["dataset"]\noutputs = ["o.md"]\n'
+
+
+@pytest.mark.parametrize(
+    ("top", "message"),
+    [
+        ('replicate = ["sed"]', "top-level replicate 'sed' is not a param of any run; did you mean 'seed'?"),
+        (
+            '[defaults]\nrun_specific = ["datset"]',
+            "[defaults] run_specific 'datset' is not a param of any run; did you mean 'dataset'?",
+        ),
+    ],
+)
+def test_a_misspelt_replicate_key_every_table_inherits_is_named_once_where_it_is_written(
+    project, cli, top, message
+):
+    """`[defaults] replicate = ["sead"]` was said as every table's own mistake, once per table."""
+    (project / "resultsbook.toml").write_text(f"{top}\n{SPEC}\n{SECOND_TABLE}")
+    result = cli("build")
+    assert result.exit_code != 0
+    assert [line for line in result.output.splitlines() if line.startswith("Error:")] == [
+        f"Error: resultsbook.toml: {message}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('ddof = "1"', "ddof = '1' must be a whole number: write ddof = 1, without quotes"),
+        (
+            'spread = "stdev"',
+            "spread 'stdev' is not one of std, sem, ci95, bootstrap, bca, iqr, minmax or \"none\"; did you mean 'std'?",
+        ),
+        (
+            'reduce = "last(5"',
+            "reduce = 'last(5': reduction 'last(5' is not understood; did you mean 'last(5)'?",
+        ),
+        ('goal = "maximum"', "goal = 'maximum'; did you mean goal = \"max\" (higher is better)?"),
+    ],
+)
+def test_a_defaults_setting_in_error_is_named_as_the_defaults_not_as_each_table(tmp_path, setting, message):
+    """`[defaults] ddof = "1"` said `[tables.main] ddof = '1' ...`; a goal every table overrides passed."""
+    (tmp_path / "resultsbook.toml").write_text(f"[defaults]\n{setting}\n{SPEC}\n{SECOND_TABLE}")
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value).startswith(f"resultsbook.toml: [defaults] {message}")
+
+
 def test_the_replicate_key_seed_may_be_absent_as_by_default(tmp_path, make_run):
     for index in range(2):
         make_run(f"r{index}", {"model": "a"}, curve([0.5 + index / 10]))  # no run records a seed

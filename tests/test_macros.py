@@ -793,6 +793,43 @@ def test_a_count_of_seeds_no_run_has_is_refused_not_written_as_one(tmp_path: Pat
     )
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        'ours_mean = { metric = "acc", where = { method = "Ours" } }',
+        'ours_mean = { count = "runs", where = { method = "Ours", dataset = "a" } }',
+    ],
+)
+def test_a_statistic_or_count_whose_where_matches_no_run_is_refused_not_written_as_a_dash_or_0(
+    tmp_path: Path, cli, value: str
+) -> None:
+    """`where = { algo = "nfq" }` over runs of `NFQ` wrote \\nfqMean as -- and \\nfqRuns as 0, silently."""
+    make_project(tmp_path, MACROS + value + "\n")[1].close()
+    built = cli("build")
+    assert built.exit_code != 0 and not (tmp_path / "results/numbers.tex").exists()
+    assert (
+        "Error: resultsbook.toml: [macros.values.ours_mean]: filter method=Ours matches no run; method has: "
+        "base, big, ours; did you mean method=ours?"
+    ) in built.output
+    assert (tmp_path / "results/table1.md").exists()  # the rest of the build goes on
+
+
+def test_a_count_of_runs_over_values_the_runs_hold_is_a_number_even_when_it_is_0(tmp_path: Path) -> None:
+    """No run of `new` on dataset b yet: 0 is the count, not a typo."""
+    from conftest import write_native_run
+
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    counts = 'new_b = { count = "runs", where = { method = "new", dataset = "b" } }\n'
+    spec, store = make_project(tmp_path, MACROS + counts)
+    write_native_run(tmp_path / "runs/new_a_0", {"method": "new", "dataset": "a", "seed": 0}, [{"step": 1}])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    report = build(spec, store)
+    store.close()
+    assert not report.failed
+    assert _defined((tmp_path / "results/numbers.tex").read_text())["newB"] == "0"
+
+
 def test_a_named_value_from_a_cell_of_two_marks_of_one_symbol_names_the_symbol_once(tmp_path: Path) -> None:
     """catniplab/ML-music-analysis: a cell whose seeds differ in config and trained for different
     budgets is marked † twice; the numbers file said `marked in its table: main/GRU/Nottingham * # † ‖ † °`."""

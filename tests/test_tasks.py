@@ -270,6 +270,49 @@ def test_a_task_table_from_task_score_files_without_glue(tmp_path, cli):
     assert csv[0] == "method,aggregate,value,bootstrap_lo,bootstrap_hi,n,tasks,marks"  # plain CSV: no comment
 
 
+def published_normalised_project(tmp_path, old: str, new: str) -> None:
+    """The atari-like project with one method (`pub`) that logged `hns` itself, and `old` in the spec
+    made `new` (a typo)."""
+    atari_like_project(tmp_path, {"ours": OURS, "base": BASE})
+    records = [{"game": g, "run": 0, "hns": 0.5} for g in "ABC"]
+    (tmp_path / "scores" / "pub.json").write_text(json.dumps(records))
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace(old, new))
+
+
+def test_a_normalized_task_no_run_has_is_refused_not_a_table_of_the_runs_that_logged_the_score(tmp_path, cli):
+    """A typo in [normalized] task left every method out but the one that logged hns itself, silently."""
+    published_normalised_project(tmp_path, 'task = "game"\nlow', 'task = "games"\nlow')
+    result = cli("build")
+    assert result.exit_code != 0 and not (tmp_path / "agg.md").exists()
+    assert (
+        "Error: resultsbook.toml: [tables.agg] [normalized.hns] task 'games' is not a param of any run; "
+        "did you mean 'game'?"
+    ) in result.output
+
+
+def test_a_normalized_metric_no_run_logs_is_refused_when_some_runs_logged_the_score(tmp_path, cli):
+    published_normalised_project(tmp_path, 'metric = "score"', 'metric = "scroe"')
+    result = cli("build")
+    assert result.exit_code != 0 and not (tmp_path / "agg.md").exists()
+    assert (
+        "Error: resultsbook.toml: [tables.agg] [normalized.hns] no run logs a metric 'scroe'; "
+        "did you mean 'score'?"
+    ) in result.output
+
+
+def test_a_method_without_a_reference_score_for_any_of_its_games_is_said_to_be_left_out(tmp_path, cli):
+    published_normalised_project(
+        tmp_path, "high = { A = 10.0, B = 100.0, C = 1000.0 }", "high = { a = 10.0 }"
+    )
+    result = cli("build")
+    assert result.exit_code == 0
+    assert (
+        "Warning: agg: ours: none of its 15 run(s) has a value of 'hns', and it is left out "
+        "(5× no reference score for A; 5× no reference score for B; 5× no reference score for C)"
+    ) in result.output
+
+
 def test_missing_replicates_are_one_bounded_line_with_the_full_list_in_json(tmp_path, cli):
     games = {f"G{i}": [float(i)] * 30 for i in range(40)}
     sparse = {game: values[: 30 if i % 2 else 3] for i, (game, values) in enumerate(games.items())}

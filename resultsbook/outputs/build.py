@@ -81,6 +81,7 @@ from resultsbook.render.layout import (
 )
 from resultsbook.render.templates import template_source_path
 from resultsbook.spec import Spec, TableSpec
+from resultsbook.spec.keys import strings
 from resultsbook.store import Store
 from resultsbook.voice import of_spec_table
 
@@ -460,6 +461,7 @@ def compute_outputs(
         if memo is not None and memo.runs is not None
         else Runs.load(store, also=["digest"])
     )
+    check_inherited_params(spec, runs)
     cells = memo.cells if memo is not None else None
     reader = MetricReader(store, spec.derived)  # shared: tables reading the same metric load it once
     reader.plan(metric for name in wanted_tables for metric in spec.tables[name].query.metrics)
@@ -575,13 +577,43 @@ def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRu
     if all(key in RUN_FIELDS or has_key(runs, key) for key in keys):
         return  # each asked key looked up alone: every param of 100k runs is not read for the usual case
     known = known_keys(runs)
-    try:
-        check_params_exist("replicate", asked[0], known)
-        check_params_exist("run_specific", asked[1], known)
-        check_params_exist("tasks", query.tasks, known)
-        check_params_exist("pool", query.pool, known)
-    except ResultsbookError as error:
-        raise type(error)(f"{os.path.basename(spec.path)}: [tables.{table_spec.name}] {error}") from error
+    checked = (("replicate", asked[0]), ("run_specific", asked[1]), ("tasks", query.tasks), ("pool", query.pool))
+    for key, keys in checked:
+        try:
+            check_params_exist(key, keys, known)
+        except ResultsbookError as error:
+            setter = _setter(spec, key) if _inherits(spec, table_spec, key) else f"[tables.{table_spec.name}]"
+            raise type(error)(f"{os.path.basename(spec.path)}: {setter} {error}") from error
+
+
+def check_inherited_params(spec: Spec, runs: Runs) -> None:
+    """Refuse, once, a `replicate` or `run_specific` key of [defaults] (or the top level) that no run
+    has: every table inheriting it would say so as its own."""
+    settings = spec.table_defaults
+    asked = {
+        key: [name for name in strings(settings[key], "", key) if name != "seed"]
+        for key in ("replicate", "run_specific")
+        if key in settings
+    }
+    names = [name for keys in asked.values() for name in keys]
+    if not len(runs) or all(name in RUN_FIELDS or has_key(runs, name) for name in names):
+        return
+    known = known_keys(runs)
+    for key, keys in asked.items():
+        try:
+            check_params_exist(key, keys, known)
+        except ResultsbookError as error:
+            raise type(error)(f"{os.path.basename(spec.path)}: {_setter(spec, key)} {error}") from error
+
+
+def _inherits(spec: Spec, table_spec: TableSpec, key: str) -> bool:
+    """Tell whether a table has a setting as [defaults] (or the top level) gives it."""
+    return key in spec.table_defaults and table_spec.entry.get(key) == spec.table_defaults[key]
+
+
+def _setter(spec: Spec, key: str) -> str:
+    """Name where an inherited setting is written: `[defaults]` or the top level."""
+    return "top-level" if key in spec.top_level_settings else "[defaults]"
 
 
 def run_code(runs: Sequence[StoredRun] | Runs) -> dict[str, str]:

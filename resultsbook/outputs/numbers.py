@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import SpecError, closest
+from resultsbook.errors import ResultsbookError, SpecError, closest
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
@@ -24,7 +24,15 @@ from resultsbook.query.marks import differing_among, mixed_text
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, Cell, Mark, scaled_value
 from resultsbook.query.provenance import provenance_mixes
 from resultsbook.query.runs import Runs
-from resultsbook.query.select import check_params_exist, key_hint, known_keys, run_value, select_runs
+from resultsbook.query.select import (
+    check_filter_keys,
+    check_params_exist,
+    key_hint,
+    known_keys,
+    run_value,
+    select_runs,
+    why_nothing_selected,
+)
 from resultsbook.query.stats import SPREADS, describe
 from resultsbook.query.tasks import COUNTS
 from resultsbook.render.latex import tex_number
@@ -240,7 +248,24 @@ def _stat_runs(value: ValueSpec, reader: MetricReader, runs: Sequence[StoredRun]
     assert value.metric is not None
     reader.check(value.metric.name)
     having = reader.runs_with(value.metric.name)
-    return [run for run in select_runs(runs, value.filters) if run.id in having]
+    return [run for run in selected_runs(value, runs) if run.id in having]
+
+
+def selected_runs(value: ValueSpec, runs: Sequence[StoredRun]) -> list[StoredRun]:
+    """Return the runs a statistic's or a count's where selects; refuse, as a table does, a filter on a
+    key no run has, a statistic over no run (it printed `--`) and a count by a value no run holds (it
+    printed 0): a typo, not a number for the text."""
+    try:
+        check_filter_keys(runs, value.filters)
+        selected: list[StoredRun] = select_runs(runs, value.filters)
+        if not selected and runs:
+            # a count of 0 over values runs hold (no NFQ run on pong) is a number; of one none holds, a typo
+            unheld = [item for item in value.filters if item.op == "=" and not select_runs(runs, [item])]
+            if value.kind == "stat" or unheld:
+                raise why_nothing_selected(runs, unheld[:1] if value.kind == "count" else value.filters)
+    except ResultsbookError as error:
+        raise type(error)(f"[macros.values.{value.name}]: {error}") from error
+    return selected
 
 
 def stat_mixes(value: ValueSpec, runs: Sequence[StoredRun]) -> tuple[dict[str, list[Any]], tuple[Mark, ...]]:
@@ -307,7 +332,7 @@ def _named(
             return number, _fmt(number, "", value.digits)
         ratio_format = column_format([number], [])
         return number, _fmt(number, "", ratio_format.digits, ratio_format.exponent)
-    selected = select_runs(runs, value.filters)
+    selected = selected_runs(value, runs)
     if value.kind == "count":
         if value.count == "runs":
             return float(len(selected)), str(len(selected))

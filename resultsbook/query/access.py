@@ -163,6 +163,9 @@ class MetricReader:
 
     def check(self, key: str) -> None:
         """Raise when a metric key is neither logged by any run nor derived."""
+        if key in self.normalized:  # checked even when some runs log it already normalised
+            self._check_normalized(self.normalized[key])
+            return
         if key in self._keys:
             return
         if key in self.derived:
@@ -173,9 +176,6 @@ class MetricReader:
                     raise QueryError(
                         f"derived metric {key!r} reads {name!r}, no run logs it as a metric or param; {hint}"
                     )
-            return
-        if key in self.normalized:
-            self.check(self.normalized[key].metric)
             return
         runs, values = self.store.param_column(key) if key in self.store.param_keys() else ([], [])
         params = len(runs)
@@ -209,6 +209,20 @@ class MetricReader:
             or did_you_mean(key, [*self._keys, *self.derived, *self.normalized], "logged metrics")
         )
         raise no_metric_error(key, self._keys, _step_column_hint(key) + hint)
+
+    def _check_normalized(self, normalization: Normalization) -> None:
+        """Raise when a `[normalized]` metric's raw metric is logged by no run, or its task key is a
+        param of none: every run would be left out but those that log it already normalised."""
+        from resultsbook.query.runs import RUN_FIELDS
+        from resultsbook.query.select import check_params_exist
+
+        context = f"[normalized.{normalization.name}]"
+        try:
+            self.check(normalization.metric)
+            check_params_exist(f"{context} task", normalization.task, [*self.store.param_keys(), *RUN_FIELDS])
+        except QueryError as error:
+            text = str(error)
+            raise QueryError(text if text.startswith(context) else f"{context} {text}") from error
 
     def check_reduction(self, text: str) -> None:
         """Raise when a reduction is not understood; best(KEY) with a KEY no run logs says so (with

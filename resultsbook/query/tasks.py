@@ -357,6 +357,7 @@ def aggregate_over_tasks(
     )
     if not cells:
         raise why_no_cells(every, chosen, query, reader)
+    notes += _valueless_row_notes(cell_runs, cells, metric.name)
     most = max((len(members) for members in cell_runs.values()), default=0)
     return ResultTable(
         query,
@@ -369,6 +370,27 @@ def aggregate_over_tasks(
         tuple(notes),
         metric_notes(query, cells),
     )
+
+
+def _valueless_row_notes(
+    cell_runs: Mapping[tuple[Key, Key], Sequence[CellRun]], cells: Mapping[tuple[Key, Key], Cell], metric: str
+) -> list[str]:
+    """Say which rows have runs but not one value (a [normalized] score without a reference for any of
+    their tasks): they have no cell, and would leave the table without a word."""
+    from resultsbook.query.marks import bounded, counted
+
+    shown = {(row, column[:-1]) for row, column in cells}
+    notes = []
+    for (row, column), members in cell_runs.items():
+        if (row, column) in shown or not members:
+            continue
+        why = [run.note[1] if run.note else "NaN or not logged" for run in members]
+        label = " / ".join(format_value(value) for value in (*row, *column))
+        notes.append(
+            f"{label}: none of its {len(members)} run(s) has a value of {metric!r}, and it is left out "
+            f"({bounded(counted(why))})"
+        )
+    return notes
 
 
 def _unvalued_runs(

@@ -32,7 +32,7 @@ from resultsbook.spec.report import ReportSpec, read_report
 from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.style import read_style
-from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table, without_unread_budget
+from resultsbook.spec.tables import TABLE_KEYS, TableSpec, check_defaults, read_table, without_unread_budget
 
 if TYPE_CHECKING:
     from resultsbook.spec.figures import FigureSpec
@@ -134,6 +134,7 @@ def load_spec(path: str) -> Spec:
     defaults = mapping_at(document, "defaults", where, "the top level")
     check_keys(defaults, TABLE_KEYS, where, "[defaults]")
     project: dict[str, Any] = {k: document[k] for k in ("replicate", "run_specific") if k in document}
+    check_defaults(project, defaults, where)
     tables = {}
     for name, entry in mapping_at(document, "tables", where, "the top level").items():
         context = f"[tables.{name}]"

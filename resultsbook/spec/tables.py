@@ -310,6 +310,37 @@ def _check_command(command: str, keys: Sequence[str], where: str, context: str) 
             )
 
 
+def check_defaults(project: Mapping[str, Any], defaults: Mapping[str, Any], where: str) -> None:
+    """Read the settings every table inherits where they are written (`[defaults]`, the top level's
+    replicate and run_specific), each alone: a mistake there is named once, as theirs, not as each
+    table's; a goal every table overrides is read too."""
+    for context, settings in (("top-level", project), ("[defaults]", defaults)):
+        if "replicate" in settings:
+            _replicate_keys(settings["replicate"], where, context)
+        if "run_specific" in settings:
+            strings(settings["run_specific"], where, f"{context} run_specific")
+    context = "[defaults]"
+    for key in ("digits", "ddof", "bootstrap_seed", "bootstrap_resamples", "replicates", "min_replicates"):
+        optional_int(defaults, key, where, context)
+    for key, default in FLAG_DEFAULTS.items():
+        flag_at(defaults, key, where, context, default)
+    if "spread" in defaults:
+        _spread(defaults["spread"], where, context)
+    if "seeds" in defaults:
+        _seed_list(defaults["seeds"], where, context)
+    read_goal(defaults, where, context)
+    read_filters(defaults, where, context)
+    reduce = str(defaults.get("reduce", "last"))
+    try:
+        parse_reduction(reduce)
+    except UnknownDirection:
+        pass  # best(KEY): the tables, which know the logged metrics, say which KEY is meant
+    except ResultsbookError as error:
+        raise SpecError(f"{where}: {context} reduce = {reduce!r}: {error}") from error
+    number_at(defaults, "skip_first", where, context, 0, whole=True, low=0)
+    number_at(defaults, "scale", where, context, 1.0, low=-1e12, high=1e12)
+
+
 def table_stats(center: str, spread: str | None, extra: Sequence[str]) -> tuple[str, ...]:
     """Return the statistics a table computes: its centre, its spread, n, and any extra ones."""
     wanted = [center, *([spread] if spread else []), "n", *extra]
