@@ -577,10 +577,15 @@ def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRu
     if all(key in RUN_FIELDS or has_key(runs, key) for key in keys):
         return  # each asked key looked up alone: every param of 100k runs is not read for the usual case
     known = known_keys(runs)
-    checked = (("replicate", asked[0]), ("run_specific", asked[1]), ("tasks", query.tasks), ("pool", query.pool))
-    for key, keys in checked:
+    checked = (
+        ("replicate", asked[0]),
+        ("run_specific", asked[1]),
+        ("tasks", query.tasks),
+        ("pool", query.pool),
+    )
+    for key, names in checked:
         try:
-            check_params_exist(key, keys, known)
+            check_params_exist(key, names, known)
         except ResultsbookError as error:
             setter = _setter(spec, key) if _inherits(spec, table_spec, key) else f"[tables.{table_spec.name}]"
             raise type(error)(f"{os.path.basename(spec.path)}: {setter} {error}") from error
