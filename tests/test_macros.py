@@ -814,6 +814,29 @@ def test_a_statistic_or_count_whose_where_matches_no_run_is_refused_not_written_
     assert (tmp_path / "results/table1.md").exists()  # the rest of the build goes on
 
 
+def test_a_statistic_over_runs_none_of_which_logs_its_metric_is_refused_not_written_as_a_dash(
+    tmp_path: Path, cli
+) -> None:
+    """Runs of model b log 'accuracy', not 'acc': \\bMean was written as -- into the text, exit 0."""
+    from conftest import write_native_run
+
+    for model, key in (("a", "acc"), ("b", "accuracy")):
+        for seed in range(2):
+            write_native_run(
+                tmp_path / f"runs/{model}{seed}", {"model": model, "seed": seed}, [{"step": 1, key: 0.5}]
+            )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[macros]\noutput = "numbers.tex"\n[macros.values]\n'
+        'b_mean = { metric = "acc", where = { model = "b" } }\n'
+    )
+    built = cli("build")
+    assert built.exit_code == 2 and not (tmp_path / "numbers.tex").exists()
+    assert (
+        "Error: resultsbook.toml: [macros.values.b_mean]: none of the 2 run(s) its where selects logs 'acc'; "
+        "did you mean 'accuracy'?"
+    ) in built.output.splitlines(), built.output
+
+
 def test_a_count_of_runs_over_values_the_runs_hold_is_a_number_even_when_it_is_0(tmp_path: Path) -> None:
     """No run of `new` on dataset b yet: 0 is the count, not a typo."""
     from conftest import write_native_run

@@ -248,7 +248,16 @@ def _stat_runs(value: ValueSpec, reader: MetricReader, runs: Sequence[StoredRun]
     assert value.metric is not None
     reader.check(value.metric.name)
     having = reader.runs_with(value.metric.name)
-    return [run for run in selected_runs(value, runs) if run.id in having]
+    selected = selected_runs(value, runs)
+    chosen = [run for run in selected if run.id in having]
+    if selected and not chosen:  # it printed `--` in the text, unsaid
+        guess = closest(value.metric.name, reader.keys_logged_by({run.id for run in selected}))
+        hint = f"did you mean {guess!r}?" if guess else "quote a metric they log, or select runs that log it"
+        raise SpecError(
+            f"[macros.values.{value.name}]: none of the {len(selected)} run(s) its where selects logs "
+            f"{value.metric.name!r}; {hint}"
+        )
+    return chosen
 
 
 def selected_runs(value: ValueSpec, runs: Sequence[StoredRun]) -> list[StoredRun]:

@@ -254,6 +254,10 @@ class MetricReader:
             return self.runs_with(self.normalized[key].metric) | logged
         return self._logged_runs(key)
 
+    def keys_logged_by(self, ids: set[int]) -> list[str]:
+        """Return the metrics some of these runs logged (a did-you-mean when none logged the one asked)."""
+        return sorted(key for key in self._keys if not ids.isdisjoint(self._logged_runs(key)))
+
     def _logged_runs(self, key: str) -> set[int]:
         if key not in self._keys:
             return set()
