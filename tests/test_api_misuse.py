@@ -191,6 +191,13 @@ def test_a_misspelt_pool_is_refused_as_a_misspelt_replicate_is(book, tmp_path, c
         in result.output
     ), result.output
     assert book.table(rows="model", metric="acc", pool="dataset").to_frame()["n"].tolist() == [6, 6]
+    # the spec's table printed alone, or opened in a notebook, was a warning and the table pooling nothing
+    said = "resultsbook.toml: [tables.t] pool 'dataest' is not a param of any run; did you mean 'dataset'?"
+    result = cli("table", "t")
+    assert result.exit_code == 2 and result.output == f"Error: {said}\n", result.output
+    with pytest.raises(rb.ResultsbookError) as caught:
+        rb.open(tmp_path / "resultsbook.toml").spec_table("t")
+    assert str(caught.value) == said
 
 
 def test_a_derived_metric_named_like_a_logged_one_is_refused_not_read_in_its_place(book, tmp_path, cli):

@@ -27,12 +27,13 @@ from resultsbook.api.table import Names, Table, merge_labels, metric_names, tabl
 from resultsbook.errors import NotFoundError, QueryError, SpecError, StoreError, closest, listing_text
 from resultsbook.models import StoredRun
 from resultsbook.outputs.label_names import misspelt_names
+from resultsbook.outputs.own_params import asks_params, check_own_params
 from resultsbook.params import plain_value
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.normalize import Normalization
-from resultsbook.query.runs import RUN_FIELDS
+from resultsbook.query.runs import RUN_FIELDS, Runs
 from resultsbook.query.select import (
     Filter,
     check_filter_keys,
@@ -494,6 +495,8 @@ class Book:
         table_spec = spec.tables[name]
         markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=spec.template_dirs)
         with self.store.snapshot(), of_spec_table():  # its notes name the table's where, not where=
+            if asks_params(table_spec):  # a misspelt key is refused, as build refuses it
+                check_own_params(spec, table_spec, Runs.load(self.store))
             computed = aggregate(self.store, table_spec.query)
         return Table(
             _non_empty(computed, f"[tables.{name}]"),

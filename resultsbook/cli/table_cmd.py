@@ -441,7 +441,9 @@ _SHAPING = (
 def _print_spec_table(name: str, db_path: str | None, output_format: str, verbose: bool) -> None:
     """Print the spec's [tables.NAME] as build computes it, with what build warns of it."""
     from resultsbook.errors import SpecError, closest
+    from resultsbook.outputs.own_params import asks_params, check_own_params
     from resultsbook.query import aggregate
+    from resultsbook.query.runs import Runs
 
     context = click.get_current_context()
     shaping = [_parameter(context, flag) for flag in _SHAPING if _given(flag)]
@@ -464,6 +466,8 @@ def _print_spec_table(name: str, db_path: str | None, output_format: str, verbos
         raise SpecError(f"no table {name!r} in {spec.path}; {hint}(its tables: {known})")
     table_spec = spec.tables[name]
     with open_store(db_path, spec=spec) as store, store.snapshot(), of_spec_table():
+        if asks_params(table_spec):  # a misspelt key is refused, as build refuses it
+            check_own_params(spec, table_spec, Runs.load(store))
         table = aggregate(store, table_spec.query)
     _print_table(table, output_format, table_spec.format, table_spec.labels, name, verbose)
 

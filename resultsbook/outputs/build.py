@@ -56,16 +56,17 @@ from resultsbook.outputs.lock import (
     render_lock,
     retired_outputs,
 )
+from resultsbook.outputs.own_params import check_inherited_params, check_own_params
 from resultsbook.outputs.ownership import refuse_others_files
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.outputs.quotes import check_paper, paper_uses
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
-from resultsbook.query.model import AGGREGATE_KEY, DEFAULT_RUN_SPECIFIC, METRIC_KEY, CellRuns
+from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, CellRuns
 from resultsbook.query.provenance import diff_digest
-from resultsbook.query.runs import RUN_FIELDS, Runs
-from resultsbook.query.select import check_params_exist, has_key, known_keys, select_runs
+from resultsbook.query.runs import Runs
+from resultsbook.query.select import select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.data import render_csv_metadata
 from resultsbook.render.latex import layout_texts, printed_commands, tex_number, typeset_problems
@@ -81,7 +82,6 @@ from resultsbook.render.layout import (
 )
 from resultsbook.render.templates import template_source_path
 from resultsbook.spec import Spec, TableSpec
-from resultsbook.spec.keys import strings
 from resultsbook.store import Store
 from resultsbook.voice import of_spec_table
 
@@ -558,67 +558,12 @@ def compute_entry(
     cells: dict[Any, Any] | None = None,
 ) -> EntryResult:
     """Aggregate and render one table in memory: what build would write, and what it would lock."""
-    _check_own_params(spec, table_spec, runs)
+    check_own_params(spec, table_spec, runs)
     table = aggregate_entry(f"tables.{table_spec.name}", store, table_spec.query, runs, reader, cells)
     try:
         return _rendered_entry(spec, table_spec, table, run_code(runs))
     except ResultsbookError as error:  # a setting only the computed table can refuse (highlight, template)
         raise type(error)(f"[tables.{table_spec.name}] {error}") from error
-
-
-def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun] | Runs) -> None:
-    """Refuse a table's `replicate`, `run_specific`, `tasks` or `pool` key that no run has (a typo),
-    naming the table; the defaults (seed, and the usual run-specific params) may be absent."""
-    query = table_spec.query
-    asked = ([k for k in query.replicate if k != "seed"], query.run_specific[len(DEFAULT_RUN_SPECIFIC) :])
-    if not any(asked) and not query.tasks and not query.pool:  # the defaults only: nothing to look up
-        return
-    keys = (*asked[0], *asked[1], *query.tasks, *query.pool)
-    if all(key in RUN_FIELDS or has_key(runs, key) for key in keys):
-        return  # each asked key looked up alone: every param of 100k runs is not read for the usual case
-    known = known_keys(runs)
-    checked = (
-        ("replicate", asked[0]),
-        ("run_specific", asked[1]),
-        ("tasks", query.tasks),
-        ("pool", query.pool),
-    )
-    for key, names in checked:
-        try:
-            check_params_exist(key, names, known)
-        except ResultsbookError as error:
-            setter = _setter(spec, key) if _inherits(spec, table_spec, key) else f"[tables.{table_spec.name}]"
-            raise type(error)(f"{os.path.basename(spec.path)}: {setter} {error}") from error
-
-
-def check_inherited_params(spec: Spec, runs: Runs) -> None:
-    """Refuse, once, a `replicate` or `run_specific` key of [defaults] (or the top level) that no run
-    has: every table inheriting it would say so as its own."""
-    settings = spec.table_defaults
-    asked = {
-        key: [name for name in strings(settings[key], "", key) if name != "seed"]
-        for key in ("replicate", "run_specific")
-        if key in settings
-    }
-    names = [name for keys in asked.values() for name in keys]
-    if not len(runs) or all(name in RUN_FIELDS or has_key(runs, name) for name in names):
-        return
-    known = known_keys(runs)
-    for key, keys in asked.items():
-        try:
-            check_params_exist(key, keys, known)
-        except ResultsbookError as error:
-            raise type(error)(f"{os.path.basename(spec.path)}: {_setter(spec, key)} {error}") from error
-
-
-def _inherits(spec: Spec, table_spec: TableSpec, key: str) -> bool:
-    """Tell whether a table has a setting as [defaults] (or the top level) gives it."""
-    return key in spec.table_defaults and table_spec.entry.get(key) == spec.table_defaults[key]
-
-
-def _setter(spec: Spec, key: str) -> str:
-    """Name where an inherited setting is written: `[defaults]` or the top level."""
-    return "top-level" if key in spec.top_level_settings else "[defaults]"
 
 
 def run_code(runs: Sequence[StoredRun] | Runs) -> dict[str, str]:
