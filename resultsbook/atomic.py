@@ -70,9 +70,35 @@ def writing_alone(folder: str) -> Iterator[None]:
         os.close(descriptor)  # releases the lock
 
 
-def _lock(descriptor: int, folder: str) -> None:
-    """Take the lock, telling the user once when another process keeps it for long (one stopped with
-    Ctrl-Z, or in a debugger); Ctrl-C stops the wait."""
+READ_WAIT_S = 10.0  # how long a reader waits for a writer's turn before it reads the files as they are
+
+
+@contextlib.contextmanager
+def reading_whole(folder: str) -> Iterator[None]:
+    """Hold a shared advisory lock on `folder` for the block: a reader of what a build writes there (its
+    files and its lock) sees all of it from before one build's turn or all from after, never some of
+    each. Readers do not wait for one another; one waits for a writer's turn at most READ_WAIT_S (a
+    build stopped with Ctrl-Z keeps it), then reads unlocked. Nothing is made: a missing folder is read
+    unlocked."""
+    if os.name != "posix":  # no flock
+        yield
+        return
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        _lock(descriptor, folder, shared=True)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def _lock(descriptor: int, folder: str, shared: bool = False) -> None:
+    """Take the lock (`shared`: a reader's), telling the user once when another process keeps it for
+    long (one stopped with Ctrl-Z, or in a debugger); Ctrl-C stops the wait, and a reader gives up
+    after READ_WAIT_S."""
     import fcntl
 
     started = time.monotonic()
@@ -80,11 +106,18 @@ def _lock(descriptor: int, folder: str) -> None:
     told = False
     while True:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
             return
         except BlockingIOError:
             pass
-        except OSError:  # locks not supported here: write unlocked
+        except OSError:  # locks not supported here: write (or read) unlocked
+            return
+        if shared and time.monotonic() - started >= READ_WAIT_S:
+            sys.stderr.write(
+                f"Another process (a build or a watch) kept writing into {os.path.relpath(folder)} for "
+                f"{READ_WAIT_S:.0f} s; reading its files as they are now (check again once it is done)\n"
+            )
+            sys.stderr.flush()
             return
         if not told and time.monotonic() - started >= WAIT_NOTICE_S:
             told = True

@@ -1151,3 +1151,85 @@ def test_a_named_value_renamed_in_the_spec_while_the_paper_uses_its_command_is_n
     assert checked.exit_code == 1 and f"Error: {said}" in checked.output.splitlines(), checked.output
     built = cli("build")
     assert f"Warning: macros: {said}" in built.output.splitlines(), built.output
+
+
+def test_files_a_build_wrote_while_check_computed_are_not_taken_for_an_edit(paper, monkeypatch):
+    """A watch rebuilt (newer results) while check computed: check judged the watch's files against the
+    lock it read before and said `final_loss.tex: edited (line 12 is …)` of files only the watch wrote."""
+    from resultsbook.freshness import check as checking
+
+    assert run_cli("build").exit_code == 0
+    change_final_value(paper, "mlp_moons_seed1", "train/loss", 5.0)
+    assert run_cli("collect", "runs").exit_code == 0
+    computing = checking.compute_outputs
+
+    def compute_then_a_watch_builds(*args, **kwargs):
+        computed = computing(*args, **kwargs)
+        change_final_value(paper, "mlp_moons_seed1", "train/loss", 6.0)
+        assert run_cli("collect", "runs").exit_code == 0
+        assert run_cli("build").exit_code == 0
+        return computed
+
+    monkeypatch.setattr(checking, "compute_outputs", compute_then_a_watch_builds)
+    lines = run_cli("check").output.splitlines()
+    assert lines[0] == "paper/results/final_loss.tex, paper/results/final_loss.csv: stale (results changed)"
+    assert not [line for line in lines if "edited" in line], lines
+    assert lines[-1] == "FAILED: 5 current, 4 stale"
+
+
+def test_a_build_beside_check_writes_after_check_read_the_files_not_between(paper, monkeypatch):
+    """A watch wrote its files and lock while check read them one by one: the files read after its
+    write were judged against the lock read before it, and called edited."""
+    import fcntl
+    import threading
+
+    from resultsbook import atomic
+    from resultsbook.cli.common import spec_and_store
+    from resultsbook.freshness import check as checking
+    from resultsbook.outputs.build import build
+
+    assert run_cli("build").exit_code == 0
+    at_turn = threading.Condition()
+    waits_or_wrote: list[str] = []
+    taking = atomic._lock
+
+    def take_turn(descriptor: int, folder: str, shared: bool = False) -> None:
+        if not shared:  # the build: say whether it waits for its turn
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                with at_turn:
+                    waits_or_wrote.append("waits")
+                    at_turn.notify()
+        taking(descriptor, folder, *([shared] if shared else []))
+
+    def watch_builds() -> None:
+        try:
+            with spec_and_store(None, None, collect_first=False) as (spec, store):
+                build(spec, store)
+        finally:
+            with at_turn:
+                waits_or_wrote.append("wrote")
+                at_turn.notify()
+
+    judging = checking.output_state
+    watch = threading.Thread(target=watch_builds)
+
+    def judge_while_a_watch_builds(*args, **kwargs):
+        state = judging(*args, **kwargs)
+        if not watch.is_alive() and not waits_or_wrote:  # after the first file: newer results, built
+            change_final_value(paper, "mlp_moons_seed1", "train/loss", 5.0)
+            assert run_cli("collect", "runs").exit_code == 0
+            watch.start()
+            with at_turn:
+                at_turn.wait_for(lambda: waits_or_wrote)
+        return state
+
+    monkeypatch.setattr(atomic, "_lock", take_turn)
+    monkeypatch.setattr(checking, "output_state", judge_while_a_watch_builds)
+    result = run_cli("check")
+    watch.join()
+    assert result.output.endswith("OK: 9 current\n"), result.output
+    assert waits_or_wrote == ["waits", "wrote"]
+    monkeypatch.setattr(checking, "output_state", judging)
+    assert run_cli("check").output.endswith("OK: 9 current\n")  # the watch wrote after, all of it

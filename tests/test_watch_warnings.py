@@ -131,3 +131,50 @@ def test_watch_says_again_a_problem_whose_count_grew(tmp_path, capsys, monkeypat
         "  1 problem(s) as in the rebuild before, not repeated",
         "  runs/s0/metrics.jsonl: 541 lines are not valid JSON — kept: the rest",
     ]
+
+
+def test_watch_does_not_repeat_a_warning_whose_numbers_alone_moved(tmp_path, capsys, monkeypatch):
+    """Under runs still writing, every round printed `seed 4 gave 0.4, far from the other 4 (…): the
+    mean, …` again with the mean a little moved (hundreds of repeats), burying the new warnings."""
+    from resultsbook.cli.watch_cmd import LiveStatus
+    from resultsbook.freshness.watch import rebuild
+    from resultsbook.outputs.build import BuildMemo
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    runs = tmp_path / "runs"
+    for seed, value in enumerate((0.80, 0.81, 0.82, 0.79, 0.40)):  # seed 3 still trains, at step 10
+        status = "running" if seed == 3 else "finished"
+        points = [{"step": step, "val/acc": value} for step in ((10,) if seed == 3 else (10, 20))]
+        write_native_run(runs / f"vit{seed}", {"model": "vit", "seed": seed}, points, {"status": status})
+    (tmp_path / "resultsbook.toml").write_text(SPEC.replace("replicates = 3", "replicates = 5"))
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    display, memo = LiveStatus(live=False), BuildMemo()
+
+    def round_of(reason: str, paths: list[str] | None) -> list[str]:
+        update = rebuild(spec, store, reason, paths, None, memo)
+        assert update is not None and update.built is not None
+        display.show(update)
+        return [line for line in capsys.readouterr().err.splitlines() if line.startswith("  ")]
+
+    with Store.open(spec.db) as store:
+        first = round_of("start", None)
+        far = "  Warning: main: vit: seed 4 gave 0.4, far from the other 4 (0.79 to 0.82): the mean, 0.724, "
+        assert any(line.startswith(far) for line in first) and len(first) == 3, first  # and its end
+        live = runs / "vit3" / "metrics.jsonl"
+        with open(live, "a") as handle:  # it trains on: the other 4 now reach 0.83, the mean 0.732
+            handle.write(json.dumps({"step": 20, "val/acc": 0.83}) + "\n")
+        assert round_of("runs", [str(live)]) == ["  2 warning(s) as in the rebuild before, not repeated"]
+        for seed, value in enumerate((0.70, 0.71, 0.72, 0.69, 0.20)):  # another model: a new cell
+            config = {"model": "mlp", "seed": seed}
+            write_native_run(
+                runs / f"mlp{seed}", config, [{"step": 10, "val/acc": value}], {"status": "finished"}
+            )
+        third = round_of("runs", [str(runs / f"mlp{seed}" / "metrics.jsonl") for seed in range(5)])
+        assert third == [  # a new kind of warning in a cell, a new cell: said
+            "  Warning: main: vit: not significantly better than mlp (Welch's t-test, p = 0.36)",
+            "  Warning: main: mlp: seed 4 gave 0.2, far from the other 4 (0.69 to 0.72): the mean, 0.604, "
+            "rests on it (the median is 0.7); check that run, or show the median or the IQM, which it moves little",
+            "  2 warning(s) as in the rebuild before, not repeated",
+        ]

@@ -69,13 +69,14 @@ class LiveStatus:
         self.last = ""
         self.noted: set[str] = set()  # each collect note once a watch: an empty source says it every round
         # the warnings of the last rebuild: a run still writing makes a round every few seconds, each
-        # with the same warnings, which would bury the one that is new
-        self.warned: set[str] = set()
+        # with the same warnings but for their numbers, which would bury the one that is new
+        self.warned: set[tuple[str, ...]] = set()
         self.problems: set[tuple[str, str, str]] = set()  # the same, for the problems read: a
         # run still writing ends its file in a cut-off line, the same but for its number every round
 
     def show(self, update: object) -> None:
         from resultsbook.freshness.watch import WatchUpdate
+        from resultsbook.outputs.findings import keyed_finding_lines
 
         assert isinstance(update, WatchUpdate)
         self._clear()
@@ -91,14 +92,14 @@ class LiveStatus:
                 runs = "runs or outputs written by another process"
             wrote = ", ".join(os.path.relpath(p) for p in update.built.written) or "no output changed"
             echo(f"[{stamp}] {update.reason}: {runs} -> {wrote} ({update.seconds:.2f} s)")
-            warnings = update.built.warnings
-            for warning in warnings:
-                if warning not in self.warned:
+            warnings = keyed_finding_lines(update.built.findings)
+            for key, warning in warnings:
+                if key not in self.warned:
                     echo(f"  Warning: {warning}", err=True)
-            same = sum(1 for warning in warnings if warning in self.warned)
+            same = sum(1 for key, _ in warnings if key in self.warned)
             if same:
                 echo(f"  {same} warning(s) as in the rebuild before, not repeated", err=True)
-            self.warned = set(warnings)
+            self.warned = {key for key, _ in warnings}
             for line in update.built.silent:  # once a run: its silence grows by the round
                 if (run := line.partition(" is counted as ")[0]) not in self.noted:
                     echo(f"  Note: {line}", err=True)

@@ -18,8 +18,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from resultsbook.atomic import reading_whole
 from resultsbook.freshness.reasons import stale_reason
-from resultsbook.outputs.build import Finding, compute_outputs, entry_names, quoted_table, written_files
+from resultsbook.outputs.build import (
+    Computed,
+    Finding,
+    compute_outputs,
+    entry_names,
+    quoted_table,
+    written_files,
+)
 from resultsbook.outputs.columns import orphaned_inputs
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import (
@@ -27,6 +35,7 @@ from resultsbook.outputs.lock import (
     LockEntry,
     bytes_digest,
     file_digest,
+    file_state,
     read_lock,
     refuse_special_files,
 )
@@ -223,24 +232,57 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
     """Compare every output with what build would write now and with what the lock recorded; unless
     the spec's sources were just `collected`, also look for run sources the store does not hold yet."""
     refuse_special_files(written_files(spec))
+    seen = file_state(spec.lock)  # before the read: a lock written after it differs from this
     lock = read_lock(spec.lock)
     # looked for first: what it holds of the logs' tree is let go before the tables are computed
     missing = Uncollected() if collected else uncollected(store, spec.sources)
+    computed = compute_outputs(spec, store, built=set(lock))
+    # a build beside this check (a watch) writes its files, then its lock, in its turn: they are read
+    # outside any turn, and against the lock it wrote while this check computed, so its files are no edit
+    with reading_whole(os.path.dirname(os.path.abspath(spec.lock))):
+        if file_state(spec.lock) != seen:
+            lock = read_lock(spec.lock)
+        quotes, quote_problems = _paper_quotes(spec, computed, lock)
+        states, findings = _output_states(spec, computed, lock, quotes)
+    changed_runs = (
+        run
+        for state in states
+        for c in state.changes
+        for run in (*c.added, *c.removed, *(recoded[0] for recoded in c.recoded))
+    )
+    names = run_names(store, changed_runs)
+    states = [replace(state, changes=named_runs(state.changes, names)) for state in states]
+    return CheckReport(
+        tuple(states), tuple(findings), strict, tuple(computed.failed), tuple(quote_problems), missing
+    )
+
+
+def _paper_quotes(
+    spec: Spec, computed: Computed, lock: Mapping[str, LockEntry]
+) -> tuple[list[Quote] | None, list[QuoteProblem]]:
+    """Return what the paper quotes (None when the spec names no paper) and what it quotes wrong."""
+    paper = spec.macros.paper if spec.macros is not None else ()
+    if spec.macros is None or not paper:
+        return None, []
+    folder = os.path.dirname(spec.lock)
+    quotes, quote_problems = check_paper(paper, computed.outputs(), spec.macros.output)
+    retired = (
+        {os.path.join(folder, path): digest for path, digest in lock[RETIRED].outputs.items()}
+        if RETIRED in lock
+        else {}
+    )
+    quote_problems += orphaned_inputs(paper, written_files(spec), entry_names(spec), retired)
+    return quotes, quote_problems
+
+
+def _output_states(
+    spec: Spec, computed: Computed, lock: Mapping[str, LockEntry], quotes: list[Quote] | None
+) -> tuple[list[OutputState], list[Finding]]:
+    """Judge every computed output's file against what build would write and what the lock recorded;
+    `quotes`: what the paper quotes (None: no paper)."""
     folder = os.path.dirname(spec.lock)
     states: list[OutputState] = []
     findings: list[Finding] = []
-    computed = compute_outputs(spec, store, built=set(lock))
-    quotes: list[Quote] = []
-    quote_problems: list[QuoteProblem] = []
-    paper = spec.macros.paper if spec.macros is not None else ()
-    if spec.macros is not None and paper:
-        quotes, quote_problems = check_paper(paper, computed.outputs(), spec.macros.output)
-        retired = (
-            {os.path.join(folder, path): digest for path, digest in lock[RETIRED].outputs.items()}
-            if RETIRED in lock
-            else {}
-        )
-        quote_problems += orphaned_inputs(paper, written_files(spec), entry_names(spec), retired)
     table_changes: dict[str, tuple[CellChange, ...]] = {}
     for result in computed.results:
         findings += result.findings
@@ -268,22 +310,12 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
                     first = csv_column(stat, (*query.rows, *query.columns))
                     state = replace(state, changes=csv_changes(path, data, table_spec.name, first))
             if state.state == "stale" and result.name == "macros":
-                changes = quoted_cell_changes(path, data, quotes if paper else None)
+                changes = quoted_cell_changes(path, data, quotes)
                 state = replace(state, changes=state.changes + changes)
-                if paper and not state.changes:  # what moved is quoted nowhere: the text reads as it did
+                if quotes is not None and not state.changes:  # what moved is quoted nowhere: reads as it did
                     state = replace(state, detail=f"{state.detail}; no value the paper quotes changed")
             states.append(state)
-    changed_runs = (
-        run
-        for state in states
-        for c in state.changes
-        for run in (*c.added, *c.removed, *(recoded[0] for recoded in c.recoded))
-    )
-    names = run_names(store, changed_runs)
-    states = [replace(state, changes=named_runs(state.changes, names)) for state in states]
-    return CheckReport(
-        tuple(states), tuple(findings), strict, tuple(computed.failed), tuple(quote_problems), missing
-    )
+    return states, findings
 
 
 def output_state(

@@ -4,6 +4,7 @@ each, a flood of one kind of cell mark summarised. Light to import: `table` prin
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,22 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False, every: str
     than three lines in one table becomes one line with the count of its cells, saying that `every`
     (else the verbose option) lists them all (with `verbose`, every line, and a line shared by several
     cells once for each)."""
+    return [line for _, line in keyed_finding_lines(findings, verbose, every)]
+
+
+_NUMBER = re.compile(r"(?<![\w.])[-−+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def words_of(text: str) -> str:
+    """Return a finding's text with its numbers aside: what stays while a run still writing moves them."""
+    return _NUMBER.sub("#", text)
+
+
+def keyed_finding_lines(
+    findings: Sequence[Finding], verbose: bool = False, every: str | None = None
+) -> list[tuple[tuple[str, ...], str]]:
+    """Return finding_lines, each with what it stays while its numbers move: its entry (or entries),
+    cell, kind and words (`watch` says a line again only when that changed)."""
     counts: dict[tuple[str, str], int] = {}
     cells_of: dict[tuple[str, str], set[str]] = {}
     for finding in findings:  # count cells, not lines: a cell may have two lines of a mark, a line many cells
@@ -73,7 +90,7 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False, every: str
     for finding in findings:
         if not finding.cell:
             entries_of.setdefault(finding.text, []).append(finding.entry)
-    lines = []
+    lines: list[tuple[tuple[str, ...], str]] = []
     summarised = set()
     said: set[str] = set()
     for finding in findings:
@@ -82,20 +99,26 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False, every: str
         if not verbose and len(entries) > 1:
             if finding.text not in said:  # the first of them says it for all
                 said.add(finding.text)
-                lines.append(f"{', '.join(entries[:-1])} and {entries[-1]}: {finding.text}")
+                line = f"{', '.join(entries[:-1])} and {entries[-1]}: {finding.text}"
+                lines.append(((*entries, "", finding.kind, words_of(finding.text)), line))
             continue
+        words = words_of(finding.text)
         if verbose and finding.cells:  # one mark shared word for word: each of its cells, as asked
-            lines += [f"{finding.entry}: {cell}: {finding.text}" for cell in finding.cells]
+            lines += [
+                ((finding.entry, cell, finding.kind, words), f"{finding.entry}: {cell}: {finding.text}")
+                for cell in finding.cells
+            ]
         elif verbose or not finding.cell or counts[group] <= SUMMARY_AFTER:
-            lines.append(finding.line())
+            lines.append(((finding.entry, finding.cell, finding.kind, words), finding.line()))
         elif group not in summarised:
             summarised.add(group)
             notes = {other.note or other.kind for other in findings if (other.entry, other.kind) == group}
             what = mark_summary(finding.kind, notes) if finding.kind in MARK_SUMMARIES else finding.kind
-            lines.append(
+            line = (
                 f"{finding.entry}: {len(cells_of[group])} cells: {what}; e.g. {finding.cell}: {finding.text} "
                 f"({every or option('verbose')} lists every cell)"
             )
+            lines.append(((finding.entry, "", finding.kind, words_of(what)), line))
     return lines
 
 
