@@ -204,3 +204,33 @@ def test_pooled_values_that_nest_in_the_rows_are_not_expected_of_other_rows(make
         table = book.spec_table("t")
         assert table.marks().empty
         assert list(table.status()["expected"]) == [3, 3, 6, 6]
+
+
+@pytest.mark.parametrize(
+    ("splits", "marked"),
+    [
+        ({"cifar": ("train", "test"), "imnet": ("val", "test")}, False),  # a split name two datasets share
+        ({"cifar": ("train", "test"), "imnet": ("test",)}, True),  # imnet runs a part of cifar's splits
+    ],
+)
+def test_a_pooled_value_two_rows_share_makes_no_other_expected_unless_a_row_holds_a_part(
+    make_run, tmp_path, splits, marked
+):
+    """Splits train/test of cifar and val/test of imnet, every split with its seeds: the one shared name
+    `test` made every cell of the complete table `n = 6 of 9 … no run on val, which other cells pool`
+    (on d3rlpy's D4RL runs, 1 of 37 cells complete)."""
+    for dataset, names in splits.items():
+        for model, split, seed in itertools.product(("a", "b"), names, (0, 1, 2)):
+            config = {"dataset": dataset, "model": model, "split": split, "seed": seed}
+            make_run(f"{dataset}{model}{split}{seed}", config, curve([0.5 + seed / 10]))
+    spec = POOLED.replace(
+        'rows = ["model"]\npool = ["game"]', 'rows = ["dataset"]\ncolumns = ["model"]\npool = ["split"]'
+    )
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    rb.collect(config=tmp_path / "resultsbook.toml")
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        table = book.spec_table("t")
+        status = table.status()
+    short = sorted(status[status["found"] < status["expected"]]["dataset"])
+    assert short == (["imnet", "imnet"] if marked else [])
+    assert table.marks().empty is not marked

@@ -12,7 +12,7 @@ cell are those of query/stats.py, called on the cell's values.
 from __future__ import annotations
 
 import shlex
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -993,26 +993,34 @@ def pooled_expected(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) ->
 
 
 def pooled_groups(cells: Mapping[tuple[Key, Key], Cell]) -> dict[tuple[Key, Key], list[Key]]:
-    """Return the pooled values each cell should hold, in order: its own, and its column's (its row's)
-    where the pooled values cross the rows (the columns) — a game the other methods ran is one a
-    method without it lacks — not where they nest in them (each dataset's own splits, by rows)."""
+    """Return the pooled values each cell should hold, in order: its own, and those most cells of its
+    column (its row) pool — a game the other methods ran is one a method without it lacks — but not
+    values a few cells pool alone (each dataset's own splits, nested in the rows)."""
     own = {key: set(zip(*(column.tolist() for column in cell.runs.pooled))) for key, cell in cells.items()}
-    lines: list[dict[Key, set[Key]]] = [defaultdict(set), defaultdict(set)]  # by row, by column
-    homes: dict[Key, list[set[Key]]] = defaultdict(lambda: [set(), set()])
+    lines: list[dict[Key, list[set[Key]]]] = [defaultdict(list), defaultdict(list)]  # by row, by column
     for key, groups in own.items():
         for axis in (0, 1):
-            lines[axis][key[axis]] |= groups
-        for group in groups:
-            for axis in (0, 1):
-                homes[group][axis].add(key[axis])
-    crossed = [any(len(home[axis]) > 1 for home in homes.values()) for axis in (0, 1)]
+            lines[axis][key[axis]].append(groups)
     out = {}
     for key, groups in own.items():
         every = set(groups)
-        every |= lines[1][key[1]] if crossed[0] else set()  # a column's cells pool the same values
-        every |= lines[0][key[0]] if crossed[1] else set()
+        for axis in (0, 1):
+            every |= _held_by_most(lines[axis][key[axis]], groups)
         out[key] = sorted(every, key=lambda g: tuple(sort_key(v) for v in g))
     return out
+
+
+def _held_by_most(line: list[set[Key]], own: set[Key]) -> set[Key]:
+    """Return the pooled values a cell of a line (a row's or a column's cells) should hold besides its
+    own: those most of the line's cells pool; of two cells, the other's when the cell pools a part of
+    them (a method that ran 3 of the other's 5 games), never when each pools values of its own (splits)."""
+    if len(line) < 2:
+        return set()
+    if len(line) == 2:
+        other = line[0] if line[1] is own else line[1]
+        return other - own if own < other else set()
+    counts = Counter(group for groups in line for group in groups)
+    return {group for group, count in counts.items() if 2 * count > len(line)}
 
 
 def _mark_pooled_cells(
