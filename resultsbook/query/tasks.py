@@ -30,7 +30,7 @@ either side has a single run on every task.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -513,7 +513,10 @@ def _task_marks(
     missing = [(task, rep) for task in counted for rep in replicates if (task, rep) not in present]
     planned = None if listed_seeds else query.expected
     if planned is not None and len(replicates) != planned:  # the seeds seen are not the plan: count
-        marks += _short_of_plan_marks(per_task, counted, planned, task_word)
+        # distinct seeds on each task: a copy of a run (seed 0 twice) fills no other seed's place
+        seeds = Counter(task for task, rep in present if any(v is not None for v in rep))
+        counts = {task: seeds[task] if replicates else len(per_task.get(task, ())) for task in counted}
+        marks += _short_of_plan_marks(counts, planned, task_word)
     elif missing and not listed_seeds and not replicates_shared(members, unvalued, width):
         marks += _fewer_runs_marks(per_task, task_word)
     elif missing:
@@ -601,14 +604,12 @@ def _fewer_runs_marks(per_task: Mapping[Key, np.ndarray], task_word: str) -> lis
     ]
 
 
-def _short_of_plan_marks(
-    per_task: Mapping[Key, np.ndarray], counted: Sequence[Key], planned: int, task_word: str
-) -> list[Mark]:
-    """Mark a method with fewer runs than `replicates = N` on some task, when the seeds seen are not N
-    (every task ran seeds 0-3, or one task ran a sixth): by count, as no seed can be named missing."""
+def _short_of_plan_marks(counts: Mapping[Key, int], planned: int, task_word: str) -> list[Mark]:
+    """Mark a method with fewer runs than `replicates = N` on some task (`counts`: its distinct seeds
+    on each task it ran), when the seeds seen are not N (every task ran seeds 0-3, or one task ran a
+    sixth): by count, as no seed can be named missing; a task's extra seed fills no other's gap."""
     from resultsbook.query.aggregate import LISTED
 
-    counts = {task: len(per_task.get(task, ())) for task in counted}
     fewer = [(task, n) for task, n in counts.items() if n < planned]
     if not fewer:
         return []
@@ -621,12 +622,13 @@ def _short_of_plan_marks(
         return ", ".join(texts[:LISTED]) + (f" and {len(texts) - LISTED} more" if len(texts) > LISTED else "")
 
     texts = listed(fewer)
-    extra = f"; more on {shown(listed(more))}" if more else ""
+    extra = f"; more on {shown(listed(more))}, which fill no other's gap" if more else ""
+    found = sum(min(n, planned) for n in counts.values())
     return [
         Mark(
             "incomplete",
-            f"n = {sum(counts.values())} of {planned * len(counts)} ({planned} runs × {len(counts)} "
-            f"{task_word}, as replicates = {planned}; fewer on {shown(texts)}{extra})",
+            f"n = {found} of {planned * len(counts)} ({planned} runs × {len(counts)} {task_word}, as "
+            f"replicates = {planned}; fewer on {shown(texts)}{extra})",
             texts,
         )
     ]
