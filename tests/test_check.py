@@ -1151,6 +1151,11 @@ def test_a_named_value_renamed_in_the_spec_while_the_paper_uses_its_command_is_n
     assert checked.exit_code == 1 and f"Error: {said}" in checked.output.splitlines(), checked.output
     built = cli("build")
     assert f"Warning: macros: {said}" in built.output.splitlines(), built.output
+    # the build that dropped it wrote the new numbers file: the lock remembers \gain, and check says it
+    checked = cli("check")
+    assert checked.exit_code == 1 and f"Error: {said}" in checked.output.splitlines(), checked.output
+    (tmp_path / "paper" / "main.tex").write_text("B beats A by \\gainB{}.\n")
+    assert cli("check").exit_code == 0
 
 
 def test_files_a_build_wrote_while_check_computed_are_not_taken_for_an_edit(paper, monkeypatch):

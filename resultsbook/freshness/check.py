@@ -38,6 +38,7 @@ from resultsbook.outputs.lock import (
     file_state,
     read_lock,
     refuse_special_files,
+    retired_commands,
 )
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
 from resultsbook.params import cut_where_they_differ
@@ -265,7 +266,9 @@ def _paper_quotes(
     if spec.macros is None or not paper:
         return None, []
     folder = os.path.dirname(spec.lock)
-    quotes, quote_problems = check_paper(paper, computed.outputs(), spec.macros.output)
+    quotes, quote_problems = check_paper(
+        paper, computed.outputs(), spec.macros.output, retired_commands(lock)
+    )
     retired = (
         {os.path.join(folder, path): digest for path, digest in lock[RETIRED].outputs.items()}
         if RETIRED in lock

@@ -48,12 +48,14 @@ from resultsbook.outputs.lock import (
     RETIRED,
     LockEntry,
     bytes_digest,
+    commands_retired_now,
     file_digest,
     file_state,
     is_special_file,
     read_lock,
     refuse_special_files,
     render_lock,
+    retired_commands,
     retired_outputs,
 )
 from resultsbook.outputs.own_params import check_inherited_params, check_own_params
@@ -252,7 +254,7 @@ def _build_and_write(
         ours[result.name] = lock_entry(spec, result)
     spec_name = os.path.basename(spec.path)
     if spec.macros is not None and spec.macros.paper:  # what LaTeX would stop on, said before it does
-        _, problems = check_paper(spec.macros.paper, files, spec.macros.output)
+        _, problems = check_paper(spec.macros.paper, files, spec.macros.output, retired_commands(lock))
         findings += [Finding("macros", "", "quote", problem.line()) for problem in problems]
         findings += _unmeasured_columns(spec, spec_name, files)
     findings += [Finding(spec_name, "", "label", line) for line in misspelt_labels(spec, store)]
@@ -270,8 +272,11 @@ def _build_and_write(
         if not as_read or written_before is None:
             written_before = {name: entry.outputs for name, entry in before.items()}
         retired = retired_outputs(written_before, entries, os.path.dirname(os.path.abspath(spec.lock)))
-        if retired:  # what `check` says the paper must not \input any more
-            entries[RETIRED] = LockEntry("", outputs=retired)
+        commands = commands_retired_now(before, ours)
+        if retired or commands:  # what `check` says the paper must not \input (nor quote) any more
+            entries[RETIRED] = LockEntry(
+                "", {command: {"value": "retired"} for command in commands}, outputs=retired
+            )
         refuse_read_only([*files, spec.lock])
         _refuse_others_files(spec, computed, files, written_before)
         written, unchanged = write_files(files)

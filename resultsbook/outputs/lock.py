@@ -53,6 +53,23 @@ def retired_outputs(
     }
 
 
+def retired_commands(lock: Mapping[str, LockEntry]) -> list[str]:
+    """Return the named values' commands (`\\gain`) earlier numbers files defined and the last one does
+    not: a paper still using one stops LaTeX, and check says so after the build that dropped it too."""
+    return sorted(lock[RETIRED].values) if RETIRED in lock else []
+
+
+def commands_retired_now(before: Mapping[str, LockEntry], after: Mapping[str, LockEntry]) -> list[str]:
+    """Return the commands retired once `after`'s numbers file replaces `before`'s: those it defined or
+    had retired and the new one does not define (kept as they were when no numbers file is written)."""
+    if "macros" not in after:
+        return retired_commands(before)
+    known = set(retired_commands(before))
+    if "macros" in before:
+        known |= {name for name in before["macros"].values if name.startswith("\\")}
+    return sorted(known - set(after["macros"].values))
+
+
 def bytes_digest(data: bytes) -> str:
     """Return the digest recorded for an output's bytes."""
     return hashlib.sha256(data).hexdigest()

@@ -71,29 +71,37 @@ class QuoteProblem:
 
 
 def check_paper(
-    patterns: Sequence[str], outputs: Mapping[str, bytes], numbers: str | None
+    patterns: Sequence[str], outputs: Mapping[str, bytes], numbers: str | None, retired: Iterable[str] = ()
 ) -> tuple[list[Quote], list[QuoteProblem]]:
     """Return the paper's quotes and what LaTeX would stop on: patterns matching nothing, unreadable
-    files, and (when `outputs` holds the numbers file) quotes it lacks."""
+    files, and (when `outputs` holds the numbers file) quotes it lacks and named values' commands it
+    no longer defines (`retired`: those the lock remembers, `\\gain`)."""
     quotes, problems = paper_quotes(patterns, outputs)
     if numbers is not None and numbers in outputs:
         text = outputs[numbers].decode("utf-8", errors="replace")
         problems += unknown_quotes(quotes, text, numbers)
-        problems += dropped_commands(patterns, outputs, numbers, text)
+        problems += dropped_commands(patterns, outputs, numbers, text, retired)
     return quotes, problems
 
 
+def named_commands(text: str) -> set[str]:
+    """Return the commands a numbers file defines for its named values (`gain`, without the backslash)."""
+    return set(_NAMED_VALUE.findall(text))
+
+
 def dropped_commands(
-    patterns: Sequence[str], outputs: Iterable[str], numbers: str, text: str
+    patterns: Sequence[str], outputs: Iterable[str], numbers: str, text: str, retired: Iterable[str] = ()
 ) -> list[QuoteProblem]:
-    """Return the paper's uses of a named value's command that the numbers file on disk defines and the
-    one about to replace it (`text`) does not: a value renamed or removed in [macros.values]."""
+    """Return the paper's uses of a named value's command that the numbers file on disk defines, or an
+    earlier one did (`retired`, as the lock remembers them), and the one about to replace it (`text`)
+    does not: a value renamed or removed in [macros.values]."""
+    before = {command.lstrip("\\") for command in retired}
     try:
         with open(numbers, encoding="utf-8", errors="replace") as handle:
-            before = set(_NAMED_VALUE.findall(handle.read()))
+            before |= named_commands(handle.read())
     except OSError:
-        return []
-    now = set(_NAMED_VALUE.findall(text))
+        pass
+    now = named_commands(text)
     dropped = before - now
     if not dropped:
         return []

@@ -501,7 +501,8 @@ class MetricReader:
                 continue
             first, last = spans[row].tolist()
             if math.isnan(first):
-                notes[run] = ("refused", "logged NaN at every point")
+                after = f" after the first {skip} (skip_first = {skip})" if skip else ""
+                notes[run] = ("refused", f"logged NaN at every point{after}")
             elif reduction.kind == "last":
                 ending = f"its curve ends in NaN after step {step_text(last)} (diverged?)"
                 notes[run] = ("refused", f"its last value is NaN: {ending}")
