@@ -920,7 +920,9 @@ def _style_axis(axis: Any, data: PlotData, options: FigureOptions) -> None:
 
 def _symlog_ticks(axis: Any) -> None:
     """Tick a symlog axis at 0 and at the powers outside its linear range: its ±1 ticks sat inside that
-    range beside 0, and their labels (10⁰, 0, −10⁰) were drawn over one another."""
+    range beside 0, and their labels (10⁰, 0, −10⁰) were drawn over one another; every second (third,
+    ...) decade when all of them do not fit (1e12 and -5000 labelled 23 decades over one another).
+    Its limits are padded in symlog space, not by 5 % of the linear range (-6e10: seven empty decades)."""
     from matplotlib.ticker import Locator
 
     inner = axis.get_major_locator()
@@ -932,9 +934,21 @@ def _symlog_ticks(axis: Any) -> None:
 
         def tick_values(self, vmin: float, vmax: float) -> Any:
             ticks = np.asarray(inner.tick_values(vmin, vmax))
-            return ticks[(ticks == 0) | (np.abs(ticks) >= linthresh)]
+            return _thinned_decades(ticks[(ticks == 0) | (np.abs(ticks) >= linthresh)], axis.get_tick_space())
 
     axis.set_major_locator(Outside())
+    name = axis.axis_name
+    axis.axes.autoscale_view(scalex=name == "x", scaley=name == "y")  # the limits were padded linearly
+
+
+def _thinned_decades(ticks: np.ndarray, room: int) -> np.ndarray:
+    """Return 0 and every k-th decade of a symlog axis's ticks, k the least that leaves `room` or fewer."""
+    powers = np.round(np.log10(np.abs(np.where(ticks == 0, 1.0, ticks))))
+    for every in range(1, len(ticks) + 1):
+        kept = ticks[(ticks == 0) | (powers % every == 0)]
+        if len(kept) <= max(room, 3):
+            return kept
+    return ticks
 
 
 def _whole_steps(data: PlotData) -> bool:
