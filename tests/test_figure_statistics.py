@@ -295,6 +295,36 @@ def test_a_symlog_axis_ticks_0_and_powers_outside_its_linear_range_not_overlappi
         assert all(tick == 0 or abs(tick) >= 2 for tick in ticks), ticks
 
 
+def test_a_symlog_axis_over_many_decades_labels_every_few_and_pads_its_limits_in_symlog_space() -> None:
+    """One line at 1e12, one at -5000..-6000: 23 decades were labelled over one another, and the bottom
+    was padded by 5 % of the linear range, to -6e10, seven empty decades below the lower line."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from resultsbook.render.figstyle import FigureStyle, rc_params
+    from resultsbook.render.palette import Look
+    from resultsbook.render.plots import FigureOptions, LineData, Panel, PlotData, plot_figure
+
+    x = np.arange(0, 50, 5, dtype=float)
+    flat = np.ones_like(x)
+    big = LineData("big", "big", Look("#0072B2", "o"), x, 1.1e12 * flat, 1.0e12 * flat, 1.2e12 * flat, 3)
+    neg = LineData("neg", "neg", Look("#D55E00", "s"), x, -5500 * flat, -6000 * flat, -5000 * flat, 3)
+    legend = (("big", "big", big.look), ("neg", "neg", neg.look))
+    data = PlotData("curve", (Panel("", lines=(big, neg)),), legend, xlabel="Step", ylabel="score")
+    style = FigureStyle(width=3.25)
+    with matplotlib.rc_context(rc_params(style, pgf=False)):
+        figure = plot_figure(data, style, FigureOptions(yscale="symlog"))
+        FigureCanvasAgg(figure).draw()
+    [axis] = figure.axes
+    low, high = axis.get_ylim()
+    assert -1e5 < low < -6000 and 1.2e12 < high < 1e13  # less than a decade beyond each line
+    shown = [label.get_text() for label in axis.get_yticklabels() if low <= label.get_position()[1] <= high]
+    assert shown == [
+        "$\\mathdefault{-10^{3}}$", "$\\mathdefault{0}$", "$\\mathdefault{10^{3}}$",
+        "$\\mathdefault{10^{6}}$", "$\\mathdefault{10^{9}}$", "$\\mathdefault{10^{12}}$",
+    ]  # fmt: skip
+
+
 def test_a_log_axis_pgf_compiles_in_a_paper_that_does_not_define_mathdefault(tmp_path: Path) -> None:
     """A log axis's ticks are written as `$\\mathdefault{10^{1}}$` in a .pgf, and a paper that follows
     the docs (`\\usepackage{pgf}`, `\\input{...}`) stopped at `Undefined control sequence`."""

@@ -384,6 +384,69 @@ def test_a_panel_title_too_wide_even_set_smaller_is_said_by_build(tmp_path: Path
     assert "'Ant-v3' is wider" not in result.output
 
 
+TIANSHOU_ALGORITHMS = ("a2c", "ddpg", "ppo", "reinforce", "sac", "td3")
+
+
+def _bars_per_algorithm(groups: tuple[str, ...], titles: list[str]) -> PlotData:
+    """One panel per environment, one bar per algorithm (x = hue), returns in the thousands."""
+    colors = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+    legend = tuple((name, name, Look(colors[i % 6], "o")) for i, name in enumerate(groups))
+    bars = tuple(
+        BarItem(
+            name, name, name, look, 5000.0 + 900 * i, 4500.0 + 900 * i, 5500.0 + 900 * i, (4800.0, 5200.0)
+        )
+        for i, (name, _, look) in enumerate(legend)
+    )
+    panels = tuple(Panel(title, bars=bars) for title in titles)
+    return PlotData("bar", panels, legend, groups=groups, xlabel="algo", ylabel="rew")
+
+
+def test_turned_category_names_still_running_together_are_turned_upright() -> None:
+    """tianshou's six algorithms under each of nine environments, three panels a row in a column:
+    turned at 30°, 'reinforce' crossed 'ppo' and 'sac' under every panel. They stand upright, at
+    their size, each clear of the next."""
+    import matplotlib
+
+    style = FigureStyle(width=WIDTH_IN)
+    with matplotlib.rc_context(rc_params(style, pgf=False)):
+        size = matplotlib.font_manager.FontProperties(
+            size=matplotlib.rcParams["xtick.labelsize"]
+        ).get_size_in_points()
+        figure = plot_figure(_bars_per_algorithm(TIANSHOU_ALGORITHMS, TIANSHOU_ENVS), style, FigureOptions())
+        figure.draw_without_rendering()
+        renderer = figure.canvas.get_renderer()
+        for axis in figure.axes:
+            names = axis.get_xticklabels()
+            assert [name.get_text() for name in names] == list(TIANSHOU_ALGORITHMS)
+            assert {(name.get_rotation(), name.get_fontsize()) for name in names} == {(90.0, size)}
+            boxes = [name.get_window_extent(renderer) for name in names]  # upright: the box is the text's
+            assert all(left.x1 < right.x0 for left, right in itertools.pairwise(boxes)), boxes
+
+
+def test_category_names_running_together_even_upright_and_set_smaller_are_said_by_build(
+    tmp_path: Path, cli: Any
+) -> None:
+    methods = [f"method{i:02d}" for i in range(12)]
+    for env in ("Ant-v3", "Hopper-v3", "Walker2d-v3"):
+        for method in methods:
+            for seed in (0, 1):
+                folder = tmp_path / "runs" / env / method / f"s{seed}"
+                folder.mkdir(parents=True)
+                (folder / "log.csv").write_text(f"step,rew\n0,1\n10,{2 + seed}\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\npattern = "{env}/{algo}/s{seed}/log.csv"\n\n'
+        '[tables.final]\nmetric = "rew"\nrows = ["algo"]\ncolumns = ["env"]\noutputs = ["final.md"]\n\n'
+        '[figures.bars]\nkind = "bar"\ntable = "final"\nfacet = "env"\nx = "algo"\noutputs = ["bars.pdf"]\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Warning: bars: the category names under the panels of bars.pdf run into each other, even upright "
+        "and set smaller: make the figure wider (width), put fewer panels a row (facet_columns), or give "
+        "them shorter display names in [labels]"
+    ) in result.output
+
+
 def test_a_grid_of_panels_draws_its_long_axis_labels_once_clear_of_one_another(tmp_path: Path) -> None:
     """robosuite-benchmark's seven tasks in a column-wide 3-column grid: each bottom panel drew
     'exploration/num steps total', wider than the panel, into its neighbour's, and each row's

@@ -159,6 +159,78 @@ def test_a_table_wider_than_the_window_scrolls_by_itself_not_the_page(tmp_path: 
     assert 'data-page-scrolls="false"' in dom.stdout
 
 
+RTL_SPEC = """
+[[sources]]
+path = "runs"
+[tables.t]
+metric = "score"
+rows = ["model"]
+reduce = "last"
+outputs = ["out/t.md"]
+[figures.curve]
+kind = "curve"
+metric = "score"
+hue = "model"
+outputs = ["out/curve.svg"]
+"""
+# each heading and warning as the browser draws it: its characters from left to right, line by line
+READ_ORDER = """<script>addEventListener("load", () => {
+  const drawn = element => {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT), chars = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let at = 0; at < node.length; at++) {
+        const range = document.createRange(); range.setStart(node, at); range.setEnd(node, at + 1);
+        const box = range.getBoundingClientRect();
+        if (box.width > 0) chars.push([Math.round(box.top / 4), box.left, node.data[at]]);
+      }
+    }
+    return chars.sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(c => c[2]).join("");
+  };
+  const shown = [...document.querySelectorAll("h4, p.warn")].map(drawn);
+  document.body.dataset.drawn = JSON.stringify(shown);
+});</script>"""
+
+
+def test_a_right_to_left_value_does_not_reorder_the_numbers_beside_it_in_a_browser(tmp_path: Path) -> None:
+    """model = "עברית" drew its cell's heading as "model = 0.1 ± 1.1 :עברית (n = 3)" and its figure
+    warning as "model=2 :עברית of 12 grid points dropped": the bidi algorithm took the numbers after
+    a Hebrew value into it. Each right-to-left stretch is isolated (<bdi>)."""
+    import html as html_text
+    import json
+
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    chromium = _chromium()
+    for model, base in (("עברית", 1.0), ("latin", 2.0)):
+        for seed in range(3):
+            metrics = [{"step": s, "score": base + 0.1 * seed} for s in range(0, 50 + 5 * seed, 5)]
+            write_native_run(tmp_path / "runs" / f"{model}_{seed}", {"model": model, "seed": seed}, metrics)
+    (tmp_path / "resultsbook.toml").write_text(RTL_SPEC)
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    html = render_report(spec, store, store.runs())
+    store.close()
+    assert "<h4>model = <bdi>עברית</bdi>: 1.1 ± 0.1 (n = 3)</h4>" in html
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy"[^>]*>', html)
+    assert policy is not None  # the page runs no script: this copy drops the policy to read it
+    opened = html.replace(policy.group(0), "").replace("<details>", "<details open>")
+    page = tmp_path / "report.html"
+    page.write_text(opened.replace("</body>", READ_ORDER + "</body>"))
+    dom = _headless(chromium, tmp_path / "profile", "--window-size=1000,900", "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'data-drawn="([^"]*)"', dom.stdout)
+    assert found is not None, dom.stdout[-2000:]
+    drawn = json.loads(html_text.unescape(found.group(1)))
+    hebrew = "עברית"[::-1]  # drawn right to left: its last letter leftmost
+    assert drawn[:2] == ["model = latin: 2.1 ± 0.1 (n = 3)", f"model = {hebrew}: 1.1 ± 0.1 (n = 3)"]
+    assert [line[:40] for line in drawn[2:]] == [
+        "model=latin: 2 of 12 grid points dropped",
+        f"model={hebrew}: 2 of 12 grid points dropped",
+    ]
+
+
 NOT_YET = """
 [tables.table3]
 metric = "acc"
@@ -290,7 +362,12 @@ def test_a_cells_detail_cuts_a_long_value_its_runs_differ_in(tmp_path: Path) -> 
     1 MB page."""
     spec, store = make_project(tmp_path, top='run_specific = ["blob"]\n')
     for seed in (7, 8):
-        config = {"method": "ours", "dataset": "a", "seed": seed, "blob": "py/b64 " + "gAKKCmz8" * 600 + str(seed)}
+        config = {
+            "method": "ours",
+            "dataset": "a",
+            "seed": seed,
+            "blob": "py/b64 " + "gAKKCmz8" * 600 + str(seed),
+        }
         write_native_run(tmp_path / "runs" / f"ours_a_{seed}", config, [{"step": 100, "acc": 50.0}])
     collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
     html = render_report(spec, store, store.runs())

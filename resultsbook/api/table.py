@@ -415,6 +415,6 @@ def _options(name: str) -> Any:
 
 
 def _escape(text: str) -> str:
-    from resultsbook.render.escape import escape_html
+    from resultsbook.render.escape import isolate_rtl
 
-    return escape_html(text)
+    return isolate_rtl(text)

@@ -222,9 +222,10 @@ def render_figure_files(
     for path in figure.outputs:
         suffix = os.path.splitext(path)[1]
         unfitted: list[str] = []
+        crowded: list[str] = []
         try:
             drawn = render_figure(
-                result.data, figure.style, figure.options, suffix, generated, preamble, unfitted
+                result.data, figure.style, figure.options, suffix, generated, preamble, unfitted, crowded
             )
         except RenderError as error:  # say which label pdflatex could not measure, and why
             unset = typeset_problems(texts, preamble, fix="") if suffix == ".pgf" else []
@@ -236,11 +237,21 @@ def render_figure_files(
             ) from error
         files[path] = drawn
         notes += [title_too_wide(title, os.path.basename(path)) for title in unfitted]
+        notes += [categories_crowded(os.path.basename(path))] if crowded else []
         if suffix == ".pgf":
             notes += typeset_problems(texts, spec.paper_preamble)
         else:
             notes += drawing_problems(texts, figure.style, os.path.basename(path))
     return files, replace(result, notes=tuple(dict.fromkeys(notes)))
+
+
+def categories_crowded(output: str) -> str:
+    """Say that the category names under a figure's panels run into each other, and how to part them."""
+    return (
+        f"the category names under the panels of {output} run into each other, even upright and set "
+        "smaller: make the figure wider (width), put fewer panels a row (facet_columns), or give them "
+        "shorter display names in [labels]"
+    )
 
 
 def title_too_wide(title: str, output: str) -> str:

@@ -4,6 +4,7 @@ raw LaTeX a user gives explicitly."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -98,6 +99,37 @@ def escape_html(text: str) -> str:
     import html
 
     return html.escape(page_inert(str(text)), quote=True)
+
+
+def isolate_rtl(text: str, escape: Callable[[str], str] = escape_html) -> str:
+    """Escape text for HTML element content, each right-to-left stretch of it (a Hebrew or Arabic
+    value) in a `<bdi>`: the numbers beside it keep their order (`model = עברית: 1.1 ± 0.1`), not the
+    bidi algorithm's (`model = 0.1 ± 1.1 :עברית`)."""
+    shown = page_inert(str(text))
+    pieces, done = [], 0
+    for start, end in [] if shown.isascii() else _rtl_stretches(shown):
+        pieces += [escape(shown[done:start]), f"<bdi>{escape(shown[start:end])}</bdi>"]
+        done = end
+    return "".join([*pieces, escape(shown[done:])])
+
+
+def _rtl_stretches(text: str) -> list[list[int]]:
+    """Return where each right-to-left stretch starts and ends: from a Hebrew or Arabic letter to the
+    last one before a left-to-right letter (digits and signs between them belong to it)."""
+    import unicodedata
+
+    stretches: list[list[int]] = []
+    closed = True
+    for at, char in enumerate(text):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL") and closed:
+            stretches.append([at, at + 1])
+            closed = False
+        elif kind in ("R", "AL") or (kind == "NSM" and stretches and stretches[-1][1] == at):
+            stretches[-1][1] = at + 1  # a vowel sign (NSM) belongs with the letter before it
+        elif kind == "L":
+            closed = True
+    return stretches
 
 
 # what every output (terminal, Markdown, HTML, LaTeX, figures) shows as `\u200f` instead of obeying or

@@ -47,9 +47,11 @@ from resultsbook.render.textfit import (
     fit_categories,
     fit_legend,
     fit_title,
+    fit_turned_categories,
     legend_height,
     measuring_renderer,
     reading_order,
+    turned_categories_cross,
 )
 
 FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
@@ -438,10 +440,12 @@ def render_figure(
     generated: str = "",
     preamble: Sequence[str] = (),
     unfitted: list[str] | None = None,
+    crowded: list[str] | None = None,
 ) -> bytes:
     """Draw plot data and return the bytes of one output format (.pdf, .pgf, .svg, .png); `preamble`
     holds the packages a PGF figure's labels need (matplotlib measures them with LaTeX); panel titles
-    too wide for their panel are added to `unfitted`."""
+    too wide for their panel are added to `unfitted`, panels whose category names run together to
+    `crowded`."""
     if suffix not in FIGURE_SUFFIXES:
         raise RenderError(f"figure format {suffix!r} is not one of {', '.join(FIGURE_SUFFIXES)}")
     import matplotlib
@@ -457,7 +461,7 @@ def render_figure(
         matplotlib.rcdefaults()
         matplotlib.rcParams.update(rc_params(style, pgf, preamble))  # type: ignore[arg-type]
         with latex_errors(pgf):  # a PGF legend is fitted with texts measured by LaTeX
-            figure = plot_figure(data, style, options, pgf, unfitted)
+            figure = plot_figure(data, style, options, pgf, unfitted, crowded)
         return figure_bytes(figure, suffix, generated)
 
 
@@ -626,9 +630,11 @@ def plot_figure(
     options: FigureOptions,
     pgf: bool = False,
     unfitted: list[str] | None = None,
+    crowded: list[str] | None = None,
 ) -> Any:
     """Return a matplotlib Figure drawing the plot data (texts as `figure_text` draws them); panel
-    titles too wide for their panel even when set smaller are added to `unfitted`."""
+    titles too wide for their panel even when set smaller are added to `unfitted`, and the titles of
+    panels whose category names run into each other even upright and set smaller to `crowded`."""
     from matplotlib.figure import Figure
 
     count = max(len(data.panels), 1)
@@ -644,14 +650,15 @@ def plot_figure(
     for axis in flat[count:]:
         axis.set_visible(False)
     draw = {"curve": plot_curve, "bar": plot_bar, "points": plot_points}[data.kind]
+    turned = []
     for axis, panel in zip(flat, data.panels):
         draw(axis, panel, data, style, options)
         if panel.title:
             text, parsed = figure_text(panel.title, pgf)
             axis.set_title(text, parse_math=parsed)
         _style_axis(axis, data, options)
-        if data.kind != "curve":
-            _category_ticks(axis, data, pgf)
+        if data.kind != "curve" and _category_ticks(axis, data, pgf):
+            turned.append(axis)
     ylabel = figure_text(options.ylabel if options.ylabel is not None else data.ylabel, pgf)
     xlabel = figure_text(options.xlabel if options.xlabel is not None else data.xlabel, pgf)
     if count > 1:  # one label for the grid: each panel's own is as long as the panel, and overlapped the next
@@ -672,6 +679,9 @@ def plot_figure(
     unfit = _fit_titles(figure, flat[:count], [panel.title for panel in data.panels], columns, pgf)
     if unfitted is not None:
         unfitted += unfit
+    for axis in _fit_turned_categories(figure, turned, data.groups, pgf):
+        if crowded is not None:
+            crowded.append(data.panels[flat.index(axis)].title)
     return figure
 
 
@@ -839,13 +849,47 @@ def _one_hue_per_group(data: PlotData) -> bool:
     return len(data.groups) > 1
 
 
-def _category_ticks(axis: Any, data: PlotData, pgf: bool) -> None:
+def _category_ticks(axis: Any, data: PlotData, pgf: bool) -> bool:
+    """Set the category names under a panel; tell whether they were turned to fit."""
     axis.set_xticks(range(len(data.groups)))
-    # each category spans one of the n + 0.2 units of the axis (before the layout widens it a little)
-    slot = axis.get_position().width * axis.figure.bbox.width / (len(data.groups) + 0.2)
-    fit_categories(axis, data.groups, slot, lambda label: figure_text(label, pgf), pgf)
+    slot = _category_slot(axis, len(data.groups))
+    turned = fit_categories(axis, data.groups, slot, lambda label: figure_text(label, pgf), pgf)
     axis.grid(False, axis="x")
     axis.set_xlim(-0.6, len(data.groups) - 0.4)
+    return turned
+
+
+def _category_slot(axis: Any, count: int) -> float:
+    """Return the width (display units) of one category where its panel is now."""
+    # each category spans one of the n + 0.2 units of the axis (before the layout widens it a little)
+    return float(axis.get_position().width * axis.figure.bbox.width / (count + 0.2))
+
+
+def _fit_turned_categories(figure: Any, axes: Sequence[Any], groups: Sequence[str], pgf: bool) -> list[Any]:
+    """Set on one line and turn steeper, then set smaller, the turned category names that still run into
+    each other (tianshou's six algorithms under each of three panels a row); return the axes where
+    they still do.
+    Names well apart as the grid places the panels are left as drawn: the layout is run early only
+    for a figure that needs it."""
+    count = len(groups)
+    if not any(
+        turned_categories_cross(axis, _category_slot(axis, count) * CLEAR_OF_LAYOUT, pgf) for axis in axes
+    ):
+        return []
+    placed = [(axis, axis.get_position(original=True), axis.get_position()) for axis in figure.axes]
+    figure.get_layout_engine().execute(figure)
+    crowded = [
+        axis
+        for axis in axes
+        if turned_categories_cross(axis, _category_slot(axis, count), pgf)
+        and not fit_turned_categories(
+            axis, groups, _category_slot(axis, count), lambda label: figure_text(label, pgf), pgf
+        )
+    ]
+    for axis, original, active in placed:  # the layout at drawing starts as it did: names apart, same bytes
+        axis._set_position(original, which="original")
+        axis._set_position(active, which="active")
+    return crowded
 
 
 def _style_axis(axis: Any, data: PlotData, options: FigureOptions) -> None:
@@ -876,7 +920,9 @@ def _style_axis(axis: Any, data: PlotData, options: FigureOptions) -> None:
 
 def _symlog_ticks(axis: Any) -> None:
     """Tick a symlog axis at 0 and at the powers outside its linear range: its ±1 ticks sat inside that
-    range beside 0, and their labels (10⁰, 0, −10⁰) were drawn over one another."""
+    range beside 0, and their labels (10⁰, 0, −10⁰) were drawn over one another; every second (third,
+    ...) decade when all of them do not fit (1e12 and -5000 labelled 23 decades over one another).
+    Its limits are padded in symlog space, not by 5 % of the linear range (-6e10: seven empty decades)."""
     from matplotlib.ticker import Locator
 
     inner = axis.get_major_locator()
@@ -888,9 +934,21 @@ def _symlog_ticks(axis: Any) -> None:
 
         def tick_values(self, vmin: float, vmax: float) -> Any:
             ticks = np.asarray(inner.tick_values(vmin, vmax))
-            return ticks[(ticks == 0) | (np.abs(ticks) >= linthresh)]
+            return _thinned_decades(ticks[(ticks == 0) | (np.abs(ticks) >= linthresh)], axis.get_tick_space())
 
     axis.set_major_locator(Outside())
+    name = axis.axis_name
+    axis.axes.autoscale_view(scalex=name == "x", scaley=name == "y")  # the limits were padded linearly
+
+
+def _thinned_decades(ticks: np.ndarray, room: int) -> np.ndarray:
+    """Return 0 and every k-th decade of a symlog axis's ticks, k the least that leaves `room` or fewer."""
+    powers = np.round(np.log10(np.abs(np.where(ticks == 0, 1.0, ticks))))
+    for every in range(1, len(ticks) + 1):
+        kept = ticks[(ticks == 0) | (powers % every == 0)]
+        if len(kept) <= max(room, 3):
+            return kept
+    return ticks
 
 
 def _whole_steps(data: PlotData) -> bool:

@@ -84,13 +84,15 @@ def _html_environment(existing: tuple[str, ...]) -> jinja2.Environment:
     import jinja2
 
     folders = [*existing, builtin_template_dir()]
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folders),
         autoescape=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         finalize=_inert,
     )
+    environment.filters["isolate_rtl"] = _isolated
+    return environment
 
 
 def _inert(value: object) -> object:
@@ -102,6 +104,18 @@ def _inert(value: object) -> object:
 
     if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
         return page_inert(value)
+    return value
+
+
+def _isolated(value: object) -> object:
+    """Escape a plain text value for element content with its right-to-left stretches isolated (the
+    `isolate_rtl` filter); markup the code made is left as it is."""
+    import markupsafe
+
+    from resultsbook.render.escape import isolate_rtl
+
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(isolate_rtl(value, markupsafe.escape))  # as autoescape writes
     return value
 
 

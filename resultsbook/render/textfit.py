@@ -1,7 +1,8 @@
 """Figure texts that fit their figure, never cut off or run together: a legend takes fewer columns,
 then wraps long labels at spaces (twelve methods with long names in a column-wide figure); category
 labels under bars wrap at spaces and hyphens, then turn, when wider than their slot
-(medium-expert-v0 ran into medium-replay-v0); a y label wraps at spaces when longer than its
+(medium-expert-v0 ran into medium-replay-v0), and turn steeper, then are set smaller, when turned
+ones still run together (reinforce crossed ppo and sac); a y label wraps at spaces when longer than its
 panels' height (it ran into a legend on top); a panel's title wraps at spaces and hyphens, then is
 set smaller, when wider than its panel (InvertedDoublePendulum-v2 ran into InvertedPendulum-v2).
 
@@ -11,6 +12,8 @@ figure's own fonts otherwise. Texts that fit as placed are left exactly as befor
 
 from __future__ import annotations
 
+import itertools
+import math
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,7 +21,8 @@ from typing import Any
 from resultsbook.render.escape import RawLatex
 
 MIN_LINE = 8  # characters: labels are not wrapped narrower than this
-MIN_TITLE_SCALE = 0.7  # a panel title too wide for its panel is set down to this share of its size
+MIN_TITLE_SCALE = 0.7  # a panel title (or turned category names) too wide is set down to this share
+TURNS = (30, 45, 60, 90)  # degrees: category names are turned at the first that keeps them apart
 
 
 def reading_order(count: int, columns: int) -> list[int]:
@@ -72,9 +76,9 @@ def fit_legend(
 
 def fit_categories(
     axis: Any, labels: Sequence[str], slot: float, drawn: Callable[[str], tuple[str, bool]], pgf: bool
-) -> None:
+) -> bool:
     """Set the category labels of an axis no wider than `slot` each (display units): wrap them at
-    spaces and hyphens, then turn them when a word alone is wider."""
+    spaces and hyphens, then turn them when a word alone is wider; tell whether they were turned."""
     renderer = measuring_renderer(axis.figure, pgf)
     line: int | None = None
     while True:
@@ -84,16 +88,79 @@ def fit_categories(
             artist.set_parse_math(parsed)
         width = max((artist.get_window_extent(renderer).width for artist in artists), default=0.0)
         if width <= slot:
-            return
+            return False
         longest = max((len(part) for label in labels for part in _lines(label, line, True)), default=0)
         narrower = max(MIN_LINE // 2, min(longest - 1, int(longest * slot / width)))
         if narrower >= (line or longest):  # a word wider than its slot: turn the labels
             for artist in artists:
-                artist.set_rotation(30)
+                artist.set_rotation(TURNS[0])
                 artist.set_horizontalalignment("right")
                 artist.set_rotation_mode("anchor")
-            return
+            return True
         line = narrower
+
+
+def turned_categories_cross(axis: Any, slot: float, pgf: bool) -> bool:
+    """Tell whether an axis's category labels, as `fit_categories` turned them, run into their
+    neighbours `slot` apart (display units)."""
+    sizes = _unturned_sizes(axis.get_xticklabels(), measuring_renderer(axis.figure, pgf))
+    return _crossing(sizes, slot, TURNS[0], centred=False)
+
+
+def fit_turned_categories(
+    axis: Any, labels: Sequence[str], slot: float, drawn: Callable[[str], tuple[str, bool]], pgf: bool
+) -> bool:
+    """Set turned category labels that run into their neighbours (`slot` apart) on one line each,
+    turned at the least of TURNS that keeps them apart, else upright and smaller, down to
+    MIN_TITLE_SCALE of their size; tell whether they are apart."""
+    renderer = measuring_renderer(axis.figure, pgf)
+    texts = [drawn(label) for label in labels]  # a wrapped name turned steeply reads as several
+    artists = axis.set_xticklabels([text for text, _ in texts])
+    for artist, (_, parsed) in zip(artists, texts):
+        artist.set_parse_math(parsed)
+    sizes = _unturned_sizes(artists, renderer)
+    angle = next((a for a in TURNS if not _crossing(sizes, slot, a, a > TURNS[0])), TURNS[-1])
+    for artist in artists:
+        artist.set_rotation(angle)
+        if angle > TURNS[0]:
+            artist.set_verticalalignment("center")  # centred on its tick, as an upright label is
+    size = artists[0].get_fontsize() if artists else 0.0
+    smallest = size * MIN_TITLE_SCALE
+    for _ in range(4):  # measured again: a font's small sizes need not scale (LaTeX's cmr6 is wider)
+        if not _crossing(sizes, slot, angle, angle > TURNS[0]):
+            return True
+        if size <= smallest:
+            return False
+        tallest = max((a[1] + b[1]) / 2 for a, b in itertools.pairwise(sizes))  # upright: heights in a row
+        size = max(smallest, size * slot / tallest * 0.98)
+        for artist in artists:
+            artist.set_fontsize(size)
+        sizes = _unturned_sizes(artists, renderer)
+    return not _crossing(sizes, slot, angle, angle > TURNS[0])
+
+
+def _unturned_sizes(artists: Sequence[Any], renderer: Any) -> list[tuple[float, float]]:
+    """Return the width and height (display units) of each label as drawn level."""
+    sizes = []
+    for artist in artists:
+        angle = artist.get_rotation()
+        artist.set_rotation(0)
+        extent = artist.get_window_extent(renderer)
+        artist.set_rotation(angle)
+        sizes.append((extent.width, extent.height))
+    return sizes
+
+
+def _crossing(sizes: Sequence[tuple[float, float]], slot: float, angle: float, centred: bool) -> bool:
+    """Tell whether labels of these level sizes, `slot` apart and turned by `angle` degrees about their
+    right end (its top, or its middle when `centred`), overlap a neighbour: parallel boxes do when the
+    right one reaches back past the left one's end and their distance across is below their height."""
+    along, across = slot * math.cos(math.radians(angle)), slot * math.sin(math.radians(angle))
+    for (_, left_height), (right_width, right_height) in itertools.pairwise(sizes):
+        reach = (left_height + right_height) / 2 if centred else left_height
+        if right_width > along and reach > across:
+            return True
+    return False
 
 
 def fit_title(
