@@ -29,7 +29,7 @@ from resultsbook.store import (
     Store,
     stored_run,
 )
-from resultsbook.store.codec import decode_array, newest_time
+from resultsbook.store.codec import DamagedSeries, newest_time
 from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_connect import connect
 from resultsbook.store.pg_schema import (
@@ -461,16 +461,16 @@ class PostgresStore(Store):
             args.append(list(runs))
         cursor = self.conn.cursor(binary=True)  # blobs travel as bytes, not as hex text
         cursor.execute(sql, args)
-        return {
-            run: (decode_array(steps), decode_array(values), decode_array(times))
-            for run, steps, values, times in cursor
-        }
+        return self.decoded_series(key, cursor)
 
     def last_logged_time(self, run: int) -> float | None:
         """Return the wall time of the newest point one run logged (None when it logged no time)."""
         cursor = self.conn.cursor(binary=True)
-        cursor.execute("SELECT times FROM series WHERE run = %s AND times IS NOT NULL", [run])
-        return newest_time(times for (times,) in cursor)
+        cursor.execute("SELECT key, times FROM series WHERE run = %s AND times IS NOT NULL", [run])
+        try:
+            return newest_time(cursor, run)
+        except DamagedSeries as error:
+            raise self.damaged_series(error) from error
 
     def run_metrics(self, run: int) -> list[dict[str, Any]]:
         """Return the metric summaries of one run."""
