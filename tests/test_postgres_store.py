@@ -674,7 +674,9 @@ def test_a_password_that_is_a_word_of_the_error_leaves_its_advice_as_it_is(monke
     from resultsbook.store import pg_connect
 
     def refused(*args, **kwargs):
-        raise psycopg.OperationalError('connection failed: FATAL:  password authentication failed for user "rb"')
+        raise psycopg.OperationalError(
+            'connection failed: FATAL:  password authentication failed for user "rb"'
+        )
 
     monkeypatch.setattr(psycopg, "connect", refused)
     with pytest.raises(StoreError) as caught:
@@ -685,3 +687,34 @@ def test_a_password_that_is_a_word_of_the_error_leaves_its_advice_as_it_is(monke
         "have) and its password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in "
         "the URL"
     )
+
+
+def test_a_damaged_series_row_in_the_shared_store_is_named_with_its_run_and_fix(tmp_path, pg_url, cli):
+    """A series row whose bytes were changed in the shared store ended `table` in "Internal error:
+    ValueError: unknown series encoding b'\\x01'"; now it is store damage, in one line naming the run,
+    the metric and the forget that lets a collect store them again (as in an SQLite store)."""
+    import psycopg
+
+    for seed in range(3):
+        write_native_run(
+            tmp_path / "runs" / f"r{seed}", {"model": "m", "seed": seed}, curve([0.1, 0.2 + seed])
+        )
+    assert cli("collect", "runs", "--db", pg_url).exit_code == 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        run, run_id, source = conn.execute(
+            "SELECT runs.id, run_id, sources.path FROM runs JOIN sources ON sources.id = runs.source_id "
+            "WHERE runs.name = 'r1'"
+        ).fetchone()
+        conn.execute("UPDATE series SET \"values\" = '\\x0102'::bytea WHERE run = %s", [run])
+    result = cli("table", "--rows", "model", "--metric", "acc", "--reduce", "last(2)", "--db", pg_url)
+    assert result.exit_code == 74
+    said = (
+        f"the shared store {pg_url} holds a damaged series: 'acc' of run {run_id} ({source}) cannot be read "
+        f"(unknown series encoding b'\\x01'); forget that run's source with `resultsbook forget {source} "
+        f"--db {pg_url}` and collect it again"
+    )
+    assert result.output == f"Error: {said}\n"
+    # a curve's series, read whole, says the same
+    with Store.open(pg_url) as store, to_command_line(), pytest.raises(StoreError) as raised:
+        store.series("acc", [run])
+    assert str(raised.value) == said.replace(f" --db {pg_url}", "")

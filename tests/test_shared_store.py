@@ -286,7 +286,7 @@ def test_a_collector_suspended_inside_its_batch_does_not_hang_the_others(tmp_pat
     )
     assert ", idle in transaction for " in waiting[0]
     assert waiting[0].endswith(
-        "this command goes on when it is done (one stopped inside its batch is ended by the server after 60 s); "
+        "this command goes on when it is done (one stopped inside its batch is ended after 60 s); "
         "Ctrl-C stops it, keeping what it stored"
     )
     assert len(failures) == 1 and "idle-in-transaction timeout" in str(failures[0])
@@ -303,3 +303,93 @@ def wait_for_a_session(url: str, condition: str, seconds: float = 30) -> None:
         query = f"SELECT count(*) FROM pg_stat_activity WHERE {condition}"
         while admin.execute(query).fetchone()[0] == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
+
+
+# a collector that stops itself inside its pipelined batch: the sources of its first rows are locked and
+# its server session is `active`, waiting for the rest of the batch (no idle-in-transaction timeout runs)
+_STOPS_INSIDE_ITS_PIPELINE = """
+import os, signal, sys
+from resultsbook.console import main
+from resultsbook.store import pg_writer
+
+class Stopping:
+    def __init__(self, conn):
+        self.conn = conn
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+    def execute(self, query, *args):
+        cursor = self.conn.execute(query, *args)
+        if query.startswith("SELECT runs.id") and not os.environ.get("STOPPED"):  # inside the pipeline
+            os.environ["STOPPED"] = "1"  # once: its first source is locked
+            self.conn.pgconn.flush()
+            os.kill(os.getpid(), signal.SIGSTOP)
+        return cursor
+
+init = pg_writer.PostgresWriter.__init__
+pg_writer.PostgresWriter.__init__ = lambda writer, conn, relative: init(writer, Stopping(conn), relative)
+sys.argv = ["resultsbook", "collect", "runs", "--db", sys.argv[1]]
+main()
+"""
+_WAITS_AT_MOST_3_S = """
+import sys
+from resultsbook.console import main
+from resultsbook.store import postgres
+
+postgres.IDLE_IN_WRITE_MS = 3000
+sys.argv = ["resultsbook", "collect", "runs", "--db", sys.argv[1]]
+main()
+"""
+
+
+def test_a_collector_stopped_inside_its_pipelined_batch_is_ended_and_the_others_go_on(tmp_path, pg_url):
+    """A collect stopped (Ctrl-Z, a frozen node) while its batch was still being sent left its session
+    `active`, which no server timeout ends on PostgreSQL 15: every other collect of those sources waited
+    for as long as it stayed stopped. Now the collector waiting for it ends that session once it made no
+    progress for the idle limit, says so, and goes on."""
+    import os
+    import signal
+
+    for seed in range(20):
+        write_native_run(tmp_path / "runs" / f"seed{seed}", {"seed": seed}, curve([0.1, 0.2]))
+    stopped = subprocess.Popen(
+        [sys.executable, "-c", _STOPS_INSIDE_ITS_PIPELINE, pg_url],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, status = os.waitpid(stopped.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), stopped.communicate()
+        wait_for_a_session(
+            pg_url, "state = 'active' AND wait_event = 'ClientRead' AND backend_xid IS NOT NULL"
+        )
+        started = time.monotonic()
+        other = subprocess.run(
+            [sys.executable, "-c", _WAITS_AT_MOST_3_S, pg_url],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        waited = time.monotonic() - started
+    finally:
+        stopped.send_signal(signal.SIGCONT)
+        out, err = stopped.communicate(timeout=60)
+    assert other.returncode == 0, other.stderr
+    assert waited < 30
+    assert other.stdout == "Collected runs: 20 new, 0 updated, 0 unchanged, 0 problems\n"
+    told = other.stderr.splitlines()
+    assert len(told) == 2 and told[0].startswith("Waiting for the shared store"), told
+    assert told[1].startswith(f"Ended the session of another collector of the shared store {pg_url} (pid ")
+    assert told[1].endswith(
+        "): it was stopped inside its batch for 3 s, waiting for its client (suspended, or its network "
+        "gone); its batch is dropped whole, and this command goes on"
+    ), told
+    assert stopped.returncode == 74, (out, err)
+    assert err.startswith(f"Error: the shared store {pg_url} failed (")
+    assert "nothing of this command's last batch was kept" in err
+    with Store.open(pg_url) as store:
+        assert store.counts() == {"runs": 20, "sources": 20}

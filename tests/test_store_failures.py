@@ -394,3 +394,32 @@ def test_a_read_only_store_is_made_writable_by_whoever_can(tmp_path: Path, monke
         f"the store {mount / 'lab.db'} is read-only (attempt to write a readonly database); it is on a "
         "filesystem mounted read-only: mount it writable or copy it and pass db='COPY'"
     )
+
+
+def test_a_damaged_series_row_is_named_with_its_run_and_the_forget_that_stores_it_again(
+    project: Path, cli
+) -> None:
+    """A series blob whose bytes changed (a row edited by hand, a bit flipped on disk) ended `table` in
+    "Internal error: ValueError: unknown series encoding b'\\x01'"; now it is store damage, in one line
+    naming the run and the metric, and the forget that lets a collect store them again."""
+    original = cli("table", "--rows", "model", "--metric", "acc", "--reduce", "last(2)").output
+    with sqlite3.connect(project / "resultsbook.db") as db:
+        run_id, source = db.execute(
+            "SELECT run_id, sources.path FROM runs JOIN sources ON sources.id = runs.source_id "
+            "WHERE runs.name = 'r3'"
+        ).fetchone()
+        db.execute(
+            "UPDATE series SET \"values\" = x'0102' WHERE run = (SELECT id FROM runs WHERE name = 'r3')"
+        )
+    result = cli(
+        "table", "--rows", "model", "--metric", "acc", "--reduce", "last(2)", "--db", "resultsbook.db"
+    )
+    assert result.exit_code == 74
+    assert result.output == (
+        f"Error: the store resultsbook.db holds a damaged series: 'acc' of run {run_id} ({source}) cannot "
+        f"be read (unknown series encoding b'\\x01'); forget that run's source with `resultsbook forget "
+        f"{source} --db resultsbook.db` and collect it again\n"
+    )
+    assert cli("forget", source).exit_code == 0
+    assert cli("collect", "runs").exit_code == 0
+    assert cli("table", "--rows", "model", "--metric", "acc", "--reduce", "last(2)").output == original

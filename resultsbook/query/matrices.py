@@ -15,7 +15,7 @@ from itertools import islice
 import numpy as np
 
 from resultsbook.store import Store
-from resultsbook.store.codec import decode_array
+from resultsbook.store.codec import DamagedSeries, decode_array
 
 _FLOAT64 = b"d"[0]
 _CHUNK = 4096  # rows taken from the store at a time: one copy each for a metric's usual rows
@@ -70,7 +70,11 @@ class MetricSeries:
     @classmethod
     def read(cls, store: Store, key: str) -> MetricSeries:
         """Decode one metric key's series of every run (values without their wall times)."""
-        return cls.from_blobs(store.series_blobs(key), store.series_count(key))
+        try:
+            return cls.from_blobs(store.series_blobs(key), store.series_count(key))
+        except DamagedSeries as error:
+            error.key = key
+            raise store.damaged_series(error) from error
 
     @classmethod
     def from_blobs(cls, rows: Iterable[tuple[int, bytes, bytes]], count: int = 0) -> MetricSeries:
@@ -84,13 +88,13 @@ class MetricSeries:
             if steps.count(steps[0]) == len(steps):  # as usual, every run of the chunk logged the same steps
                 group = groups.get(steps[0])
                 if group is None:
-                    group = groups[steps[0]] = _Group(steps[0], count if not groups else 16)
+                    group = groups[steps[0]] = _Group(steps[0], count if not groups else 16, runs[0])
                 group.add_rows(runs, values)
                 continue
             for run, steps_blob, blob in chunk:
                 group = groups.get(steps_blob)
                 if group is None:
-                    group = groups[steps_blob] = _Group(steps_blob, count if not groups else 16)
+                    group = groups[steps_blob] = _Group(steps_blob, count if not groups else 16, run)
                 group.add(run, blob)
         return cls([group.block() for group in groups.values()])
 
@@ -123,8 +127,8 @@ class _Group:
     of one matrix (sized up front when the number of runs is known, else doubled as it fills); no
     blob is kept."""
 
-    def __init__(self, steps_blob: bytes, capacity: int) -> None:
-        steps = decode_array(steps_blob)
+    def __init__(self, steps_blob: bytes, capacity: int, run: int) -> None:
+        steps = decode_array(steps_blob, run)
         assert steps is not None
         self.steps = steps
         self.size = 8 * len(steps)  # bytes of one row; a float64 blob is its kind byte, then these
@@ -150,7 +154,7 @@ class _Group:
             if self.raw is not None:
                 self.raw[row * self.size : (row + 1) * self.size] = memoryview(blob)[1:]
         else:
-            self.odd[row] = np.asarray(decode_array(blob), dtype=np.float64)
+            self.odd[row] = np.asarray(decode_array(blob, run), dtype=np.float64)
         self.runs.append(run)
 
     def add_rows(self, runs: tuple[int, ...], blobs: tuple[bytes, ...]) -> None:

@@ -19,6 +19,7 @@ from resultsbook.models import Problem, StoredRun
 from resultsbook.params import canonical_float
 from resultsbook.store.connection import Connection
 from resultsbook.store.location import (
+    display_location,
     empty_store,
     folder_problem,
     is_postgres_url,
@@ -31,6 +32,7 @@ from resultsbook.store.schema import pending_migrations, refuse_foreign
 from resultsbook.voice import option, use_copy
 
 if TYPE_CHECKING:
+    from resultsbook.store.codec import DamagedSeries
     from resultsbook.store.writer import StoreWriter
 
 DEFAULT_DB_NAME = "resultsbook.db"
@@ -572,22 +574,50 @@ class Store:
 
     def series(self, key: str, runs: Iterable[int] | None = None) -> dict[int, tuple[Any, Any, Any]]:
         """Return {run: (steps, values, times)} arrays of one metric key."""
-        from resultsbook.store.codec import decode_array
-
         wanted = None if runs is None else set(runs)
         cursor = self.db.execute('SELECT run, steps, "values", times FROM series WHERE key = ?', [key])
-        return {
-            run: (decode_array(steps), decode_array(values), decode_array(times))
-            for run, steps, values, times in cursor
-            if wanted is None or run in wanted
-        }
+        return self.decoded_series(key, (row for row in cursor if wanted is None or row[0] in wanted))
+
+    def decoded_series(self, key: str, rows: Iterable[tuple[Any, ...]]) -> dict[int, tuple[Any, Any, Any]]:
+        """Return {run: (steps, values, times)} arrays of (run, steps, values, times) blob rows of one
+        metric key; a damaged blob is a StoreError naming its run and the fix."""
+        from resultsbook.store.codec import DamagedSeries, decode_array
+
+        try:
+            return {
+                run: (
+                    decode_array(steps, run, key),
+                    decode_array(values, run, key),
+                    decode_array(times, run, key),
+                )
+                for run, steps, values, times in rows
+            }
+        except DamagedSeries as error:
+            raise self.damaged_series(error) from error
+
+    def damaged_series(self, error: DamagedSeries) -> StoreError:
+        """Return the error for a series blob that cannot be decoded: its run, its metric key and how to
+        store them again."""
+        from resultsbook.voice import command
+
+        found = self.runs(include_missing=True, ids=[error.run]) if error.run is not None else []
+        source = found[0].source if found else "PATH"
+        run = f"run {found[0].run_id} ({source})" if found else "a run"
+        store = f"the {'shared ' if self.shared else ''}store {display_location(self.path)}"
+        return StoreError(
+            f"{store} holds a damaged series: {error.key!r} of {run} cannot be read ({error}); forget "
+            f"that run's source with `{command('forget', source)}` and collect it again"
+        )
 
     def last_logged_time(self, run: int) -> float | None:
         """Return the wall time of the newest point one run logged (None when it logged no time)."""
-        from resultsbook.store.codec import newest_time
+        from resultsbook.store.codec import DamagedSeries, newest_time
 
-        cursor = self.db.execute("SELECT times FROM series WHERE run = ? AND times IS NOT NULL", [run])
-        return newest_time(times for (times,) in cursor)
+        cursor = self.db.execute("SELECT key, times FROM series WHERE run = ? AND times IS NOT NULL", [run])
+        try:
+            return newest_time(cursor, run)
+        except DamagedSeries as error:
+            raise self.damaged_series(error) from error
 
     def run_metrics(self, run: int) -> list[dict[str, Any]]:
         """Return the metric summaries of one run."""

@@ -29,7 +29,7 @@ from resultsbook.store import (
     Store,
     stored_run,
 )
-from resultsbook.store.codec import decode_array, newest_time
+from resultsbook.store.codec import DamagedSeries, newest_time
 from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_connect import connect
 from resultsbook.store.pg_schema import (
@@ -42,7 +42,7 @@ from resultsbook.store.pg_schema import (
     make_readings,
     pending_migrations,
 )
-from resultsbook.store.pg_waiting import WAIT_NOTICE_MS, say_waiting
+from resultsbook.store.pg_waiting import WAIT_NOTICE_MS, end_stopped_writers, say_waiting, writers_progress
 from resultsbook.store.pg_writer import PostgresWriter
 from resultsbook.voice import command
 
@@ -53,8 +53,9 @@ _RUN_COLUMNS = (
 )
 _SUMMARY_NAMES = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
 _WRITE_ATTEMPTS = 5
-# a writer idle inside its batch for this long (suspended with Ctrl-Z, its node frozen, its network
-# gone) is ended by the server, so the collectors waiting for the sources it locked go on
+# a writer stopped inside its batch for this long (suspended with Ctrl-Z, its node frozen, its network
+# gone) is ended (by the server, or by the collector waiting for it), so the collectors waiting for the
+# sources it locked go on
 IDLE_IN_WRITE_MS = 60_000
 WRITES_CHANNEL = "resultsbook_writes"
 T = TypeVar("T")
@@ -160,18 +161,23 @@ class PostgresStore(Store):
     def write(self, work: Callable[[Any], T]) -> T:  # work gets a PostgresWriter: StoreWriter's methods
         """Run `work` in one short write transaction and return what it returns; on any exception
         nothing of it is written. A transaction the server aborts (a deadlock with another program,
-        a serialization failure) runs again, and one left idle by a stopped writer is ended by the
-        server after `IDLE_IN_WRITE_MS`. The counts `write_source` returns are filled when the
-        transaction commits (the sources are compared and written together, in one round trip)."""
+        a serialization failure) runs again. A writer stopped inside its batch holds its sources for
+        `IDLE_IN_WRITE_MS`: the server ends its session when it was idle, the writer waiting for those
+        sources when it was inside a statement or pipeline (no server timeout runs there). The counts
+        `write_source` returns are filled when the transaction commits (the sources are compared and
+        written together, in one round trip)."""
         import psycopg.errors
 
         self._failed_writing = True  # until it commits: a failure now loses this batch
         patient = False  # the first attempt waits WAIT_NOTICE_MS for other writers, then says it waits
-        for attempt in range(_WRITE_ATTEMPTS):
+        progress: dict[int, tuple[Any, ...]] = {}  # how far the other writers' batches were, when last seen
+        conflicts = 0
+        while True:
             writer = PostgresWriter(self.conn, self.relative)
-            wait = "" if patient else f"; SET LOCAL lock_timeout = {WAIT_NOTICE_MS:d}"
+            wait = IDLE_IN_WRITE_MS if patient else WAIT_NOTICE_MS
             self.conn.execute(
-                f"BEGIN; SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_WRITE_MS:d}{wait}"
+                f"BEGIN; SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_WRITE_MS:d}; "
+                f"SET LOCAL lock_timeout = {wait:d}"
             )
             try:
                 result = work(writer)
@@ -183,20 +189,22 @@ class PostgresStore(Store):
                 return result
             except psycopg.errors.LockNotAvailable:
                 self.conn.execute("ROLLBACK")
-                if patient:  # a lock_timeout of the role's own
-                    raise
+                if patient:  # a writer stopped inside a statement or pipeline: no server timeout ends it
+                    end_stopped_writers(self.conn, self.path, progress, IDLE_IN_WRITE_MS)
+                else:
+                    say_waiting(self.conn, self.path, IDLE_IN_WRITE_MS)
                 patient = True
-                say_waiting(self.conn, self.path, IDLE_IN_WRITE_MS)
+                progress = writers_progress(self.conn)
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                 self.conn.execute("ROLLBACK")
-                if attempt == _WRITE_ATTEMPTS - 1:
+                conflicts += 1
+                if conflicts == _WRITE_ATTEMPTS:
                     raise
-                time.sleep(0.05 * (attempt + 1))
+                time.sleep(0.05 * conflicts)
             except BaseException:
                 if not self.conn.closed and self.conn.info.transaction_status != 0:
                     self.conn.execute("ROLLBACK")
                 raise
-        raise AssertionError("unreachable")
 
     def copies_found(self) -> list[tuple[str, str]]:
         """Return (source path, stored path) for each run this store's writes found stored already from
@@ -453,16 +461,16 @@ class PostgresStore(Store):
             args.append(list(runs))
         cursor = self.conn.cursor(binary=True)  # blobs travel as bytes, not as hex text
         cursor.execute(sql, args)
-        return {
-            run: (decode_array(steps), decode_array(values), decode_array(times))
-            for run, steps, values, times in cursor
-        }
+        return self.decoded_series(key, cursor)
 
     def last_logged_time(self, run: int) -> float | None:
         """Return the wall time of the newest point one run logged (None when it logged no time)."""
         cursor = self.conn.cursor(binary=True)
-        cursor.execute("SELECT times FROM series WHERE run = %s AND times IS NOT NULL", [run])
-        return newest_time(times for (times,) in cursor)
+        cursor.execute("SELECT key, times FROM series WHERE run = %s AND times IS NOT NULL", [run])
+        try:
+            return newest_time(cursor, run)
+        except DamagedSeries as error:
+            raise self.damaged_series(error) from error
 
     def run_metrics(self, run: int) -> list[dict[str, Any]]:
         """Return the metric summaries of one run."""
