@@ -192,6 +192,33 @@ def test_an_open_book_reads_its_spec_again_once_the_file_changed(project):
         assert book.spec_table("table1").to_text().splitlines()[3] == "mlp      **0.860 ± 0.055**†§"
 
 
+def test_a_spec_saved_half_edited_fails_only_what_uses_it_and_a_spec_moved_away_is_not_made_anew(project):
+    """A spec saved mid-edit made repr(book), book.runs() and book.table() raise its TOML error (a
+    notebook could not show the book); a save after the spec was moved wrote a new spec of that table alone."""
+    spec = project / "resultsbook.toml"
+    spec.write_text('[tables.table1]\nrows = ["model"]\nmetric = "test/acc"\n')
+    with rb.open(spec) as book:
+        good = spec.read_text()
+        spec.write_text(good + "\n[tables.wip]\nmetric = \n")
+        assert "spec" in repr(book) and len(book.runs()) == 12
+        assert book.table(rows="model", metric="val/acc").to_frame()["n"].tolist() == [6, 6]
+        with pytest.raises(rb.SpecError, match="is not valid TOML"):
+            book.spec_table("table1")
+        spec.write_text(good)
+        assert book.spec_table("table1").to_text().splitlines()[0].startswith("model")
+        spec.rename(project / "moved.toml")
+        with pytest.raises(rb.SpecError) as raised:
+            book.table(rows="model", metric="val/acc").save("main")
+        assert str(raised.value) == (
+            f"table.save: the book's spec {spec} is gone (moved or deleted); give the file to save into: "
+            "table.save(NAME, spec='path/to/resultsbook.toml')"
+        )
+        assert not spec.exists()
+    book.close()
+    with pytest.raises(rb.StoreError, match="this book is closed"):
+        book.runs()
+
+
 def test_a_table_of_the_store_saves_into_a_spec_that_labels_its_keys(project, cli):
     spec = project / "resultsbook.toml"
     spec.write_text('[labels.keys]\nmodel = "Model"\n\n[labels.values.model]\nmlp = "MLP"\n')

@@ -24,7 +24,15 @@ from resultsbook.api.arguments import (
 )
 from resultsbook.api.saving import table_origin
 from resultsbook.api.table import Names, Table, merge_labels, metric_names, table_request
-from resultsbook.errors import NotFoundError, QueryError, SpecError, StoreError, closest, listing_text
+from resultsbook.errors import (
+    NotFoundError,
+    QueryError,
+    ResultsbookError,
+    SpecError,
+    StoreError,
+    closest,
+    listing_text,
+)
 from resultsbook.models import StoredRun
 from resultsbook.outputs.label_names import misspelt_names
 from resultsbook.outputs.own_params import asks_params, check_own_params
@@ -207,16 +215,28 @@ class Book:
         self._path = store.path
         self._spec = spec
         self._spec_stamp = _file_stamp(spec.path) if spec is not None else None
+        self._spec_error: ResultsbookError | None = None  # the file as it is now does not read
 
     @property
     def spec(self) -> Spec | None:
-        """Return the spec, read again when its file changed since (a `table.save`, an edit)."""
+        """Return the spec, read again when its file changed since (a `table.save`, an edit); a file
+        saved half-edited leaves the last spec that read (`spec_table` says why it cannot use it)."""
         if self._spec is not None:
             stamp = _file_stamp(self._spec.path)
             if stamp is not None and stamp != self._spec_stamp:  # a spec gone since: the one read
-                self._spec = load_spec(self._spec.path)
-                self._spec_stamp = stamp
+                self._spec_stamp = stamp  # a file that does not read is not read again until it changes
+                try:
+                    self._spec, self._spec_error = load_spec(self._spec.path), None
+                except ResultsbookError as error:
+                    self._spec_error = error
         return self._spec
+
+    def _spec_as_it_is(self) -> Spec | None:
+        """Return the spec as its file reads now; raise the file's error when it does not read."""
+        spec = self.spec
+        if self._spec_error is not None:
+            raise self._spec_error
+        return spec
 
     @property
     def store(self) -> Store:
@@ -476,7 +496,7 @@ class Book:
             raise SpecError(
                 f"spec_table takes one table's name, e.g. book.spec_table('table1'); it was given {name!r}"
             )
-        spec = self.spec  # read once: the file as it is now
+        spec = self._spec_as_it_is()  # read once: the file as it is now
         if spec is None:
             raise SpecError(
                 f"this book was opened from the store {self._shown}, which has no spec; "

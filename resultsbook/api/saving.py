@@ -62,6 +62,11 @@ def save_table_made(table: Table, name: str, spec: str | os.PathLike[str] | None
             f"this table is [tables.{table.name}] of the spec already; save tables made with book.table"
         )
     book, arguments = origin.book, origin.arguments
+    if spec is None and book.spec is not None and not os.path.exists(book.spec.path):
+        raise SpecError(  # a new file there would hold this table alone, without the spec's sources
+            f"table.save: the book's spec {book.spec.path} is gone (moved or deleted); give the file to save "
+            "into: table.save(NAME, spec='path/to/resultsbook.toml')"
+        )
     path = _spec_path(book, spec) if spec is not None or book.spec is not None else find_spec()
     entry: dict[str, Any] = {}
     try:
