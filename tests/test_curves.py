@@ -257,6 +257,26 @@ def test_a_nan_one_seed_logged_amid_its_numbers_is_left_out_there_and_said_not_i
     np.testing.assert_array_equal(values[0], [0, 5, 10, math.nan, 30])
 
 
+@pytest.mark.parametrize(("seeds", "min_seeds"), [(1, None), (2, 2)])
+def test_a_step_where_too_few_seeds_logged_a_number_breaks_the_line_instead_of_bridging_it(
+    tmp_path: Path, store: Store, seeds: int, min_seeds: int | None
+) -> None:
+    """One seed logging NaN at step 20 (or one of two, with min_seeds = 2): the point was dropped and
+    matplotlib drew a straight segment from step 10 to 30 through it, under a warning saying `not
+    interpolated` (and a note saying points were kept where 2 seeds had data)."""
+    for seed in range(seeds):
+        records = [
+            {"step": s, "score": math.nan if (seed, s) == (0, 20) else s + seed} for s in range(0, 50, 10)
+        ]
+        write_native_run(tmp_path / f"runs/a_{seed}", {"model": "a", "seed": seed}, records)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    curves = aggregate_curves(store, CurveQuery(metric="score", hue="model", min_seeds=min_seeds))
+    (line,) = curves.lines
+    assert line.x.tolist() == [0, 10, 20, 30, 40]
+    assert np.isnan(line.center[2]) and not np.isnan(np.delete(line.center, 2)).any()
+    assert "of them at a grid point" not in curves.statement()  # every point it draws has its seeds
+
+
 def test_x_can_be_another_metric_or_wall_time(tmp_path: Path, store: Store) -> None:
     records = [{"step": s, "time": 1000.0 + 2 * s, "epoch": s // 10, "acc": float(s)} for s in (10, 20, 30)]
     write_native_run(tmp_path / "runs/r", {"seed": 0}, records)

@@ -166,7 +166,7 @@ class CurveSet:
             parts.append("band: 95% t-interval of the mean")
         elif query.band == "minmax":
             parts.append("band: min-max range over seeds")
-        if query.band is not None and any(np.any(line.n < 2) for line in self.lines):
+        if query.band is not None and any(np.any(drawn_counts(line) < 2) for line in self.lines):
             parts.append("no band where one seed had data")  # a std of one value: the band has no width
         kinds = {line.alignment for line in self.lines}
         if kinds - {"shared"}:
@@ -188,11 +188,17 @@ class CurveSet:
 def _fewer_at_a_step(lines: Sequence[CurveLine]) -> str:
     """Say how few of a line's seeds some of its grid points hold (min_seeds keeps the points beyond
     where some seeds end): the note's n is every seed of a line, its last points may hold one."""
-    if not any(len(line.n) and int(line.n.min()) < len(line.runs) for line in lines):
+    counts = [(drawn_counts(line), len(line.runs)) for line in lines]
+    if not any(len(n) and int(n.min()) < runs for n, runs in counts):
         return ""
-    fewest = min(int(line.n.min()) for line in lines if len(line.n))
-    most = max(int(line.n.max()) for line in lines if len(line.n))
+    fewest = min(int(n.min()) for n, _ in counts if len(n))
+    most = max(int(n.max()) for n, _ in counts if len(n))
     return f", {fewest}–{most} of them at a grid point"
+
+
+def drawn_counts(line: CurveLine) -> np.ndarray:
+    """Return the seeds averaged at each point the line draws (a break where they logged NaN is none)."""
+    return line.n[~np.isnan(line.center)] if len(line.n) else line.n
 
 
 def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] | None = None) -> CurveSet:
@@ -490,7 +496,10 @@ def _line(
         reach = align_curves([(x, np.zeros_like(y)) for x, y in curves], query.align, query.points)[1]
         covered = np.sum(~np.isnan(reach), axis=0)
     short = covered < max(needed, 1)
-    keep = ~short & (n > 0)
+    keep = ~short
+    # seeds reach the point but none logged a number there (NaN), or fewer than min_seeds asks: a break
+    # in the line, never a bridge (one seed's NaN among others leaves them, said in the note)
+    broken = keep & (n < max(query.min_seeds or 1, 1))
     if how != "shared" and short.any():
         dropped = int(short.sum())
         # runs that record no seed (Lightning's version_N of one config) are runs, as the caption says
@@ -500,7 +509,7 @@ def _line(
             f"{_group_text(query, facet, hue)}: {dropped} of {len(grid)} grid points dropped "
             f"(fewer than {needed} {seeds} had data there{_short_seeds(runs, curves, query)}{fix})"
         )
-    grid, values, n, covered = grid[keep], values[:, keep], n[keep], covered[keep]
+    grid, values, n, covered, broken = grid[keep], values[:, keep], n[keep], covered[keep], broken[keep]
     fewer = int(np.sum(covered < len(runs)))
     if fewer:  # min_seeds kept them: the line's last points average the seeds that remain, its band narrows
         seeds = "seeds" if query.replicate and _one_run_per_replicate(runs, query.replicate) else "runs"
@@ -511,6 +520,9 @@ def _line(
     wanted = [query.center, *([query.band] if query.band else [])]
     center, low, high = (np.empty(len(grid)) for _ in range(3))
     for index in range(len(grid)):
+        if broken[index]:
+            center[index] = low[index] = high[index] = np.nan
+            continue
         stats = describe(values[:, index].tolist(), wanted, query.ddof)
         center[index] = stats[query.center]
         low[index], high[index] = _band(stats, query)
