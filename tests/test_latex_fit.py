@@ -439,9 +439,9 @@ def test_a_table_taller_than_a_page_is_warned_of_with_longtable_as_the_fix(
     built = cli("build")
     assert built.exit_code == 0
     said = (
-        f"Warning: t: t.tex has {models} rows, more than a page holds (10pt text: about 39): LaTeX does not "
-        "break a table across pages and sets it off the page; set longtable = true (one-column pages) to "
-        "break it, or split it with where"
+        f"Warning: t: t.tex has {models} rows, more than a page holds (10pt text: about 39, fewer with a caption "
+        "or long notes): LaTeX does not break a table across pages and sets it off the page; set longtable = "
+        "true (one-column pages) to break it, or split it with where"
     )
     assert (said in built.output.splitlines()) is warned, built.output
     compile_latex(tmp_path, r"\input{t.tex}", ("booktabs", "longtable"))

@@ -29,10 +29,15 @@ def too_tall_tables(spec: Spec, report: BuildReport) -> list[Finding]:
             continue
         output = os.path.relpath(latex[0], spec.folder)
         page = spec.venue.title if spec.venue is not None else "10pt text"
+        fix = (  # longtable stops LaTeX on a two-column page
+            "split it with where, or \\input it in a one-column appendix with longtable = true"
+            if spec.venue is not None and spec.venue.columns > 1
+            else "set longtable = true (one-column pages) to break it, or split it with where"
+        )
         text = (
-            f"{output} has {len(built.rows)} rows, more than a page holds ({page}: about {fit}): LaTeX "
-            "does not break a table across pages and sets it off the page; set longtable = true "
-            "(one-column pages) to break it, or split it with where"
+            f"{output} has {len(built.rows)} rows, more than a page holds ({page}: about {fit}, fewer "
+            f"with a caption or long notes): LaTeX does not break a table across pages and sets it off the "
+            f"page; {fix}"
         )
         findings.append(Finding(name, "", "height", text))
     return findings
