@@ -1022,9 +1022,14 @@ def test_a_statistic_over_runs_of_two_configurations_is_warned_of_and_explained(
             "a count reduces no metric; remove it",
         ),
         (
+            '{ count = "runs", digits = 2 }',
+            "digits is read only for a statistic over runs (metric = ...): a count is a whole number of runs or "
+            "seeds, not a statistic; remove it",
+        ),
+        (
             '{ count = "seeds", stat = "std" }',
             "stat is read only for a statistic over runs (metric = ...): a "
-            "count is a number of runs or seeds, not a statistic; remove it",
+            "count is a whole number of runs or seeds, not a statistic; remove it",
         ),
     ],
 )

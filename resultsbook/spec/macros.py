@@ -202,7 +202,7 @@ def _value(
 
 # the keys each kind of value reads besides its own (a key another kind reads would be ignored unsaid)
 _CELL_KEYS = frozenset({"stat", "digits"})
-_COUNT_KEYS = frozenset({"digits", "where", "status", "experiment", "replicate"})
+_COUNT_KEYS = frozenset({"where", "status", "experiment", "replicate"})
 _KIND_KEYS = {"cell": _CELL_KEYS, "difference": _CELL_KEYS, "ratio": _CELL_KEYS, "count": _COUNT_KEYS}
 
 
@@ -217,8 +217,8 @@ def _refuse_keys_of_other_kinds(item: Mapping[str, Any], kind: str, where: str, 
             why = (
                 "a count averages nothing" if key in ("run_specific", "ddof") else "a count reduces no metric"
             )
-            if key == "stat":
-                why = "a count is a number of runs or seeds, not a statistic"
+            if key in ("stat", "digits"):
+                why = "a count is a whole number of runs or seeds, not a statistic"
             raise SpecError(
                 f"{where}: {context} {key} is read only for a statistic over runs (metric = ...): {why}; "
                 "remove it"
