@@ -112,16 +112,16 @@ class MetricReader:
         self.derived: dict[str, Expression] = {
             name: parse_expression(text) for name, text in (derived or {}).items()
         }
+        self.normalized = dict(normalized or {})
+        self.constant_inputs: dict[int, set[str]] = {}  # derived metrics: inputs a run logged only once
+        self._keys = set(store.metric_keys())
+        self._check_derived_names()  # first: `acc = "acc * 100"` over a logged acc is a name taken
         circle = derived_cycle(self.derived)
         if circle is not None:  # evaluating it would recurse without end
             raise QueryError(
                 f"derived metric {circle[0]!r} {circle_words(circle)} ({' → '.join(circle)}); define it "
                 "from logged metrics, under a name of its own"
             )
-        self.normalized = dict(normalized or {})
-        self.constant_inputs: dict[int, set[str]] = {}  # derived metrics: inputs a run logged only once
-        self._keys = set(store.metric_keys())
-        self._check_derived_names()
         self._summaries: dict[str, dict[int, dict[str, Any]]] = {}
         self._series: dict[str, dict[int, tuple[Any, Any, Any]]] = {}
         self._summary_arrays: dict[str, Summaries] = {}
