@@ -311,6 +311,25 @@ def test_a_password_libpq_cannot_parse_is_never_shown_and_is_told_to_be_percent_
     )
 
 
+@pytest.mark.parametrize("password", ["My%Secret", "Secret Pass", "Pa%CEss"])
+def test_a_password_libpq_cannot_parse_is_in_no_line_of_the_traceback_python_prints(password, tmp_path):
+    """`rb.open('postgresql://lab:My%Secret@…')` printed, above the masked error, the driver's error it was
+    raised from: `ProgrammingError: invalid percent-encoded token: "My%Secret"`."""
+    import traceback
+
+    import resultsbook as rb
+
+    pytest.importorskip("psycopg")
+    url = f"postgresql://lab:{password}@127.0.0.1:1/results"
+    write_native_run(tmp_path / "runs" / "a", {"seed": 1}, curve([0.5]))
+    for attempt in (lambda: rb.open(url), lambda: rb.collect(tmp_path / "runs", db=url)):
+        with pytest.raises(StoreError) as caught:
+            attempt()
+        printed = "".join(traceback.format_exception(caught.value))
+        assert "cannot connect to postgresql://lab:***@127.0.0.1:1/results (" in printed
+        assert password not in printed and "Secret" not in printed and "Pa%" not in printed, printed
+
+
 def test_a_short_password_is_masked_where_the_driver_quotes_it_not_inside_its_words():
     from resultsbook.store.location import without_password
 
@@ -674,7 +693,9 @@ def test_a_password_that_is_a_word_of_the_error_leaves_its_advice_as_it_is(monke
     from resultsbook.store import pg_connect
 
     def refused(*args, **kwargs):
-        raise psycopg.OperationalError('connection failed: FATAL:  password authentication failed for user "rb"')
+        raise psycopg.OperationalError(
+            'connection failed: FATAL:  password authentication failed for user "rb"'
+        )
 
     monkeypatch.setattr(psycopg, "connect", refused)
     with pytest.raises(StoreError) as caught:
