@@ -700,9 +700,40 @@ def test_a_password_that_is_a_word_of_the_error_leaves_its_advice_as_it_is(monke
     monkeypatch.setattr(psycopg, "connect", refused)
     with pytest.raises(StoreError) as caught:
         pg_connect.connect("postgresql://rb:failed@db:1/r")
-    assert "failed" not in str(caught.value)  # the password: every word that spells it
-    assert str(caught.value).endswith(
-        "; check the user name (rb, before ':' in the URL: the server says the same of a user it does not "
-        "have) and its password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in "
-        "the URL"
+    assert str(caught.value) == (  # the server's word `failed`, not the password: it is in no other word
+        "cannot connect to postgresql://rb:***@db:1/r (connection failed: FATAL:  password authentication failed "
+        "for user \"rb\"); check the user name (rb, before ':' in the URL: the server says the same of a user it "
+        "does not have) and its password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or "
+        "percent-encoded in the URL"
+    )
+
+
+def test_a_password_that_is_the_user_name_or_the_port_is_not_told_by_masking_them(monkeypatch):
+    """With the password `lab` for the user lab, the server's `for user "lab"` printed as `for user "***"`;
+    with the password 55771, `port 55771` printed as `port ***`: each told the password, and hid the user
+    or the port."""
+    import psycopg
+    from servers import free_port
+
+    from resultsbook.store import pg_connect
+
+    port = free_port()
+    with pytest.raises(StoreError) as caught:
+        pg_connect.connect(f"postgresql://lab:{port}@127.0.0.1:{port}/results")
+    assert str(caught.value).startswith(
+        f"cannot connect to postgresql://lab:***@127.0.0.1:{port}/results (connection failed: connection to "
+        f'server at "127.0.0.1", port {port} failed: Connection refused'
+    )
+
+    def refused(*args, **kwargs):
+        raise psycopg.OperationalError(
+            'connection failed: FATAL:  password authentication failed for user "lab"'
+        )
+
+    monkeypatch.setattr(psycopg, "connect", refused)
+    with pytest.raises(StoreError) as caught:
+        pg_connect.connect("postgresql://lab:lab@db:1/results")
+    assert str(caught.value).startswith(
+        "cannot connect to postgresql://lab:***@db:1/results (connection failed: FATAL:  password "
+        'authentication failed for user "lab"); check the user name (lab, before'
     )

@@ -159,8 +159,8 @@ def url_password(location: str) -> str | None:
 
 
 def without_password(text: str, location: str) -> str:
-    """Return `text` (a driver's error about `location`) with the URL's password in it as ***, as
-    written and as percent-decoded: libpq quotes a password it cannot parse (`"Stud pw#1"`)."""
+    """Return `text` (a driver's error about `location`) with the URL's password in it as ***: in the URL
+    it quotes, and where it quotes the password alone, as written or percent-decoded (`"Stud pw#1"`)."""
     from urllib.parse import unquote  # here: only an error needs it
 
     found = _credentials(location)
@@ -169,7 +169,8 @@ def without_password(text: str, location: str) -> str:
     forms = {
         form for secret in secrets for form in (secret, unquote(secret), unquote(secret, errors="replace"))
     }
-    return masked(text, forms)
+    shown = display_location(location)
+    return masked(text.replace(location, shown), forms, shown)
 
 
 def location_without_password(location: str) -> str:
