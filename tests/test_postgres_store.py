@@ -439,6 +439,40 @@ def test_the_store_is_the_flag_else_the_environment_else_the_spec(monkeypatch):
         choose_store_location(None, None, "x")
 
 
+@pytest.mark.parametrize("command", [("collect", "runs"), ("build",), ("runs",), ("forget", "runs/a")])
+def test_an_empty_store_option_or_variable_is_refused_not_the_default_store(
+    command, tmp_path, cli, monkeypatch
+):
+    """`--db "$LAB_DB"` in a job script, the variable unset, quietly collected into ./resultsbook.db."""
+    import resultsbook as rb
+
+    monkeypatch.delenv("RESULTSBOOK_DB", raising=False)
+    write_native_run(tmp_path / "runs" / "a", {"seed": 1}, curve([0.5]))
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    result = cli(*command, "--db", "")
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: --db is empty; give a file path (SQLite) or a postgresql://user@host/db URL\n",
+    )
+    monkeypatch.setenv("RESULTSBOOK_DB", "")
+    result = cli(*command)
+    assert result.output == (
+        "Error: RESULTSBOOK_DB is empty; set it to a file path (SQLite) or a postgresql://user@host/db URL, "
+        "or unset it\n"
+    )
+    with pytest.raises(SpecError, match=r"^RESULTSBOOK_DB is empty; set it to a file path"):
+        rb.open()
+    monkeypatch.delenv("RESULTSBOOK_DB")
+    for attempt in (
+        lambda: rb.collect("runs", db=""),
+        lambda: rb.build(db=""),
+        lambda: rb.forget("runs", db=""),
+    ):
+        with pytest.raises(SpecError, match=r"^db='' names no path; give one: db='resultsbook.db'$"):
+            attempt()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["resultsbook.toml", "runs"]
+
+
 def test_the_spec_names_the_store_with_store_or_db(tmp_path):
     from resultsbook.spec import load_spec
 

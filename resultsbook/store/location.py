@@ -65,6 +65,11 @@ def check_store_location(location: str, where: str | None = None) -> str:
     """Return a store location as commands open it (a file:// URL as its path), or refuse, naming
     `where` (else the db option), one that cannot hold a store."""
     where = where or option("db")
+    if not location.strip() and where == ENVIRONMENT_VARIABLE:  # `export RESULTSBOOK_DB="$LAB_DB"`, unset
+        raise SpecError(
+            f"{where} is empty; set it to a file path (SQLite) or a postgresql://user@host/db URL, "
+            "or unset it"
+        )
     if not location.strip():
         raise SpecError(f"{where} is empty; give a file path (SQLite) or a postgresql://user@host/db URL")
     _refuse_wrapped(location, where)
@@ -115,10 +120,10 @@ def refuse_mistyped_url(location: str, where: str) -> None:
 
 def choose_store_location(flag: str | None, spec_location: str | None, default: str) -> str:
     """Return the store to use: the db option, else $RESULTSBOOK_DB, else the spec's, else `default`."""
-    if flag:
+    if flag is not None:  # `--db "$LAB_DB"` with the variable unset is refused, not ./resultsbook.db
         return check_store_location(flag)
     from_environment = os.environ.get(ENVIRONMENT_VARIABLE)
-    if from_environment:
+    if from_environment is not None:
         return check_store_location(from_environment, ENVIRONMENT_VARIABLE)
     return spec_location or default
 
