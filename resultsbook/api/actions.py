@@ -248,7 +248,7 @@ def forget(
     listed = paths_argument("paths", paths, "runs/old")
     store_path = path_argument("db", db, DEFAULT_DB_NAME) if db is not None else None
     spec = _collect_spec(config, required=False) if db is None or config is not None else None
-    with opened(_db(store_path, spec), create=False) as store:
+    with opened(_db(store_path, spec), create=False, doing="forget") as store:
         every = store.every_source()
         roots = [_stored_root(_as_stored(store, path), every) for path in listed]
         for path, root in zip(listed, roots):
