@@ -256,6 +256,26 @@ def test_reading_an_empty_database_says_to_collect_first(pg_url):
         Store.open(pg_url, create=False)
 
 
+def test_a_command_suggested_for_a_url_with_a_password_holds_no_asterisks_to_paste(pg_url, cli, tmp_path):
+    """`run resultsbook collect PATH --db postgresql://lab:***@…/results first` failed when pasted."""
+    import resultsbook as rb
+
+    url = pg_url.replace("://resultsbook@", "://resultsbook:s3cret@", 1)
+    bare = display_location(url).replace(":***@", "@")
+    where = "(with the password as in the URL you gave, or in PGPASSWORD or a line of ~/.pgpass)"
+    result = cli("runs", "--db", url)
+    assert result.output == (
+        f"Error: no resultsbook store in {display_location(url)} yet; run `resultsbook collect PATH --db "
+        f"{bare}` first {where}\n"
+    )
+    with pytest.raises(NotFoundError) as caught:
+        rb.open(url)
+    assert str(caught.value) == (
+        f"no resultsbook store in {display_location(url)} yet; run `rb.collect('runs/', db={bare!r})` first "
+        f"{where}"
+    )
+
+
 def test_a_shared_store_no_collect_has_written_into_says_so_and_one_written_into_does_not(pg_url, tmp_path):
     import resultsbook as rb
 

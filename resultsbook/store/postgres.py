@@ -44,7 +44,7 @@ from resultsbook.store.pg_schema import (
 )
 from resultsbook.store.pg_waiting import WAIT_NOTICE_MS, say_waiting
 from resultsbook.store.pg_writer import PostgresWriter
-from resultsbook.voice import command
+from resultsbook.voice import command, password_left_out
 
 _RUN_COLUMNS = (
     "runs.id, runs.run_id, runs.name, runs.adapter, sources.path, runs.experiment, runs.status, "
@@ -89,6 +89,7 @@ class PostgresStore(Store):
                 raise NotFoundError(  # as a missing SQLite file: nothing is wrong but that no collect ran yet
                     f"no resultsbook store in {display_location(path)} yet; "
                     f"run `{command('collect', db=display_location(path))}` first"
+                    f"{password_left_out(display_location(path))}"
                 )
             apply_migrations(conn, named)
         except (StoreError, NotFoundError):
