@@ -3,6 +3,8 @@ MLflow URL's experiment after '#' may hold '@' too (`/Users/alice@corp.com/exp`)
 
 from __future__ import annotations
 
+import re
+
 
 def credentials_end(after_scheme: str, fragment: bool = False) -> int:
     """Return the index of the '@' that ends a URL's user and password (the text after `scheme://`),
@@ -19,14 +21,14 @@ def credentials_end(after_scheme: str, fragment: bool = False) -> int:
     return -1
 
 
-_UNQUOTED_SECRET = 4  # characters: a password shorter than this is masked only where it is quoted
+def masked(text: str, secrets: set[str], shown: str = "") -> str:
+    """Return `text` with each of `secrets` (a password in the forms it may be written) as *** where it is
+    quoted whole (libpq's `invalid percent-encoded token: "…"`); not inside other words, nor where it
+    spells a part of the URL as `shown` (user, host, port, database): masking the user name or the port
+    would hide it and tell the password."""
+    from urllib.parse import unquote  # here: only an error needs it
 
-
-def masked(text: str, secrets: set[str]) -> str:
-    """Return `text` with each of `secrets` (a password in the forms it may be written) as ***; a short
-    one only where quoted, not inside every word."""
-    for form in sorted(secrets - {""}, key=len, reverse=True):
+    named = {part for piece in re.split(r"[:/@?&=#\[\]]+", shown) for part in (piece, unquote(piece))}
+    for form in sorted(secrets - {""} - named, key=len, reverse=True):
         text = text.replace(f'"{form}"', '"***"').replace(f"'{form}'", "'***'")
-        if len(form) >= _UNQUOTED_SECRET:
-            text = text.replace(form, "***")
     return text

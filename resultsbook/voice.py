@@ -16,6 +16,7 @@ in the command line's words.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -71,12 +72,35 @@ def option(name: str, value: str | None = None) -> str:
     """
     if _spec_entry and name in _ENTRY_KEYS:
         return _entry_words(name, value)
+    if name == "db" and value is not None:
+        value = pasteable_store(value)
     if not _command_line:
         if name in _PYTHON:
             return _PYTHON[name](value)
         return f"{name}=" if value is None else f"{name}={value!r}"
     flag = _FLAGS.get(name, "--" + name.replace("_", "-"))
     return flag if value is None else f"{flag} {_SHELL_VALUES.get(name, _shell_word)(value)}"
+
+
+# a URL's password as `display_location` prints it: `user:***@`, `?password=***`
+_MASKED_USER_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/@]*):\*\*\*@")
+_MASKED_QUERY_VALUE = re.compile(r"(?<=[?&])[^=&#]+=\*\*\*(?:&|(?=#)|$)")
+
+
+def pasteable_store(store: str) -> str:
+    """Return a store as a suggested command gives it: a URL whose password is printed as *** without
+    it (pasted, *** would be taken for the password; PGPASSWORD or ~/.pgpass gives it)."""
+    store = _MASKED_USER_PASSWORD.sub(r"\1@", store)
+    if "://" not in store or not _MASKED_QUERY_VALUE.search(store):
+        return store
+    return _MASKED_QUERY_VALUE.sub("", store).replace("?#", "#").rstrip("?&")
+
+
+def password_left_out(store: str) -> str:
+    """Return what to say after a suggested command naming `store`, a URL whose password it left out."""
+    if pasteable_store(store) == store:
+        return ""
+    return " (with the password as in the URL you gave, or in PGPASSWORD or a line of ~/.pgpass)"
 
 
 def _entry_words(name: str, value: str | None) -> str:
@@ -250,8 +274,8 @@ def without_given_store(text: str) -> str:
     folder, would be misled by it."""
     if not _store_given:
         return text
-    flag = f" --db {_shell_word(_store_given)}"
-    keyword = f", db={_store_given!r}"
+    flag = f" --db {_shell_word(pasteable_store(_store_given))}"
+    keyword = f", db={pasteable_store(_store_given)!r}"
     return text.replace(flag, "").replace(keyword, "")
 
 

@@ -136,6 +136,26 @@ def test_a_role_that_may_only_read_is_told_so_in_one_line_and_can_still_read(tmp
     assert shown.stderr.splitlines() == result.output.splitlines()
 
 
+def test_forget_as_a_role_that_may_only_read_is_told_in_forgets_words(tmp_path, pg_url, make_run, cli):
+    """It said `nothing of this command's last batch was kept; collect as a role that may write`."""
+    make_run("r1", {"seed": 1}, curve([1.0]))
+    assert cli("collect", "runs", "--db", pg_url).exit_code == 0
+    reader = reader_url(pg_url)
+    role = reader.split("//", 1)[1].split("@", 1)[0]
+    result = cli("forget", "runs/r1", "--db", reader)
+    assert result.output.splitlines() == [
+        f"Error: the shared store {reader} may not be written by the role '{role}' (permission denied for "
+        f"table params); nothing was forgotten; forget as a role that may write, or ask the database's "
+        f"owner to `GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}` and `GRANT USAGE "
+        f"ON ALL SEQUENCES IN SCHEMA public TO {role}` (a role that may only read can still run build, check "
+        "and watch over runs already collected)"
+    ]
+    assert cli("runs", "--db", reader, "--format", "csv", "--columns", "name").output.splitlines() == [
+        "name",
+        "r1",
+    ]
+
+
 def test_the_grants_the_message_names_let_the_role_collect(tmp_path, pg_url, make_run, cli):
     import psycopg
 
@@ -446,9 +466,9 @@ def test_a_url_without_a_user_names_the_role_libpq_takes_and_a_trailing_slash_is
     from resultsbook.store.pg_connect import _connect_fix
 
     monkeypatch.setenv("PGUSER", "carol")
-    assert _connect_fix("postgresql://db.lab.example.org/results", "fe_sendauth: no password supplied").startswith(
-        "check carol's password: "
-    )
+    assert _connect_fix(
+        "postgresql://db.lab.example.org/results", "fe_sendauth: no password supplied"
+    ).startswith("check carol's password: ")
     reason = 'connection to server failed: FATAL:  database "results/" does not exist'
     assert _connect_fix("postgresql://lab@db.lab.example.org/results/", reason) == (
         "drop the '/' at the end of the URL: the database is 'results', not 'results/'"

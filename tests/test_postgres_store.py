@@ -256,6 +256,26 @@ def test_reading_an_empty_database_says_to_collect_first(pg_url):
         Store.open(pg_url, create=False)
 
 
+def test_a_command_suggested_for_a_url_with_a_password_holds_no_asterisks_to_paste(pg_url, cli, tmp_path):
+    """`run resultsbook collect PATH --db postgresql://lab:***@…/results first` failed when pasted."""
+    import resultsbook as rb
+
+    url = pg_url.replace("://resultsbook@", "://resultsbook:s3cret@", 1)
+    bare = display_location(url).replace(":***@", "@")
+    where = "(with the password as in the URL you gave, or in PGPASSWORD or a line of ~/.pgpass)"
+    result = cli("runs", "--db", url)
+    assert result.output == (
+        f"Error: no resultsbook store in {display_location(url)} yet; run `resultsbook collect PATH --db "
+        f"{bare}` first {where}\n"
+    )
+    with pytest.raises(NotFoundError) as caught:
+        rb.open(url)
+    assert str(caught.value) == (
+        f"no resultsbook store in {display_location(url)} yet; run `rb.collect('runs/', db={bare!r})` first "
+        f"{where}"
+    )
+
+
 def test_a_shared_store_no_collect_has_written_into_says_so_and_one_written_into_does_not(pg_url, tmp_path):
     import resultsbook as rb
 
@@ -309,6 +329,25 @@ def test_a_password_libpq_cannot_parse_is_never_shown_and_is_told_to_be_percent_
         "percent-encoded as UTF-8 in the URL (a space as %20, '%' as %25, 'é' as %C3%A9), or keep it out "
         "of the URL: in PGPASSWORD or a line of ~/.pgpass (chmod 600)"
     )
+
+
+@pytest.mark.parametrize("password", ["My%Secret", "Secret Pass", "Pa%CEss"])
+def test_a_password_libpq_cannot_parse_is_in_no_line_of_the_traceback_python_prints(password, tmp_path):
+    """`rb.open('postgresql://lab:My%Secret@…')` printed, above the masked error, the driver's error it was
+    raised from: `ProgrammingError: invalid percent-encoded token: "My%Secret"`."""
+    import traceback
+
+    import resultsbook as rb
+
+    pytest.importorskip("psycopg")
+    url = f"postgresql://lab:{password}@127.0.0.1:1/results"
+    write_native_run(tmp_path / "runs" / "a", {"seed": 1}, curve([0.5]))
+    for attempt in (lambda: rb.open(url), lambda: rb.collect(tmp_path / "runs", db=url)):
+        with pytest.raises(StoreError) as caught:
+            attempt()
+        printed = "".join(traceback.format_exception(caught.value))
+        assert "cannot connect to postgresql://lab:***@127.0.0.1:1/results (" in printed
+        assert password not in printed and "Secret" not in printed and "Pa%" not in printed, printed
 
 
 def test_a_short_password_is_masked_where_the_driver_quotes_it_not_inside_its_words():
@@ -418,6 +457,40 @@ def test_the_store_is_the_flag_else_the_environment_else_the_spec(monkeypatch):
         SpecError, match="RESULTSBOOK_DB: the store 'mysql://lab@db/results' is a mysql:// URL"
     ):
         choose_store_location(None, None, "x")
+
+
+@pytest.mark.parametrize("command", [("collect", "runs"), ("build",), ("runs",), ("forget", "runs/a")])
+def test_an_empty_store_option_or_variable_is_refused_not_the_default_store(
+    command, tmp_path, cli, monkeypatch
+):
+    """`--db "$LAB_DB"` in a job script, the variable unset, quietly collected into ./resultsbook.db."""
+    import resultsbook as rb
+
+    monkeypatch.delenv("RESULTSBOOK_DB", raising=False)
+    write_native_run(tmp_path / "runs" / "a", {"seed": 1}, curve([0.5]))
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    result = cli(*command, "--db", "")
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: --db is empty; give a file path (SQLite) or a postgresql://user@host/db URL\n",
+    )
+    monkeypatch.setenv("RESULTSBOOK_DB", "")
+    result = cli(*command)
+    assert result.output == (
+        "Error: RESULTSBOOK_DB is empty; set it to a file path (SQLite) or a postgresql://user@host/db URL, "
+        "or unset it\n"
+    )
+    with pytest.raises(SpecError, match=r"^RESULTSBOOK_DB is empty; set it to a file path"):
+        rb.open()
+    monkeypatch.delenv("RESULTSBOOK_DB")
+    for attempt in (
+        lambda: rb.collect("runs", db=""),
+        lambda: rb.build(db=""),
+        lambda: rb.forget("runs", db=""),
+    ):
+        with pytest.raises(SpecError, match=r"^db='' names no path; give one: db='resultsbook.db'$"):
+            attempt()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["resultsbook.toml", "runs"]
 
 
 def test_the_spec_names_the_store_with_store_or_db(tmp_path):
@@ -681,11 +754,42 @@ def test_a_password_that_is_a_word_of_the_error_leaves_its_advice_as_it_is(monke
     monkeypatch.setattr(psycopg, "connect", refused)
     with pytest.raises(StoreError) as caught:
         pg_connect.connect("postgresql://rb:failed@db:1/r")
-    assert "failed" not in str(caught.value)  # the password: every word that spells it
-    assert str(caught.value).endswith(
-        "; check the user name (rb, before ':' in the URL: the server says the same of a user it does not "
-        "have) and its password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in "
-        "the URL"
+    assert str(caught.value) == (  # the server's word `failed`, not the password: it is in no other word
+        "cannot connect to postgresql://rb:***@db:1/r (connection failed: FATAL:  password authentication failed "
+        "for user \"rb\"); check the user name (rb, before ':' in the URL: the server says the same of a user it "
+        "does not have) and its password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or "
+        "percent-encoded in the URL"
+    )
+
+
+def test_a_password_that_is_the_user_name_or_the_port_is_not_told_by_masking_them(monkeypatch):
+    """With the password `lab` for the user lab, the server's `for user "lab"` printed as `for user "***"`;
+    with the password 55771, `port 55771` printed as `port ***`: each told the password, and hid the user
+    or the port."""
+    import psycopg
+    from servers import free_port
+
+    from resultsbook.store import pg_connect
+
+    port = free_port()
+    with pytest.raises(StoreError) as caught:
+        pg_connect.connect(f"postgresql://lab:{port}@127.0.0.1:{port}/results")
+    assert str(caught.value).startswith(
+        f"cannot connect to postgresql://lab:***@127.0.0.1:{port}/results (connection failed: connection to "
+        f'server at "127.0.0.1", port {port} failed: Connection refused'
+    )
+
+    def refused(*args, **kwargs):
+        raise psycopg.OperationalError(
+            'connection failed: FATAL:  password authentication failed for user "lab"'
+        )
+
+    monkeypatch.setattr(psycopg, "connect", refused)
+    with pytest.raises(StoreError) as caught:
+        pg_connect.connect("postgresql://lab:lab@db:1/results")
+    assert str(caught.value).startswith(
+        "cannot connect to postgresql://lab:***@db:1/results (connection failed: FATAL:  password "
+        'authentication failed for user "lab"); check the user name (lab, before'
     )
 
 

@@ -274,7 +274,9 @@ def test_a_mistyped_bucket_names_the_bucket_meant(tmp_path, s3_bucket):
     )
 
 
-def test_credentials_written_into_an_object_storage_url_are_refused_with_the_secret_masked(cli, tmp_path, monkeypatch):
+def test_credentials_written_into_an_object_storage_url_are_refused_with_the_secret_masked(
+    cli, tmp_path, monkeypatch
+):
     """`collect s3://KEY:SECRET@bucket/prefix` echoed the secret in an error about a parameter."""
     monkeypatch.chdir(tmp_path)
     result = cli("collect", "s3://AKIDEXAMPLE:SECRETKEYEXAMPLE@lab-runs/sweep-4")
@@ -293,6 +295,7 @@ def test_a_store_url_given_as_the_runs_to_collect_is_told_apart_from_a_folder(cl
     assert result.exit_code == 2
     assert result.output == (
         "Error: postgresql://lab:***@db/results is a database, not a folder of runs: to collect into it as "
-        "the store, give it as --db postgresql://lab:***@db/results; to read MLflow runs kept in it, collect "
-        "mlflow+postgresql://lab:***@db/results\n"
+        "the store, give it as --db postgresql://lab@db/results; to read MLflow runs kept in it, collect "
+        "mlflow+postgresql://lab@db/results (with the password as in the URL you gave, or in PGPASSWORD or a "
+        "line of ~/.pgpass)\n"
     )

@@ -64,7 +64,10 @@ def connect(target: str, server: str) -> SqlBackend:
 def _without_password(text: str, target: str) -> str:
     """Return a driver's error with the URL's password in it, as written or decoded, as ***."""
     password = urlsplit(target).password
-    return masked(text, {password, unquote(password)} if password else set())
+    if not password:
+        return text
+    shown = target.replace(f":{password}@", ":***@", 1)
+    return masked(text.replace(target, shown), {password, unquote(password)}, shown)
 
 
 def _connect_fix(dialect: str, target: str, reason: str) -> str:

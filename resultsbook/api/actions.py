@@ -77,7 +77,7 @@ def collect(
     found no run in it. `derive` holds params computed from others, 'NAME=PARAM[:REGEX]' (or parsed):
     one, or a list. A collect that found no run warns `rb.NotFoundWarning` saying what was tried
     (`resultsbook collect` fails with it), and returns its report."""
-    store_path = path_argument("db", db, DEFAULT_DB_NAME) if db else None  # "": the default, as --db ""
+    store_path = path_argument("db", db, DEFAULT_DB_NAME) if db is not None else None
     adapter = name_argument("adapter", adapter, "csv")
     pattern = None if pattern is None else path_argument("pattern", pattern, "{model}/{seed}/metrics.csv")
     options = mapping_argument("options", options, {"columns": ["epoch", "step", "return"]})
@@ -225,7 +225,7 @@ def build(
     only = [tables] if isinstance(tables, str) else list(tables)
     spec = _spec(config, required=True)
     assert spec is not None
-    location = _db(path_argument("db", db, DEFAULT_DB_NAME) if db else None, spec)
+    location = _db(path_argument("db", db, DEFAULT_DB_NAME) if db is not None else None, spec)
     with opened(location, create=False) as store, store.snapshot():
         report = build_outputs(spec, store, only, progress=progress)
         report = dataclasses.replace(report, silent=silent_running_runs(store, report.tables))
@@ -246,9 +246,9 @@ def forget(
     touched, and a collect that reads them brings them back. With `dry_run`, only say what would go.
     A path under which the store holds no source raises rb.NotFoundError, naming the one meant."""
     listed = paths_argument("paths", paths, "runs/old")
-    store_path = path_argument("db", db, DEFAULT_DB_NAME) if db else None
+    store_path = path_argument("db", db, DEFAULT_DB_NAME) if db is not None else None
     spec = _collect_spec(config, required=False) if db is None or config is not None else None
-    with opened(_db(store_path, spec), create=False) as store:
+    with opened(_db(store_path, spec), create=False, doing="forget") as store:
         every = store.every_source()
         roots = [_stored_root(_as_stored(store, path), every) for path in listed]
         for path, root in zip(listed, roots):

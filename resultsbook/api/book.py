@@ -95,7 +95,7 @@ def locate(path: str | None) -> tuple[Spec | None, str]:
     """Return the spec (if any) and the store path that `open_book(path)` reads ($RESULTSBOOK_DB,
     when set, names the store when no path is given)."""
     shared = os.environ.get(ENVIRONMENT_VARIABLE)
-    if path is None and shared:
+    if path is None and shared is not None:
         found = find_spec()
         return (load_spec(found) if found else None), check_store_location(shared, ENVIRONMENT_VARIABLE)
     if path is not None and is_postgres_url(path):

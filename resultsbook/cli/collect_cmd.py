@@ -218,9 +218,11 @@ def forget_command(
     folder collected by mistake. The logs are not touched; a collect that reads them brings them back.
     """
     from resultsbook.api.actions import forget
+    from resultsbook.store.location import check_store_location
 
-    # without --db, the spec's store, whose [[sources]] may collect the runs again
-    report = forget(list(paths), db=db_path or None, dry_run=dry_run)
+    # without --db, the spec's store, whose [[sources]] may collect the runs again; `--db ""` is refused
+    store = None if db_path is None else check_store_location(db_path)
+    report = forget(list(paths), db=store, dry_run=dry_run)
     if as_json:
         document = {"sources": list(report.sources), "runs": report.runs, "dry_run": dry_run}
         print_json("forget", True, {**document, "notes": list(report.notes)})

@@ -29,7 +29,7 @@ from resultsbook.adapters.base import Folder
 from resultsbook.errors import SpecError, first_line
 from resultsbook.sources.walk import skipped
 from resultsbook.store.location import display_location, is_url
-from resultsbook.voice import command, option
+from resultsbook.voice import command, option, password_left_out, pasteable_store
 
 LISTING_THREADS = 16
 PREFETCH_MAX_BYTES = 64 << 20  # larger files are fetched when read, not held ahead
@@ -426,7 +426,8 @@ def filesystem(url: str) -> tuple[Any, str]:
         shown = display_location(url)
         raise SpecError(
             f"{shown} is a database, not a folder of runs: to collect into it as the store, give it as "
-            f"{option('db', shown)}; to read MLflow runs kept in it, collect mlflow+{shown}"
+            f"{option('db', shown)}; to read MLflow runs kept in it, collect mlflow+{pasteable_store(shown)}"
+            f"{password_left_out(shown)}"
         )
     extra = EXTRAS.get(scheme)
     install = f"pip install 'resultsbook[{extra}]'" if extra else "install the fsspec driver of that protocol"

@@ -160,8 +160,9 @@ class Store:
             self.removed = True
         self.created = ()
 
-    def problem(self, error: Exception) -> StoreError:
-        """Return the one-line error for an SQLite failure (one of `failures`) met using this store."""
+    def problem(self, error: Exception, doing: str = "collect") -> StoreError:
+        """Return the one-line error for an SQLite failure (one of `failures`) met using this store (by
+        the command `doing`: the same words for any)."""
         assert isinstance(error, sqlite3.Error)
         return store_problem(self.path, error, removed=self.removed)
 

@@ -65,6 +65,11 @@ def check_store_location(location: str, where: str | None = None) -> str:
     """Return a store location as commands open it (a file:// URL as its path), or refuse, naming
     `where` (else the db option), one that cannot hold a store."""
     where = where or option("db")
+    if not location.strip() and where == ENVIRONMENT_VARIABLE:  # `export RESULTSBOOK_DB="$LAB_DB"`, unset
+        raise SpecError(
+            f"{where} is empty; set it to a file path (SQLite) or a postgresql://user@host/db URL, "
+            "or unset it"
+        )
     if not location.strip():
         raise SpecError(f"{where} is empty; give a file path (SQLite) or a postgresql://user@host/db URL")
     _refuse_wrapped(location, where)
@@ -115,10 +120,10 @@ def refuse_mistyped_url(location: str, where: str) -> None:
 
 def choose_store_location(flag: str | None, spec_location: str | None, default: str) -> str:
     """Return the store to use: the db option, else $RESULTSBOOK_DB, else the spec's, else `default`."""
-    if flag:
+    if flag is not None:  # `--db "$LAB_DB"` with the variable unset is refused, not ./resultsbook.db
         return check_store_location(flag)
     from_environment = os.environ.get(ENVIRONMENT_VARIABLE)
-    if from_environment:
+    if from_environment is not None:
         return check_store_location(from_environment, ENVIRONMENT_VARIABLE)
     return spec_location or default
 
@@ -159,8 +164,8 @@ def url_password(location: str) -> str | None:
 
 
 def without_password(text: str, location: str) -> str:
-    """Return `text` (a driver's error about `location`) with the URL's password in it as ***, as
-    written and as percent-decoded: libpq quotes a password it cannot parse (`"Stud pw#1"`)."""
+    """Return `text` (a driver's error about `location`) with the URL's password in it as ***: in the URL
+    it quotes, and where it quotes the password alone, as written or percent-decoded (`"Stud pw#1"`)."""
     from urllib.parse import unquote  # here: only an error needs it
 
     found = _credentials(location)
@@ -169,7 +174,8 @@ def without_password(text: str, location: str) -> str:
     forms = {
         form for secret in secrets for form in (secret, unquote(secret), unquote(secret, errors="replace"))
     }
-    return masked(text, forms)
+    shown = display_location(location)
+    return masked(text.replace(location, shown), forms, shown)
 
 
 def location_without_password(location: str) -> str:

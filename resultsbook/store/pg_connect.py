@@ -54,12 +54,15 @@ def connect(location: str) -> Any:
     except psycopg.Error as error:
         said = first_line(error).rstrip(".")
         fix = without_password(_connect_fix(location, said), location)  # the advice read from what was said
-        raise StoreError(
+        refused = StoreError(
             f"cannot connect to {display_location(location)} ({without_password(said, location)}); {fix}"
-        ) from error
-    except UnicodeDecodeError as error:  # psycopg decodes the URL's %XX escapes as UTF-8
+        )
+    except UnicodeDecodeError:  # psycopg decodes the URL's %XX escapes as UTF-8
         reason, fix = _undecodable(location)
-        raise StoreError(f"cannot connect to {display_location(location)} ({reason}); {fix}") from error
+        refused = StoreError(f"cannot connect to {display_location(location)} ({reason}); {fix}")
+    # raised outside the except clauses: the driver's error quotes the password unmasked, and a traceback
+    # prints the exception being handled (its __context__) above this one
+    raise refused
 
 
 # libpq's words for a URL it cannot parse (a password written as typed, not percent-encoded)

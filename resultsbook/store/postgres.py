@@ -44,7 +44,7 @@ from resultsbook.store.pg_schema import (
 )
 from resultsbook.store.pg_waiting import WAIT_NOTICE_MS, end_stopped_writers, say_waiting, writers_progress
 from resultsbook.store.pg_writer import PostgresWriter
-from resultsbook.voice import command
+from resultsbook.voice import command, password_left_out
 
 _RUN_COLUMNS = (
     "runs.id, runs.run_id, runs.name, runs.adapter, sources.path, runs.experiment, runs.status, "
@@ -90,6 +90,7 @@ class PostgresStore(Store):
                 raise NotFoundError(  # as a missing SQLite file: nothing is wrong but that no collect ran yet
                     f"no resultsbook store in {display_location(path)} yet; "
                     f"run `{command('collect', db=display_location(path))}` first"
+                    f"{password_left_out(display_location(path))}"
                 )
             apply_migrations(conn, named)
         except (StoreError, NotFoundError):
@@ -111,27 +112,30 @@ class PostgresStore(Store):
         """Close (a shared store is never removed)."""
         self.close()
 
-    def problem(self, error: Exception) -> StoreError:
-        """Return the one-line error for a database failure met while using this store."""
+    def problem(self, error: Exception, doing: str = "collect") -> StoreError:
+        """Return the one-line error for a database failure met while using this store, worded for the
+        command `doing` its writes (a collect's batches, a forget's one transaction)."""
         import psycopg.errors
 
+        lost = (
+            "nothing was forgotten" if doing == "forget" else "nothing of this command's last batch was kept"
+        )
         if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
             return StoreError(
                 f"the shared store {display_location(self.path)} is read-only ({_first_line(error)}): a "
-                "standby server, or one whose transactions are read-only by default; nothing of this "
-                "command's last batch was kept; collect into the primary server's URL"
+                f"standby server, or one whose transactions are read-only by default; {lost}; {doing} "
+                f"{'into' if doing == 'collect' else 'from'} the primary server's URL"
             )
         if isinstance(error, psycopg.errors.InsufficientPrivilege):
             role = self.role
             return StoreError(
                 f"the shared store {display_location(self.path)} may not be written by the role {role!r} "
-                f"({_first_line(error)}); nothing of this command's last batch was kept; collect as a role "
-                f"that may write, or ask the database's owner to `GRANT INSERT, UPDATE, DELETE ON ALL "
-                f"TABLES IN SCHEMA public TO {role}` and `GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "
-                f"{role}` (a role that may only read can still run build, check and watch over runs "
-                "already collected)"
+                f"({_first_line(error)}); {lost}; {doing} as a role that may write, or ask the database's "
+                f"owner to `GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}` and "
+                f"`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}` (a role that may only read can "
+                "still run build, check and watch over runs already collected)"
             )
-        lost = "; nothing of this command's last batch was kept" if self._failed_writing else ""
+        lost = f"; {lost}" if self._failed_writing else ""
         self._failed_writing = False  # said once: a watch's next round may fail in a read
         return StoreError(
             f"the shared store {display_location(self.path)} failed ({_first_line(error)}){lost}; check "

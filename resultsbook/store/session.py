@@ -10,8 +10,9 @@ from resultsbook.store import Store
 
 
 @contextmanager
-def opened(location: str, create: bool = False) -> Iterator[Store]:
-    """Open the store at `location` for one command and close it when the command ends.
+def opened(location: str, create: bool = False, doing: str = "collect") -> Iterator[Store]:
+    """Open the store at `location` for one command (`doing`: the one whose writes a failure names)
+    and close it when the command ends.
 
     A store this command created is discarded when the command fails or leaves it without a source,
     so a failed first command leaves no empty store (and no folder) behind. The store's own failures
@@ -21,7 +22,7 @@ def opened(location: str, create: bool = False) -> Iterator[Store]:
         yield store
     except store.failures as error:
         _close(store, failed=True)
-        raise store.problem(error) from error
+        raise store.problem(error, doing) from error
     except BaseException:
         _close(store, failed=True)
         raise
