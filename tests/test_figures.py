@@ -129,10 +129,7 @@ def test_points_of_runs_without_a_seed_say_one_dot_per_run(tmp_path: Path) -> No
     collect(store, list(spec.sources))
     data = figure_data(spec, spec.figures["mi"], store, store.runs(), {}).data
     store.close()
-    assert (
-        data.note
-        == "Dots: one per run; marker: mean over n = 1 run; per run: last."
-    )
+    assert data.note == "Dots: one per run; marker: mean over n = 1 run; per run: last."
 
 
 def test_an_interval_spread_gives_its_bounds_as_error_bars(project) -> None:
@@ -524,12 +521,23 @@ def test_a_curve_over_wall_time_of_runs_logging_no_time_fails_saying_so(tmp_path
     ) in result.output
     assert "no points" not in result.output and "check where" not in result.output
     assert (tmp_path / "out/t.md").exists() and not (tmp_path / "out/tm.png").exists()
+    # the runs of model a record wall time: model b's are left out for that, not for having no points
+    for seed in range(3):
+        points = [{"step": s, "time": 100.0 + s, "score": s + seed} for s in (0, 5)]
+        write_native_run(tmp_path / f"runs/b_{seed}", {"model": "b", "seed": seed}, points)
+    result = cli("build")
+    assert (
+        'Warning: tm: 3 run(s) of model=a record no wall time: log a "time" with each point, or use x = '
+        '"step", and were left out'
+    ) in result.output.splitlines(), result.output
 
 
 def test_a_legend_of_bare_numbers_says_which_key_they_are(tmp_path: Path) -> None:
     """Curves of five DVCLive folds, hue = "fold": the legend read 0, 1, 2, 3, 4, numbers naming
     nothing; each now says `fold = 0`, while a value with a display name keeps it."""
-    extra = FIGURES + """
+    extra = (
+        FIGURES
+        + """
 [figures.by_seed]
 kind = "curve"
 metric = "acc"
@@ -540,6 +548,7 @@ outputs = ["figures/by_seed.pdf"]
 [labels.values.seed]
 2 = "seed two"
 """
+    )
     spec, store = make_project(tmp_path, extra)
     data = figure_data(spec, spec.figures["by_seed"], store, store.runs(), {}).data
     store.close()
@@ -583,7 +592,9 @@ def test_bars_of_tasks_far_apart_in_scale_on_one_axis_are_said_with_the_facet_th
             for seed in range(3):
                 config = {"method": method, "dataset": dataset, "seed": seed}
                 value = scale * gain * (1 + seed / 100)
-                write_native_run(tmp_path / "runs" / f"{dataset}{method}{seed}", config, [{"step": 1, "acc": value}])
+                write_native_run(
+                    tmp_path / "runs" / f"{dataset}{method}{seed}", config, [{"step": 1, "acc": value}]
+                )
     (tmp_path / "resultsbook.toml").write_text(
         f'[[sources]]\npath = "runs"\n[figures.f]\nkind = "bar"\nmetric = "acc"\n{figure}\noutputs = ["f.svg"]\n'
     )
@@ -595,7 +606,7 @@ def test_bars_of_tasks_far_apart_in_scale_on_one_axis_are_said_with_the_facet_th
     assert warned == (
         [
             'x = "dataset" puts tasks whose scores are in their own units on one y axis (house around 30,603, '
-            "adult around 0.867): the smaller ones' bars are flat; facet = \"dataset\" with x = hue = \"method\" "
+            'adult around 0.867): the smaller ones\' bars are flat; facet = "dataset" with x = hue = "method" '
             "gives each task its own axis"
         ]
         if said

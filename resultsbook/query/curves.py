@@ -266,9 +266,14 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
     for (facet, hue), members in groups.items():
         found = {run.id: curves[run.id] for run in members if run.id in curves and len(curves[run.id][0])}
         if len(found) < len(members):
+            why = (  # their points have no wall time to be drawn at
+                'record no wall time: log a "time" with each point, or use x = "step"'
+                if query.x == X_TIME
+                else "have no points"
+            )
             notes.append(
-                f"{len(members) - len(found)} run(s) of {_group_text(query, facet, hue)} have no points "
-                "and were left out"
+                f"{len(members) - len(found)} run(s) of {_group_text(query, facet, hue)} {why}, and were "
+                "left out"
             )
         if not found:
             continue
