@@ -905,3 +905,17 @@ def test_filters_joined_by_commas_are_refused_with_each_given_apart(book, cli):
     with pytest.raises(rb.QueryError, match=r"give each its own: where=\['dataset=moons', 'model=mlp'\]$"):
         book.runs(where="dataset=moons,model=mlp")
     assert len(book.runs(where="model=mlp,logreg")) == 12  # a list of one key's values, as before
+
+
+def test_a_threshold_without_tasks_is_refused_where_it_is_given(book, cli):
+    """threshold=0.8 without tasks drew a table that ignored it; its save then failed naming a temporary
+    spec file (`.resultsbook-save-….toml: [tables.thr] optimality_threshold needs tasks`)."""
+    with pytest.raises(rb.SpecError) as caught:
+        book.table(rows="model", metric="acc", threshold=0.8)
+    assert str(caught.value) == (
+        "threshold=0.8 needs tasks='KEY' (the param naming the tasks): the optimality gap is over tasks"
+    )
+    result = cli("table", "--db", "s.db", "--rows", "model", "--metric", "acc", "--threshold", "0.8")
+    assert result.exit_code == 2 and result.output == (
+        "Error: --threshold 0.8 needs --tasks KEY (the param naming the tasks): the optimality gap is over tasks\n"
+    )

@@ -95,6 +95,11 @@ def table_request(
     if expected is not None and expected < 1:  # the query would say it as the spec's replicates =
         given = said(f"--replicates {expected}", f"expected={expected}")
         raise SpecError(f"{given} must be 1 or more (the replicates each cell should have)")
+    if threshold != 1.0 and not names(tasks):  # the optimality gap's γ: a table over tasks only
+        given = said(
+            f"--threshold {threshold:g} needs --tasks KEY", f"threshold={threshold:g} needs tasks='KEY'"
+        )
+        raise SpecError(f"{given} (the param naming the tasks): the optimality gap is over tasks")
     stat_names, center, spread = statistics(stats, tasks)
     if direction not in (None, "max", "min"):
         meant = meant_goal(direction)
