@@ -634,6 +634,43 @@ def test_a_quoted_key_holding_a_hash_or_braces_is_named_with_the_key_latex_reads
     ], result.output
 
 
+def test_a_quoted_key_of_a_renamed_table_is_named_with_the_table_it_became_not_a_look_alike(
+    tmp_path, make_run, cli
+):
+    """[tables.final] renamed [tables.last]: `\\rbvalue[pm]{final/ours}` was answered `did you mean
+    main/ours?`, another table's cell (max × 100), so following the hint quoted another number."""
+    for method, base in (("ours", 0.7), ("base", 0.6)):
+        for seed in range(3):
+            steps = [{"step": step, "acc": base + seed / 100 + step / 1000} for step in range(1, 4)]
+            make_run(f"{method}{seed}", {"method": method, "seed": seed}, steps)
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "paper" / "main.tex").write_text("Ours reaches \\rbvalue[pm]{final/ours}.\n")
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.final]\nmetric = "acc"\nreduce = "last"\nrows = ["method"]\n'
+        'outputs = ["paper/final.tex"]\n\n[tables.main]\nmetric = "acc"\nreduce = "max"\nscale = 100\n'
+        'rows = ["method"]\noutputs = ["paper/main_table.tex"]\n\n'
+        '[macros]\noutput = "paper/numbers.tex"\npaper = ["paper/main.tex"]\n'
+    )
+    cli("collect", "runs")
+    assert cli("build").exit_code == 0 and cli("check").exit_code == 0
+    renaming = spec.read_text()
+    spec.write_text(renaming.replace("[tables.final]", "[tables.last]").replace("final.tex", "last.tex"))
+    quote = "Error: paper/main.tex:1: \\rbvalue[pm]{final/ours} is no cell of paper/numbers.tex (LaTeX stops there); "
+    renamed = f"{quote}final is no table of the spec now (renamed or removed); did you mean last/ours?"
+    assert (
+        renamed in cli("check").output.splitlines()
+    )  # the built numbers file's final/ours reads as last/ours
+    cli("build")
+    assert (  # nothing tells which table final became: both are named, neither as the one meant
+        f"{quote}final is no table of the spec now (renamed or removed); quote the row and column under the "
+        "table it became: last/ours or main/ours"
+    ) in cli("check").output.splitlines()
+    spec.write_text(renaming.replace("[tables.final]", "[tables.last]"))
+    cli("build")
+    assert renamed in cli("check").output.splitlines()  # last writes final.tex, as final did
+
+
 def test_a_quoted_key_holding_a_hash_and_a_digit_is_named_unless_a_definition_holds_it(
     tmp_path, make_run, cli
 ):
