@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from resultsbook.freshness.reasons import stale_reason
-from resultsbook.outputs.build import Finding, compute_outputs, entry_names, quoted_table, written_files
+from resultsbook.outputs.build import Finding, compute_outputs, entry_outputs, quoted_table, written_files
 from resultsbook.outputs.columns import orphaned_inputs
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import (
@@ -240,7 +240,7 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
             if RETIRED in lock
             else {}
         )
-        quote_problems += orphaned_inputs(paper, written_files(spec), entry_names(spec), retired)
+        quote_problems += orphaned_inputs(paper, written_files(spec), entry_outputs(spec), retired)
     table_changes: dict[str, tuple[CellChange, ...]] = {}
     for result in computed.results:
         findings += result.findings
