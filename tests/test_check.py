@@ -786,7 +786,44 @@ def test_check_fails_while_the_paper_inputs_a_file_no_entry_writes_any_more(pape
     assert result.exit_code == 1
     assert f"Error: {orphan}" in result.output.splitlines(), result.output
     assert result.output.splitlines()[-1] == "FAILED: 9 current, 1 input of a file no entry writes"
-    (paper / "paper" / "results" / "table1.tex").unlink()  # a file of the paper's own there is no output
+    (paper / "paper" / "results" / "table1.tex").unlink()  # deleted: now the input names no file at all
+    assert (
+        "Error: paper/main.tex:42: \\input{results/table1.tex} reads paper/results/table1.tex, which is not "
+        "there and no entry of the spec writes (LaTeX stops there: File not found); did you mean "
+        "\\input{results/main_table.tex} (paper/results/main_table.tex)?"
+    ) in run_cli("check").output.splitlines()
+    main.write_text(
+        main.read_text().replace("\\input{results/table1.tex}", "\\input{results/main_table.tex}")
+    )
+    assert run_cli("check").exit_code == 0
+
+
+def test_check_and_build_name_an_input_of_a_missing_file_where_resultsbook_writes_outputs(paper):
+    """`\\input{results/wide.tex}`, a file no entry writes, in the outputs' folder: check said OK and
+    pdflatex stopped with `File results/wide.tex not found`; a file missing elsewhere is the paper's own."""
+    main = paper / "paper" / "main.tex"
+    text = main.read_text()
+    main.write_text(text + "\\input{results/mnist.tex}\\input{results/tabel1}\\input{own/notes.tex}\n")
+    lines = len(text.splitlines()) + 1
+    said = [
+        f"paper/main.tex:{lines}: \\input{{results/mnist.tex}} reads paper/results/mnist.tex, which is not there "
+        "and no entry of the spec writes (LaTeX stops there: File not found); input a file an entry of the "
+        "spec writes",  # never numbers.tex, which only its suffix makes alike
+        f"paper/main.tex:{lines}: \\input{{results/tabel1}} reads paper/results/tabel1.tex, which is not there "
+        "and no entry of the spec writes (LaTeX stops there: File not found); did you mean "
+        "\\input{results/table1} (paper/results/table1.tex)?",
+    ]
+    built = run_cli("build")
+    assert [line for line in built.output.splitlines() if "not there" in line] == [
+        f"Warning: macros: {line}" for line in said
+    ], built.output
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines() if line.startswith("Error: ")] == [
+        f"Error: {line}" for line in said
+    ], result.output
+    assert result.output.splitlines()[-1] == "FAILED: 9 current, 2 inputs of files no entry writes"
+    main.write_text(text + "\\input{own/notes.tex}\n")  # not a folder resultsbook writes to: not judged
     assert run_cli("check").exit_code == 0
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from resultsbook.freshness.reasons import stale_reason
 from resultsbook.outputs.build import Finding, compute_outputs, entry_outputs, quoted_table, written_files
-from resultsbook.outputs.columns import orphaned_inputs
+from resultsbook.outputs.columns import missing_inputs, orphaned_inputs
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import (
     RETIRED,
@@ -241,6 +241,7 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
             else {}
         )
         quote_problems += orphaned_inputs(paper, written_files(spec), entry_outputs(spec), retired)
+        quote_problems += missing_inputs(paper, [path for path in written_files(spec) if path != spec.lock])
     table_changes: dict[str, tuple[CellChange, ...]] = {}
     for result in computed.results:
         findings += result.findings

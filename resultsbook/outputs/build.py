@@ -32,7 +32,7 @@ from resultsbook.atomic import (
 from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.jsontext import joined_json_texts
 from resultsbook.models import StoredRun
-from resultsbook.outputs.columns import orphaned_inputs, table_placements
+from resultsbook.outputs.columns import missing_inputs, orphaned_inputs, table_placements
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.findings import (
     Finding,
@@ -280,6 +280,9 @@ def _build_and_write(
         folder = os.path.dirname(os.path.abspath(spec.lock))
         left = {os.path.join(folder, path): digest for path, digest in retired.items()}
         orphans = orphaned_inputs(spec.macros.paper, written_files(spec), entry_outputs(spec), left)
+        orphans += missing_inputs(
+            spec.macros.paper, [path for path in written_files(spec) if path != spec.lock]
+        )
         findings += [Finding("macros", "", "quote", problem.line()) for problem in orphans]
     return BuildReport(
         tuple(written),

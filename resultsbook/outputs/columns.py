@@ -177,6 +177,62 @@ def orphaned_inputs(
     return problems
 
 
+def missing_inputs(patterns: Sequence[str], outputs: Iterable[str]) -> list[QuoteProblem]:
+    """Return each place the paper `\\input`s a file that is not there, in a folder where resultsbook
+    writes `outputs` (the lock left out), that no entry writes: LaTeX stops on it (`File not found`).
+    A file missing elsewhere is the paper's own, not judged here."""
+    from resultsbook.errors import closest
+
+    written = [os.path.abspath(path) for path in outputs]
+    folders = {os.path.dirname(path) for path in written}
+    texts, _ = paper_texts(patterns, written)
+    roots = {os.path.dirname(os.path.abspath(path)) for path in texts}
+    problems = []
+    for path, text in texts.items():
+        for kind, line, argument in _events(text):
+            if kind != "input" or not argument or "\\" in argument or argument.startswith("|"):
+                continue  # a macro's name, a pipe: what TeX reads there is known when it runs
+            targets = input_files(argument, (os.path.dirname(os.path.abspath(path)), *roots))
+            if any(target in written or os.path.exists(target) for target in targets):
+                continue
+            ours = sorted(t for t in targets if os.path.dirname(t) in folders and t.endswith(".tex"))
+            if not ours:
+                continue
+            tex = [output for output in reversed(written) if output.endswith(".tex")]  # what \\input reads
+            # by name without .tex: every path shares its folders and suffix (`wide.tex` is not `main.tex`)
+            by_name = {_stem(output): os.path.relpath(output) for output in tex}
+            named = closest(_stem(ours[0]), by_name)
+            guess = by_name[named] if named else None
+            instead = _as_argument(argument, ours[0], guess) if guess else None
+            hint = (
+                f"did you mean \\input{{{instead}}} ({guess})?"
+                if instead
+                else (f"did you mean {guess}?" if guess else "input a file an entry of the spec writes")
+            )
+            message = (
+                f"\\input{{{argument}}} reads {os.path.relpath(ours[0])}, which is not there and no entry of "
+                f"the spec writes (LaTeX stops there: File not found); {hint}"
+            )
+            problems.append(QuoteProblem(f"{os.path.relpath(path)}:{line}", message, kind="input"))
+    return problems
+
+
+def _stem(path: str) -> str:
+    """Return a file's name without its folder and suffix."""
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _as_argument(argument: str, target: str, output: str) -> str | None:
+    """Return the \\input argument naming `output` where `argument` names `target` (the same folder:
+    the name replaced, `.tex` left off as it was), or None for an output in another folder."""
+    if os.path.dirname(os.path.abspath(output)) != os.path.dirname(os.path.abspath(target)):
+        return None
+    name = os.path.basename(output)
+    if not argument.endswith(os.path.splitext(name)[1]):  # `\\input{final}`: TeX adds .tex
+        name = os.path.splitext(name)[0]
+    return os.path.join(os.path.dirname(argument), name)
+
+
 def _input_instead(writer: str | None, outputs: Sequence[str], target: str, argument: str) -> str:
     """Say what to input instead of a file the entry `writer` (`[tables.final]`) wrote before its output
     was renamed: its output of that kind now (`[tables.final] now writes paper/final_v2.tex: input it as
@@ -186,12 +242,9 @@ def _input_instead(writer: str | None, outputs: Sequence[str], target: str, argu
     if writer is None or not now:
         return "input the entry's output now, or delete the file"
     said = f"{writer} now writes {', '.join(os.path.relpath(path) for path in now)}"
-    if len(now) > 1 or os.path.dirname(os.path.abspath(now[0])) != os.path.dirname(target):
+    instead = _as_argument(argument, target, now[0]) if len(now) == 1 else None
+    if instead is None:
         return f"{said}: input that, or delete the file"
-    new_name = os.path.basename(now[0])
-    if not argument.endswith(suffix):  # `\\input{final}`: TeX adds .tex
-        new_name = os.path.splitext(new_name)[0]
-    instead = os.path.join(os.path.dirname(argument), new_name)
     return f"{said}: input it as \\input{{{instead}}}, or delete the file"
 
 
