@@ -24,11 +24,11 @@ from resultsbook.outputs.build import (
     Computed,
     Finding,
     compute_outputs,
-    entry_names,
+    entry_outputs,
     quoted_table,
     written_files,
 )
-from resultsbook.outputs.columns import orphaned_inputs
+from resultsbook.outputs.columns import missing_inputs, orphaned_inputs
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import (
     RETIRED,
@@ -274,7 +274,8 @@ def _paper_quotes(
         if RETIRED in lock
         else {}
     )
-    quote_problems += orphaned_inputs(paper, written_files(spec), entry_names(spec), retired)
+    quote_problems += orphaned_inputs(paper, written_files(spec), entry_outputs(spec), retired)
+    quote_problems += missing_inputs(paper, [path for path in written_files(spec) if path != spec.lock])
     return quotes, quote_problems
 
 

@@ -32,7 +32,7 @@ from resultsbook.atomic import (
 from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.jsontext import joined_json_texts
 from resultsbook.models import StoredRun
-from resultsbook.outputs.columns import table_placements
+from resultsbook.outputs.columns import missing_inputs, orphaned_inputs, table_placements
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.findings import (
     Finding,
@@ -281,6 +281,14 @@ def _build_and_write(
         _refuse_others_files(spec, computed, files, written_before)
         written, unchanged = write_files(files)
         write_files({spec.lock: render_lock(entries).encode()})
+    if spec.macros is not None and spec.macros.paper:  # a table the paper still inputs by its old name
+        folder = os.path.dirname(os.path.abspath(spec.lock))
+        left = {os.path.join(folder, path): digest for path, digest in retired.items()}
+        orphans = orphaned_inputs(spec.macros.paper, written_files(spec), entry_outputs(spec), left)
+        orphans += missing_inputs(
+            spec.macros.paper, [path for path in written_files(spec) if path != spec.lock]
+        )
+        findings += [Finding("macros", "", "quote", problem.line()) for problem in orphans]
     return BuildReport(
         tuple(written),
         tuple(unchanged),
@@ -416,12 +424,18 @@ def written_files(spec: Spec) -> list[str]:
 
 def entry_names(spec: Spec) -> list[str]:
     """Return the lock keys of everything the spec writes."""
-    names = [f"tables.{name}" for name in spec.tables] + [f"figures.{name}" for name in spec.figures]
+    return list(entry_outputs(spec))
+
+
+def entry_outputs(spec: Spec) -> dict[str, list[str]]:
+    """Return {lock key: the files it writes} of everything the spec writes."""
+    outputs = {f"tables.{name}": list(table.outputs) for name, table in spec.tables.items()}
+    outputs.update((f"figures.{name}", list(figure.outputs)) for name, figure in spec.figures.items())
     if spec.macros is not None and spec.macros.output:
-        names.append("macros")
+        outputs["macros"] = [spec.macros.output]
     if spec.sections:
-        names.append("sections")
-    return names
+        outputs["sections"] = list(spec.sections)
+    return outputs
 
 
 @dataclass(frozen=True)

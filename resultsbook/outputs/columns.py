@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from resultsbook.outputs.lock import file_digest
@@ -138,11 +138,12 @@ def two_column_paper(patterns: Sequence[str], generated: Iterable[str]) -> str |
 def orphaned_inputs(
     patterns: Sequence[str],
     outputs: Iterable[str],
-    entries: Collection[str],
+    entries: Mapping[str, Sequence[str]],
     retired: Mapping[str, str] | None = None,
 ) -> list[QuoteProblem]:
     """Return each place the paper `\\input`s a file resultsbook wrote for this spec that no entry
-    writes now: one of its `entries` (lock keys: `tables.table1`) whose output was renamed, or a file
+    writes now: one of its `entries` (lock keys: `tables.table1` -> its outputs now) whose output was
+    renamed (the message names what it writes now), or a file
     the lock records as `retired` (its entry renamed or removed). The paper shows what an earlier build
     wrote, and nothing updates it. A file another spec writes names an entry of its own, or one this
     spec has not, and is in no retired list of this spec's lock (path -> the digest build wrote: a
@@ -161,17 +162,90 @@ def orphaned_inputs(
                 if target in current or not os.path.isfile(target):
                     continue
                 as_written = target in left and file_digest(target) == left[target]
-                if not as_written and _written_for(target) not in ours:
+                writer = _written_for(target)
+                if not as_written and writer not in ours:
                     continue
                 place = f"{os.path.relpath(path)}:{line}"
+                name = "macros" if writer == "[macros]" else (writer or "")[1:-1]
                 message = (
                     f"\\input{{{argument}}} reads {os.path.relpath(target)}, which resultsbook wrote but no "
-                    "entry of the spec writes now: the paper shows what an earlier build wrote; input the "
-                    "entry's output now, or delete the file"
+                    "entry of the spec writes now: the paper shows what an earlier build wrote; "
+                    + _input_instead(writer, entries.get(name, ()), target, argument)
                 )
                 problems.append(QuoteProblem(place, message, kind="input"))
                 break
     return problems
+
+
+def missing_inputs(patterns: Sequence[str], outputs: Iterable[str]) -> list[QuoteProblem]:
+    """Return each place the paper `\\input`s a file that is not there, in a folder where resultsbook
+    writes `outputs` (the lock left out), that no entry writes: LaTeX stops on it (`File not found`).
+    A file missing elsewhere is the paper's own, not judged here."""
+    from resultsbook.errors import closest
+
+    written = [os.path.abspath(path) for path in outputs]
+    folders = {os.path.dirname(path) for path in written}
+    texts, _ = paper_texts(patterns, written)
+    roots = {os.path.dirname(os.path.abspath(path)) for path in texts}
+    problems = []
+    for path, text in texts.items():
+        for kind, line, argument in _events(text):
+            if kind != "input" or not argument or "\\" in argument or argument.startswith("|"):
+                continue  # a macro's name, a pipe: what TeX reads there is known when it runs
+            targets = input_files(argument, (os.path.dirname(os.path.abspath(path)), *roots))
+            if any(target in written or os.path.exists(target) for target in targets):
+                continue
+            ours = sorted(t for t in targets if os.path.dirname(t) in folders and t.endswith(".tex"))
+            if not ours:
+                continue
+            tex = [output for output in reversed(written) if output.endswith(".tex")]  # what \\input reads
+            # by name without .tex: every path shares its folders and suffix (`wide.tex` is not `main.tex`)
+            by_name = {_stem(output): os.path.relpath(output) for output in tex}
+            named = closest(_stem(ours[0]), by_name)
+            guess = by_name[named] if named else None
+            instead = _as_argument(argument, ours[0], guess) if guess else None
+            hint = (
+                f"did you mean \\input{{{instead}}} ({guess})?"
+                if instead
+                else (f"did you mean {guess}?" if guess else "input a file an entry of the spec writes")
+            )
+            message = (
+                f"\\input{{{argument}}} reads {os.path.relpath(ours[0])}, which is not there and no entry of "
+                f"the spec writes (LaTeX stops there: File not found); {hint}"
+            )
+            problems.append(QuoteProblem(f"{os.path.relpath(path)}:{line}", message, kind="input"))
+    return problems
+
+
+def _stem(path: str) -> str:
+    """Return a file's name without its folder and suffix."""
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _as_argument(argument: str, target: str, output: str) -> str | None:
+    """Return the \\input argument naming `output` where `argument` names `target` (the same folder:
+    the name replaced, `.tex` left off as it was), or None for an output in another folder."""
+    if os.path.dirname(os.path.abspath(output)) != os.path.dirname(os.path.abspath(target)):
+        return None
+    name = os.path.basename(output)
+    if not argument.endswith(os.path.splitext(name)[1]):  # `\\input{final}`: TeX adds .tex
+        name = os.path.splitext(name)[0]
+    return os.path.join(os.path.dirname(argument), name)
+
+
+def _input_instead(writer: str | None, outputs: Sequence[str], target: str, argument: str) -> str:
+    """Say what to input instead of a file the entry `writer` (`[tables.final]`) wrote before its output
+    was renamed: its output of that kind now (`[tables.final] now writes paper/final_v2.tex: input it as
+    \\input{final_v2.tex}`); with no entry of that name now (renamed or removed), the entry's output."""
+    suffix = os.path.splitext(target)[1]
+    now = [path for path in outputs if os.path.splitext(path)[1] == suffix] or list(outputs)
+    if writer is None or not now:
+        return "input the entry's output now, or delete the file"
+    said = f"{writer} now writes {', '.join(os.path.relpath(path) for path in now)}"
+    instead = _as_argument(argument, target, now[0]) if len(now) == 1 else None
+    if instead is None:
+        return f"{said}: input that, or delete the file"
+    return f"{said}: input it as \\input{{{instead}}}, or delete the file"
 
 
 _WRITTEN_FOR = re.compile(rb"Generated by resultsbook from (\[[^\]]+\])")
