@@ -206,7 +206,7 @@ def test_at_a_step_past_a_nan_end_or_on_a_nan_point_says_so(make_run, store, tmp
         ("last", "its last value is NaN: its curve ends in NaN after step 3 (diverged?)"),
         ("at(2)", "logged NaN at every point"),
         ("max", "logged NaN at every point"),
-        ("last(2)", "logged NaN at every point"),
+        ("last(2)", "its last 2 points are NaN: its curve ends in NaN after step 2 (diverged?)"),
     ],
 )
 def test_a_run_that_logged_only_nan_or_ends_in_nan_is_not_said_to_be_unlogged(
@@ -217,11 +217,15 @@ def test_a_run_that_logged_only_nan_or_ends_in_nan_is_not_said_to_be_unlogged(
     nan = float("nan")
     make_run("r0", {"model": "a", "seed": 0}, curve([1.0, 2.0, 3.0]))
     make_run("r1", {"model": "a", "seed": 1}, curve([nan, nan, nan]))
-    make_run("r2", {"model": "b", "seed": 0}, curve([1.0, 2.0, 3.0, nan]))
+    make_run(
+        "r2",
+        {"model": "b", "seed": 0},
+        curve([1.0, 2.0, nan, nan] if reduce == "last(2)" else [1.0, 2.0, 3.0, nan]),
+    )
     result = table(store, tmp_path, MetricSpec("acc", reduce=reduce))
     novalue = next(m for m in result.cell(("a",), ()).marks if m.kind == "novalue")
     assert novalue.text == "1 run(s) have no value and are left out (logged NaN at every point)"
-    if reduce == "last":
+    if reduce in ("last", "last(2)"):
         novalue = next(m for m in result.cell(("b",), ()).marks if m.kind == "novalue")
         assert novalue.text == f"1 run(s) have no value and are left out ({said})"
 

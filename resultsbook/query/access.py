@@ -503,9 +503,17 @@ class MetricReader:
             if math.isnan(first):
                 after = f" after the first {skip} (skip_first = {skip})" if skip else ""
                 notes[run] = ("refused", f"logged NaN at every point{after}")
-            elif reduction.kind == "last":
+            elif reduction.kind in ("last", "last_k"):
+                said = (
+                    "its last value is NaN"
+                    if reduction.kind == "last"
+                    else f"its last {reduction.k} points are NaN"
+                )
                 ending = f"its curve ends in NaN after step {step_text(last)} (diverged?)"
-                notes[run] = ("refused", f"its last value is NaN: {ending}")
+                notes[run] = ("refused", f"{said}: {ending}")
+            elif reduction.kind == "best":
+                said = f"its value at the best step of {reduction.other!r} is NaN"
+                notes[run] = ("refused", f"{said} (its numbers end at step {step_text(last)})")
         return notes
 
     def _is_plain(self, key: str) -> bool:
