@@ -211,6 +211,8 @@ def test_pooled_values_that_nest_in_the_rows_are_not_expected_of_other_rows(make
     [
         ({"cifar": ("train", "test"), "imnet": ("val", "test")}, False),  # a split name two datasets share
         ({"cifar": ("train", "test"), "imnet": ("test",)}, True),  # imnet runs a part of cifar's splits
+        # most datasets share three split names; one has two of its own: nothing of theirs is its to lack
+        ({"a": ("m", "r", "e"), "b": ("m", "r", "e"), "c": ("m", "r", "e"), "imnet": ("u", "l")}, False),
     ],
 )
 def test_a_pooled_value_two_rows_share_makes_no_other_expected_unless_a_row_holds_a_part(

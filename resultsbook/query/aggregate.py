@@ -12,7 +12,7 @@ cell are those of query/stats.py, called on the cell's values.
 from __future__ import annotations
 
 import shlex
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -993,9 +993,10 @@ def pooled_expected(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) ->
 
 
 def pooled_groups(cells: Mapping[tuple[Key, Key], Cell]) -> dict[tuple[Key, Key], list[Key]]:
-    """Return the pooled values each cell should hold, in order: its own, and those most cells of its
-    column (its row) pool — a game the other methods ran is one a method without it lacks — but not
-    values a few cells pool alone (each dataset's own splits, nested in the rows)."""
+    """Return the pooled values each cell should hold, in order: its own, and those of the cell of its
+    column (its row) that pools the most values including all of its own — a method run on 3 of the 5
+    games another ran lacks 2 — never values of cells that pool values of their own (each dataset's
+    own splits, nested in the rows)."""
     own = {key: set(zip(*(column.tolist() for column in cell.runs.pooled))) for key, cell in cells.items()}
     lines: list[dict[Key, list[set[Key]]]] = [defaultdict(list), defaultdict(list)]  # by row, by column
     for key, groups in own.items():
@@ -1005,22 +1006,13 @@ def pooled_groups(cells: Mapping[tuple[Key, Key], Cell]) -> dict[tuple[Key, Key]
     for key, groups in own.items():
         every = set(groups)
         for axis in (0, 1):
-            every |= _held_by_most(lines[axis][key[axis]], groups)
+            wider = [
+                other for other in lines[axis][key[axis]] if groups < other
+            ]  # strictly more, all of its own
+            if wider:
+                every |= max(wider, key=len)
         out[key] = sorted(every, key=lambda g: tuple(sort_key(v) for v in g))
     return out
-
-
-def _held_by_most(line: list[set[Key]], own: set[Key]) -> set[Key]:
-    """Return the pooled values a cell of a line (a row's or a column's cells) should hold besides its
-    own: those most of the line's cells pool; of two cells, the other's when the cell pools a part of
-    them (a method that ran 3 of the other's 5 games), never when each pools values of its own (splits)."""
-    if len(line) < 2:
-        return set()
-    if len(line) == 2:
-        other = line[0] if line[1] is own else line[1]
-        return other - own if own < other else set()
-    counts = Counter(group for groups in line for group in groups)
-    return {group for group, count in counts.items() if 2 * count > len(line)}
 
 
 def _mark_pooled_cells(
