@@ -825,6 +825,17 @@ def test_check_and_build_name_an_input_of_a_missing_file_where_resultsbook_write
     assert result.output.splitlines()[-1] == "FAILED: 9 current, 2 inputs of files no entry writes"
     main.write_text(text + "\\input{own/notes.tex}\n")  # not a folder resultsbook writes to: not judged
     assert run_cli("check").exit_code == 0
+    # what pdflatex reads without stopping: a macro's parameter, a guarded input, an \include (it only
+    # logs `No file`) were each said to stop LaTeX
+    main.write_text(
+        text.replace(
+            "\\begin{document}",
+            "\\newcommand{\\restable}[1]{\\input{results/#1}}\n"
+            "\\IfFileExists{results/extra.tex}{\\input{results/extra}}{}\n\\begin{document}",
+        )
+        + "\\include{results/appendix}\n"
+    )
+    assert run_cli("check").output.splitlines()[-1] == "OK: 9 current"
 
 
 @pytest.mark.parametrize("edit", ["rename the entry", "remove the entry"])

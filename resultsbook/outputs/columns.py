@@ -189,9 +189,9 @@ def missing_inputs(patterns: Sequence[str], outputs: Iterable[str]) -> list[Quot
     roots = {os.path.dirname(os.path.abspath(path)) for path in texts}
     problems = []
     for path, text in texts.items():
-        for kind, line, argument in _events(text):
-            if kind != "input" or not argument or "\\" in argument or argument.startswith("|"):
-                continue  # a macro's name, a pipe: what TeX reads there is known when it runs
+        for line, argument in _plain_inputs(text):
+            if not argument or "\\" in argument or "#" in argument or argument.startswith("|"):
+                continue  # a macro's name or parameter, a pipe: what TeX reads there is known when it runs
             targets = input_files(argument, (os.path.dirname(os.path.abspath(path)), *roots))
             if any(target in written or os.path.exists(target) for target in targets):
                 continue
@@ -215,6 +215,20 @@ def missing_inputs(patterns: Sequence[str], outputs: Iterable[str]) -> list[Quot
             )
             problems.append(QuoteProblem(f"{os.path.relpath(path)}:{line}", message, kind="input"))
     return problems
+
+
+_PLAIN_INPUT = re.compile(r"\\input\s*\{([^}]*)\}")  # \include of a missing file is no error: left out
+
+
+def _plain_inputs(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (line, argument) of each `\\input{...}` LaTeX stops on when its file is missing: not one
+    guarded by `\\IfFileExists` on its line, nor an `\\include` (which only logs `No file`)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        code = strip_comment(line)
+        if "\\IfFileExists" in code or "\\InputIfFileExists" in code:
+            continue
+        for match in _PLAIN_INPUT.finditer(code):
+            yield number, match.group(1).strip()
 
 
 def _stem(path: str) -> str:
