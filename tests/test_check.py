@@ -1246,6 +1246,12 @@ def test_a_named_value_renamed_in_the_spec_while_the_paper_uses_its_command_is_n
     assert checked.exit_code == 1 and f"Error: {said}" in checked.output.splitlines(), checked.output
     (tmp_path / "paper" / "main.tex").write_text("B beats A by \\gainB{}.\n")
     assert cli("check").exit_code == 0
+    # a command the paper defines itself is its own: no stop, whatever a numbers file once defined
+    (tmp_path / "paper" / "main.tex").write_text("\\newcommand{\\gain}{0.1}\nB beats A by \\gain{}.\n")
+    assert cli("check").exit_code == 0
+    (tmp_path / "paper" / "main.tex").write_text("B beats A by \\gainB{}.\n")
+    cli("build")  # the paper quotes it no more: the lock forgets it
+    assert "retired" not in json.loads((tmp_path / "resultsbook.lock").read_text())["entries"]
 
 
 def test_files_a_build_wrote_while_check_computed_are_not_taken_for_an_edit(paper, monkeypatch):

@@ -272,7 +272,9 @@ def _build_and_write(
         if not as_read or written_before is None:
             written_before = {name: entry.outputs for name, entry in before.items()}
         retired = retired_outputs(written_before, entries, os.path.dirname(os.path.abspath(spec.lock)))
-        commands = commands_retired_now(before, ours)
+        paper = spec.macros.paper if spec.macros is not None else ()
+        # remembered while the paper uses it: once it quotes it no more, a command is forgotten
+        commands = [c for c in commands_retired_now(before, ours) if paper and paper_uses(c, paper, files)]
         if retired or commands:  # what `check` says the paper must not \input (nor quote) any more
             entries[RETIRED] = LockEntry(
                 "", {command: {"value": "retired"} for command in commands}, outputs=retired

@@ -25,6 +25,9 @@ _DEFINITION = re.compile(
     r"\\(?:(?:re)?newcommand|providecommand|DeclareRobustCommand|[gex]?def|(?:re)?newenvironment"
     r"|(?:New|Renew|Provide|Declare)(?:Expandable)?DocumentCommand)(?![A-Za-z@])"
 )
+_PAPER_DEFINES = re.compile(  # `\\newcommand{\\gain}`, `\\def\\gain`: a command the paper defines
+    r"\\(?:(?:re)?newcommand|providecommand|DeclareRobustCommand)\*?\s*\{?\s*\\([A-Za-z]+)|\\[gex]?def\s*\\([A-Za-z]+)"
+)
 _DEFINITION_LINES = 50  # a definition holding a quote spans a few lines: none is looked for further back
 # `\rbvalue[stat]{key}` as LaTeX reads it: the statistic as written (the numbers file lowercases it, and
 # keeps its spaces), spaces and one line end between the command and its arguments; braces within the
@@ -105,8 +108,17 @@ def dropped_commands(
     dropped = before - now
     if not dropped:
         return []
-    used = re.compile(r"\\(" + "|".join(sorted(map(re.escape, dropped))) + r")(?![A-Za-z@])")
     texts, _ = paper_texts(patterns, outputs)
+    dropped -= {  # a command the paper defines itself is its own, whatever numbers file defined it once
+        name
+        for paper in texts.values()
+        for found in _PAPER_DEFINES.finditer(paper)
+        for name in found.groups()
+        if name
+    }
+    if not dropped:
+        return []
+    used = re.compile(r"\\(" + "|".join(sorted(map(re.escape, dropped))) + r")(?![A-Za-z@])")
     problems = []
     shown = os.path.relpath(numbers)
     for path, paper in texts.items():
