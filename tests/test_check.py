@@ -664,11 +664,28 @@ def test_a_quoted_key_of_a_renamed_table_is_named_with_the_table_it_became_not_a
     cli("build")
     assert (  # nothing tells which table final became: both are named, neither as the one meant
         f"{quote}final is no table of the spec now (renamed or removed); quote the row and column under the "
-        "table it became: last/ours or main/ours"
+        "table it became, if it is one of these (check that it holds the statistic meant): last/ours or main/ours"
     ) in cli("check").output.splitlines()
     spec.write_text(renaming.replace("[tables.final]", "[tables.last]"))
     cli("build")
     assert renamed in cli("check").output.splitlines()  # last writes final.tex, as final did
+    # a table removed, one look-alike left: not named as the one meant (it holds max × 100, not last)
+    spec.write_text(
+        renaming.replace(
+            '[tables.final]\nmetric = "acc"\nreduce = "last"\nrows = ["method"]\n'
+            'outputs = ["paper/final.tex"]\n\n',
+            "",
+        )
+    )
+    cli("build")
+    assert (
+        f"{quote}final is no table of the spec now (renamed or removed); quote the row and column under the "
+        "table it became, if it is one of these (check that it holds the statistic meant): main/ours"
+    ) in cli("check").output.splitlines()
+    # a typo of a table that is there is a typo, not a rename
+    (tmp_path / "paper" / "main.tex").write_text("Ours reaches \\rbvalue[pm]{mian/ours}.\n")
+    typo = "Error: paper/main.tex:1: \\rbvalue[pm]{mian/ours} is no cell of paper/numbers.tex (LaTeX stops there); "
+    assert f"{typo}did you mean main/ours?" in cli("check").output.splitlines()
 
 
 def test_a_quoted_key_holding_a_hash_and_a_digit_is_named_unless_a_definition_holds_it(

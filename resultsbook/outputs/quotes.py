@@ -374,13 +374,13 @@ def _gone_table_hint(
         [cell for cell in same if before is not None and cells[cell] == before],  # reads as it did
     ):
         if len(told) == 1:
-            same = told
-            break
+            return f"{table} is no table of the spec now (renamed or removed); did you mean {told[0]}?"
     said = f"{table} is no table of the spec now (renamed or removed)"
-    if len(same) == 1:
-        return f"{said}; did you mean {same[0]}?"
-    if same:
-        return f"{said}; quote the row and column under the table it became: {' or '.join(same)}"
+    if same:  # nothing says which table it became: another table's cell of that name holds another number
+        return (
+            f"{said}; quote the row and column under the table it became, if it is one of these (check "
+            f"that it holds the statistic meant): {' or '.join(same)}"
+        )
     return f"{said}; its tables are {', '.join(tables)}" if tables else said
 
 
@@ -401,7 +401,12 @@ def unknown_quotes(
         if stats is None:
             tagged = [key for key in cells if key.startswith(f"{quote.key}(") and key.endswith(")")]
             guess = written_key(quote.key, cells)
-            gone = None if guess else _gone_table_hint(quote.key, cells, path, outputs_of or {})
+            table, _, rest = quote.key.partition("/")
+            tables = sorted({cell.partition("/")[0] for cell in cells})
+            near = closest(table, tables) if table not in tables else None  # `tabel1`: a typo, not a rename
+            if not guess and near and f"{near}/{rest}" in cells:
+                guess = f"{near}/{rest}"
+            gone = None if guess or near else _gone_table_hint(quote.key, cells, path, outputs_of or {})
             guess = guess or (None if gone else closest(quote.key, cells))
             hint = gone or (f"did you mean {guess}?" if guess else "keys are TABLE/ROW.../COLUMN...")
             if len(tagged) > 1:  # cells whose values join to the key (a '/' inside a value)
