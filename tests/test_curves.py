@@ -277,6 +277,19 @@ def test_a_step_where_too_few_seeds_logged_a_number_breaks_the_line_instead_of_b
     assert "of them at a grid point" not in curves.statement()  # every point it draws has its seeds
 
 
+def test_a_point_between_two_breaks_is_drawn_as_its_marker() -> None:
+    """Every seed logging NaN at every other step: the line broke at each NaN and its points between the
+    breaks drew nothing, so with markevery = 0 the figure held the legend alone; such points are the
+    ones plot_curve draws as markers."""
+    from resultsbook.render.plots import isolated_points
+
+    nan = math.nan
+    assert isolated_points(np.array([1.0, nan, 3.0, 4.0, nan, 6.0])).tolist() == [
+        True, False, False, False, False, True
+    ]  # fmt: skip
+    assert not isolated_points(np.array([nan, nan])).any() and isolated_points(np.array([2.0])).all()
+
+
 def test_x_can_be_another_metric_or_wall_time(tmp_path: Path, store: Store) -> None:
     records = [{"step": s, "time": 1000.0 + 2 * s, "epoch": s // 10, "acc": float(s)} for s in (10, 20, 30)]
     write_native_run(tmp_path / "runs/r", {"seed": 0}, records)

@@ -21,7 +21,7 @@ import re
 import shutil
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -760,6 +760,24 @@ def plot_curve(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, opti
             line.x, line.center, color=line.look.color, marker=line.look.marker if every else "",
             markevery=every or None, markersize=3.0, linewidth=style.line_width, linestyle=line.look.dash,
         )  # fmt: skip
+        alone = isolated_points(line.center)
+        if alone.any():  # a point between two breaks (NaN on both sides) draws no segment: its marker
+            _plot_one_point(axis, _points_of(line, alone), style, banded)
+
+
+def isolated_points(center: np.ndarray) -> np.ndarray:
+    """Tell which points of a line are numbers with no number beside them (a line draws nothing there)."""
+    drawn = np.isfinite(center)
+    before = np.concatenate(([False], drawn[:-1]))
+    after = np.concatenate((drawn[1:], [False]))
+    return drawn & ~before & ~after
+
+
+def _points_of(line: LineData, which: np.ndarray) -> LineData:
+    """Return the line cut to some of its points."""
+    return replace(
+        line, x=line.x[which], center=line.center[which], low=line.low[which], high=line.high[which]
+    )
 
 
 def _plot_one_point(axis: Any, line: LineData, style: FigureStyle, banded: bool) -> None:
