@@ -255,7 +255,8 @@ def given_store(path: str | None, outer_stands: bool = False) -> Iterator[None]:
     user named one)."""
     global _store_given
     before = _store_given
-    if not (outer_stands and before is not None):
+    # only a command line's word stands: a Python call names its own store, whatever was left set
+    if not (outer_stands and before is not None and _command_line):
         _store_given = path or ""
     try:
         yield
