@@ -61,7 +61,7 @@ from resultsbook.outputs.lock import (
 from resultsbook.outputs.own_params import check_inherited_params, check_own_params
 from resultsbook.outputs.ownership import refuse_others_files
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
-from resultsbook.outputs.quotes import check_paper, paper_uses
+from resultsbook.outputs.quotes import check_paper, commands_used, paper_uses
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
@@ -274,7 +274,7 @@ def _build_and_write(
         retired = retired_outputs(written_before, entries, os.path.dirname(os.path.abspath(spec.lock)))
         paper = spec.macros.paper if spec.macros is not None else ()
         # remembered while the paper uses it: once it quotes it no more, a command is forgotten
-        commands = [c for c in commands_retired_now(before, ours) if paper and paper_uses(c, paper, files)]
+        commands = commands_used(commands_retired_now(before, ours), paper, files) if paper else []
         if retired or commands:  # what `check` says the paper must not \input (nor quote) any more
             entries[RETIRED] = LockEntry(
                 "", {command: {"value": "retired"} for command in commands}, outputs=retired

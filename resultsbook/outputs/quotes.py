@@ -296,9 +296,17 @@ def input_files(target: str, folders: Iterable[str]) -> set[str]:
 
 def paper_uses(command: str, patterns: Sequence[str], generated: Iterable[str]) -> bool:
     """Tell whether the paper's files use a command (`\\onecolumn`) outside comments."""
-    used = re.compile(re.escape(command) + r"(?![A-Za-z@])")
+    return bool(commands_used([command], patterns, generated))
+
+
+def commands_used(commands: Sequence[str], patterns: Sequence[str], generated: Iterable[str]) -> list[str]:
+    """Return those of the commands (`\\gain`) the paper's files use outside comments, reading them once."""
+    if not commands:
+        return []
     texts, _ = paper_texts(patterns, generated)
-    return any(used.search(strip_comment(line)) for text in texts.values() for line in text.splitlines())
+    code = [strip_comment(line) for text in texts.values() for line in text.splitlines()]
+    found = [re.compile(re.escape(command) + r"(?![A-Za-z@])") for command in commands]
+    return [command for command, used in zip(commands, found) if any(used.search(line) for line in code)]
 
 
 def strip_comment(line: str) -> str:
