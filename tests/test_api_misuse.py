@@ -457,6 +457,8 @@ def test_a_threshold_of_nan_or_inf_is_refused_as_the_cli_and_the_spec_refuse_it(
         ({"skip_first": 1.5}, r"skip_first=1.5 must be a whole number, e.g. skip_first=1$"),
         ({"expected": "3"}, r"expected='3' must be a whole number: give expected=3, without quotes$"),
         ({"scale": "100"}, r"scale='100' must be a number: give scale=100.0, without quotes$"),
+        # an integer too large for a float was an OverflowError out of math.isfinite
+        ({"scale": 10**400}, r"scale=1\.00e\+400 must be a finite number, e.g. scale=1\.0$"),
         (  # `replicate` names the keys that tell replicates apart: the count is `expected`
             {"replicate": 5},
             r"replicate=5 must be a name or a list of names, e.g. replicate='seed'; for the number of seeds "

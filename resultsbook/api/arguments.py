@@ -4,6 +4,7 @@ it, what it takes and an example, never a TypeError from deep inside."""
 from __future__ import annotations
 
 import contextlib
+import decimal
 import functools
 import inspect
 import math
@@ -180,14 +181,31 @@ def check_numbers(**given: Any) -> None:
         number = isinstance(value, numbers.Integral if whole else numbers.Real) and not isinstance(
             value, bool
         )
-        if value is None or (number and math.isfinite(value)):
+        if value is None or (number and (whole or _finite(value))):
             continue
         kind = "a whole number" if whole else ("a finite number" if number else "a number")
         fix = f", e.g. {name}={1 if whole else 1.0}"
+        shown = _number_text(value) if number else repr(value)
         if isinstance(value, str):  # digits="2": the number meant, without quotes
             with contextlib.suppress(ValueError):
                 fix = f": give {name}={(int if whole else float)(value.strip())!r}, without quotes"
-        raise SpecError(f"{name}={float(value) if number else value!r} must be {kind}{fix}")
+        raise SpecError(f"{name}={shown} must be {kind}{fix}")
+
+
+def _number_text(value: Any) -> str:
+    """Return a number as Python writes it, a huge one as 1.00e+400 (it overflows a float)."""
+    try:
+        return repr(float(value))
+    except OverflowError:
+        return f"{decimal.Decimal(value):.3g}"
+
+
+def _finite(value: Any) -> bool:
+    """Return whether a number is finite as a float (10**400 is not: it overflows one)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def check_names(**given: object) -> None:
