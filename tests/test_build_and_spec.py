@@ -206,6 +206,16 @@ def test_one_file_written_through_a_symlinked_folder_by_two_entries_is_refused(t
             '[tables.t]\nmetric = ["a", "b"]\nrows = ["m"]',
             '[tables.t] metric = ["a", "b"] is not one metric\'s name; several metrics are written metrics = ["a", "b"]',
         ),
+        (  # float = 2 wrapped the table as true did; a misspelt float's name got no did-you-mean
+            '[tables.t]\nmetric = "a"\nrows = ["m"]\nfloat = 2',
+            '[tables.t] float = 2 must be true (a table float), "table*" (across both columns of a two-column '
+            "paper) or false (bare)",
+        ),
+        (
+            '[tables.t]\nmetric = "a"\nrows = ["m"]\nfloat = "false"',
+            "or false (bare); did you mean float = false?",
+        ),
+        ('[tables.t]\nmetric = "a"\nrows = ["m"]\nfloat = "tabel"', 'did you mean float = "table"?'),
         ("[tables.t\n", "is not valid TOML"),
         ('[[sources]]\nadapter = "csv"', "[[sources]] #1 needs a path"),
     ],

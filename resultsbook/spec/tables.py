@@ -17,7 +17,7 @@ from resultsbook.query.reduce import UnknownDirection, parse_reduction, takes_bu
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
 from resultsbook.query.stats import BOOTSTRAP_RESAMPLES, SPREADS, check_statistics, meant_statistic
 from resultsbook.query.tasks import check_aggregates
-from resultsbook.render.latex import SIUNITX_SETUP, LatexOptions
+from resultsbook.render.latex import FLOATS, SIUNITX_SETUP, LatexOptions
 from resultsbook.render.layout import Labels, TableFormat
 from resultsbook.spec.keys import (
     check_keys,
@@ -249,15 +249,16 @@ def read_table(
         raise SpecError(
             f'{where}: {context} placement = {placement!r} must be letters of htbpH!, e.g. "t" or "htb"'
         )
+    wrapped = _float(entry.get("float", False), where, context)
     try:
         latex = LatexOptions(
-            float=bool(entry.get("float", False)),
+            float=bool(wrapped),
             caption=caption,
             label=label,
             placement=placement,
             template=str(entry.get("template", "table.tex.j2")),
             template_dirs=template_dirs,
-            float_env=entry["float"] if isinstance(entry.get("float"), str) else "table",
+            float_env=wrapped if isinstance(wrapped, str) else "table",
             fit=str(entry.get("fit", "natural")),
             longtable=flags["longtable"],
             multirow=flags["multirow"],
@@ -551,3 +552,17 @@ def _seed_list(value: Any, where: str, context: str) -> list[Any]:
             f"seed as the runs record it, e.g. {texts[0]} unquoted"
         )
     return seeds
+
+
+def _float(value: Any, where: str, context: str) -> bool | str:
+    """Return a table's `float`: true, false or the float's name; `float = 2` or "tabel" is refused."""
+    if isinstance(value, bool) or value in FLOATS:
+        return value
+    meant = closest(str(value).lower(), [*FLOATS, "true", "false"]) if isinstance(value, str) else None
+    fix = (
+        f"did you mean float = {meant if meant in ('true', 'false') else value_text(meant)}?" if meant else ""
+    )
+    allowed = 'true (a table float), "table*" (across both columns of a two-column paper) or false (bare)'
+    raise SpecError(
+        f"{where}: {context} float = {value_text(value)} must be {allowed}" + (f"; {fix}" if fix else "")
+    )
