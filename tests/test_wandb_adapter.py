@@ -904,6 +904,8 @@ def test_a_crashed_run_is_left_out_and_running_though_another_project_resumed_it
     and was never resumed; project `crashed`'s run `crash0` was. The resumed run of the other project
     hid it: `status` said none was running, and `table` no longer warned that lr=0.5 was left out."""
     shutil.copytree(FIXTURE.parent / "wandb_same_id_projects" / "wandb", tmp_path / "wandb")
+    for path in (tmp_path / "wandb").rglob("*"):  # written now: a run the fixture's age made look dead
+        os.utime(path)
     assert "5 new" in cli("collect", "wandb").output
     shown = cli("table", "--rows", "lr", "--metric", "test_acc")
     assert shown.exit_code == 0, shown.output
