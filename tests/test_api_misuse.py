@@ -221,6 +221,26 @@ def test_a_derived_metric_named_like_a_logged_one_is_refused_not_read_in_its_pla
         "[derived] acc refers to itself (acc → acc); define it from logged metrics, under a name of its own"
         in result.output
     ), result.output
+    # a spec's [derived] acc from another metric: named with the file and the table where it is
+    (tmp_path / "resultsbook.toml").write_text(
+        'db = "s.db"\n[derived]\nacc = "`step` * 2"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\n'
+        "outputs = []\n"
+    )
+    in_spec = (
+        "resultsbook.toml: [derived] acc: the runs log a metric 'acc', which it would replace unsaid; rename "
+        "the derived metric (and the tables that use it)"
+    )
+    for command in (["build"], ["table", "t"], ["check"]):
+        result = cli(*command, "--db", "s.db")
+        assert result.exit_code == 2 and ("\n" + result.output).endswith(f"\nError: {in_spec}\n"), (
+            command,
+            result.output,
+        )
+    with rb.open(tmp_path / "resultsbook.toml") as from_spec:
+        for call in (lambda: from_spec.spec_table("t"), lambda: from_spec.table(rows="model", metric="acc")):
+            with pytest.raises(rb.SpecError) as caught:
+                call()
+            assert str(caught.value) == in_spec
 
 
 def atari_like(tmp_path):

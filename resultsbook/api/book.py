@@ -36,6 +36,7 @@ from resultsbook.errors import (
 from resultsbook.models import StoredRun
 from resultsbook.outputs.label_names import misspelt_names
 from resultsbook.outputs.own_params import asks_params, check_own_params
+from resultsbook.outputs.spec_reader import derived_names_of
 from resultsbook.params import plain_value
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
@@ -290,6 +291,11 @@ class Book:
         """Return the spec's normalised metrics {name: how it is computed}."""
         return dict(self.spec.normalized) if self.spec else {}
 
+    def _reader(self) -> MetricReader:
+        """Return a reader of the runs' metrics, the spec's derived and normalised ones among them."""
+        with derived_names_of(self._spec):
+            return MetricReader(self.store, self.derived, self.normalized)
+
     def metrics(self) -> list[str]:
         """Return the metric keys any run logged, then the spec's derived and normalised metrics."""
         return [*self.store.metric_keys(), *self.derived, *self.normalized]
@@ -325,7 +331,7 @@ class Book:
         check_names(metrics=metrics)
         name_argument("reduce", reduce, "last")
         runs = _selected(self.store.runs(include_missing), filters_of(where), "book.runs()")
-        reader = MetricReader(self.store, self.derived, self.normalized)
+        reader = self._reader()
         if metrics is None:  # every key the runs shown log (a run gone since keeps its own)
             keys = tuple(self.store.metric_keys(include_missing))
         else:
@@ -357,7 +363,7 @@ class Book:
         check_names(metrics=metrics)
         check_numbers(max_points=max_points)
         runs = _selected(self.store.runs(), filters_of(where), "book.series()")
-        reader = MetricReader(self.store, self.derived, self.normalized)
+        reader = self._reader()
         keys = tuple(dict.fromkeys(metric_names(metrics)))  # a metric named twice: its points once
         if not keys:
             raise SpecError("series needs a metric: book.series('val/acc'); book.metrics() lists them")
@@ -480,7 +486,8 @@ class Book:
             misspelt = misspelt_names(merge_labels(Labels(), labels), self.store, named, "labels")
             if misspelt:  # the table would show the raw name the label was meant to replace, as --label says
                 raise SpecError(misspelt[0])
-            computed = aggregate(self.store, query)
+            with derived_names_of(self._spec):
+                computed = aggregate(self.store, query)
         _warn_valueless(computed, reduce)
         origin = table_origin(self, arguments)
         check_highlight(_non_empty(computed, where), fmt.highlight)  # here, not when the notebook shows it
@@ -514,7 +521,8 @@ class Book:
             raise SpecError(f"no table named {name!r} in {spec.path} (its tables: {known}){hint}")
         table_spec = spec.tables[name]
         markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=spec.template_dirs)
-        with self.store.snapshot(), of_spec_table():  # its notes name the table's where, not where=
+        # its notes name the table's where, not where=
+        with self.store.snapshot(), of_spec_table(), derived_names_of(spec):
             if asks_params(table_spec):  # a misspelt key is refused, as build refuses it
                 check_own_params(spec, table_spec, Runs.load(self.store))
             computed = aggregate(self.store, table_spec.query)

@@ -281,7 +281,9 @@ def open_store(
 
     # the commands its messages suggest name the store the user named (a password never repeated)
     named = display_location(db_path) if db_path else None
-    with given_store(named), opened(location, create=create) as store:
+    from resultsbook.outputs.spec_reader import derived_names_of
+
+    with given_store(named), opened(location, create=create) as store, derived_names_of(spec):
         yield store
 
 

@@ -14,6 +14,7 @@ from resultsbook.freshness.check import recoded_runs, recoded_text, run_names, r
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import aggregate_entry, compute_entry, run_code
 from resultsbook.outputs.lock import LockEntry, file_digest, read_lock
+from resultsbook.outputs.spec_reader import spec_reader
 from resultsbook.params import format_value
 from resultsbook.query.access import MetricReader
 from resultsbook.query.aggregate import differing_params, reader_for
@@ -827,7 +828,7 @@ def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
     if value.kind in ("stat", "count"):
         selected = select_runs(runs, value.filters)
         if value.metric is not None:
-            reader = MetricReader(store, spec.derived)
+            reader = spec_reader(store, spec)
             having = reader.runs_with(value.metric.name)
             selected = [run for run in selected if run.id in having]
             per_run = reader.values(value.metric, selected)

@@ -62,9 +62,10 @@ from resultsbook.outputs.own_params import check_inherited_params, check_own_par
 from resultsbook.outputs.ownership import refuse_others_files
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.outputs.quotes import check_paper, commands_used, paper_uses
+from resultsbook.outputs.spec_reader import spec_reader
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable, aggregate
-from resultsbook.query.access import MetricReader
+from resultsbook.query.access import DerivedNameTaken, MetricReader
 from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, CellRuns
 from resultsbook.query.provenance import diff_digest
 from resultsbook.query.runs import Runs
@@ -484,7 +485,7 @@ def compute_outputs(
     )
     check_inherited_params(spec, runs)
     cells = memo.cells if memo is not None else None
-    reader = MetricReader(store, spec.derived)  # shared: tables reading the same metric load it once
+    reader = spec_reader(store, spec)  # shared: tables reading the same metric load it once
     reader.plan(metric for name in wanted_tables for metric in spec.tables[name].query.metrics)
     results: list[EntryResult] = []
     skipped: list[str] = []
@@ -646,6 +647,8 @@ def aggregate_entry(entry: str, store: Store, query: Any, *args: Any) -> ResultT
     try:
         with of_spec_table():  # a note names the table's where, not --where
             return aggregate(store, query, *args)
+    except DerivedNameTaken:  # the spec's [derived], not the entry's: named with the file where it is caught
+        raise
     except ResultsbookError as error:
         raise type(error)(f"[{entry}] {error}") from error
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from resultsbook.errors import ResultsbookError, SpecError, closest
 from resultsbook.models import StoredRun
+from resultsbook.outputs.spec_reader import spec_reader
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.access import MetricReader
@@ -224,7 +225,7 @@ def compute_numbers(
     notes.update(figure_notes or {})
     values = {}
     if spec.macros is not None:
-        reader = MetricReader(store, spec.derived)
+        reader = spec_reader(store, spec)
         for name, value in spec.macros.values.items():
             if any(table in spec.tables and table not in tables for table in value_tables(value)):
                 continue

@@ -98,6 +98,17 @@ class Summaries:
         return self.runs
 
 
+class DerivedNameTaken(QueryError):
+    """A derived metric named like a metric the runs log: it would be read in the logged one's place."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"derived metric {name!r}: the runs log a metric {name!r}, which it would replace unsaid; "
+            "give the derived metric another name"
+        )
+
+
 class MetricReader:
     """Per-run access to plain and derived metrics of one store, cached per key."""
 
@@ -135,10 +146,7 @@ class MetricReader:
         """Raise when a derived metric has the name of a logged one (it would be read in its place)."""
         for name in self.derived:
             if name in self._keys:
-                raise QueryError(
-                    f"derived metric {name!r}: the runs log a metric {name!r}, which it would replace "
-                    "unsaid; give the derived metric another name"
-                )
+                raise DerivedNameTaken(name)
 
     def plan(self, metrics: Iterable[MetricSpec]) -> None:
         """Say which reductions the coming tables will ask for: the first time a metric's matrix is
