@@ -677,6 +677,15 @@ def test_a_misspelt_replicate_key_every_table_inherits_is_named_once_where_it_is
             "reduce = 'last(5': reduction 'last(5' is not understood; did you mean 'last(5)'?",
         ),
         ('goal = "maximum"', "goal = 'maximum'; did you mean goal = \"max\" (higher is better)?"),
+        # how every table prints and is wrapped: each was said as the first table's mistake
+        ('style = "pn"', ": style 'pn' is not one of pm, sub, siunitx, siunitx-S"),
+        ("caption = 3", 'caption = 3 must be text in quotes: caption = "3"'),
+        ('placement = "z"', 'placement = \'z\' must be letters of htbpH!, e.g. "t" or "htb"'),
+        (
+            'fit = "scal"',
+            ": fit 'scal' is not one of natural, scale, tabular*, tabularx; did you mean 'scale'?",
+        ),
+        ("float = 2", "float = 2 must be true (a table float)"),
     ],
 )
 def test_a_defaults_setting_in_error_is_named_as_the_defaults_not_as_each_table(tmp_path, setting, message):
@@ -684,7 +693,8 @@ def test_a_defaults_setting_in_error_is_named_as_the_defaults_not_as_each_table(
     (tmp_path / "resultsbook.toml").write_text(f"[defaults]\n{setting}\n{SPEC}\n{SECOND_TABLE}")
     with pytest.raises(SpecError) as error:
         load_spec(str(tmp_path / "resultsbook.toml"))
-    assert str(error.value).startswith(f"resultsbook.toml: [defaults] {message}")
+    said = "resultsbook.toml: [defaults]" + ("" if message.startswith(":") else " ")
+    assert str(error.value).startswith(said + message), str(error.value)
 
 
 def test_the_replicate_key_seed_may_be_absent_as_by_default(tmp_path, make_run):

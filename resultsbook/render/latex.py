@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from resultsbook.errors import RenderError
+from resultsbook.errors import RenderError, closest
 from resultsbook.render.escape import RawLatex, escape_latex
 from resultsbook.render.latexchars import PREAMBLE_FIX, requirement_text, unicode_requirements
 from resultsbook.render.layout import S_COLUMN_INTERVAL, DisplayCell, Layout
@@ -73,7 +73,9 @@ class LatexOptions:
 
     def __post_init__(self) -> None:
         if self.fit not in FITS:
-            raise RenderError(f"fit {self.fit!r} is not one of {', '.join(FITS)}")
+            guess = closest(self.fit.lower(), FITS)
+            meant = f"; did you mean {guess!r}?" if guess else ""
+            raise RenderError(f"fit {self.fit!r} is not one of {', '.join(FITS)}{meant}")
         if self.float_env not in FLOATS:
             raise RenderError(f"float {self.float_env!r} is not one of {', '.join(FLOATS)}")
         if self.longtable and self.float:

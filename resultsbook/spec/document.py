@@ -134,7 +134,7 @@ def load_spec(path: str) -> Spec:
     defaults = mapping_at(document, "defaults", where, "the top level")
     check_keys(defaults, TABLE_KEYS, where, "[defaults]")
     project: dict[str, Any] = {k: document[k] for k in ("replicate", "run_specific") if k in document}
-    check_defaults(project, defaults, where)
+    check_defaults(project, defaults, where, template_dirs)
     tables = {}
     for name, entry in mapping_at(document, "tables", where, "the top level").items():
         context = f"[tables.{name}]"

@@ -166,20 +166,7 @@ def read_table(
             f'{where}: {context} aggregates over tasks take spread = "bootstrap" (stratified) or "none"'
         )
     try:
-        fmt = TableFormat(
-            center=str(entry.get("center", "mean")),
-            spread=spread,
-            digits=optional_int(entry, "digits", where, context),
-            style=str(entry.get("style", "pm")),
-            highlight=str(entry.get("highlight", "column")),
-            second=flags["second"],
-            show_n=flags["show_n"],
-            stat_note=flags["stat_note"],
-            test=str(entry.get("test", "auto")),
-            alpha=float(entry.get("alpha", 0.05)),
-            ties=flags["ties"],
-            escape_formulas=flags["escape_formulas"],
-        )
+        fmt = _table_format(entry, spread, flags, where, context)
         aggregates = check_aggregates(strings(entry.get("aggregates", []), where, f"{context} aggregates"))
         stats = table_stats(fmt.center, fmt.spread, _names(entry, "stats", where, context))
         check_statistics(stats, fmt.center)
@@ -237,35 +224,8 @@ def read_table(
     outputs = tuple(resolve(p) for p in strings(entry.get("outputs", []), where, f"{context} outputs"))
     for output in outputs:
         check_suffix(output, OUTPUT_SUFFIXES, name, where, context)
-    caption = optional_text(entry, "caption", where, context)
-    label = entry.get("label")
-    if label is not None and (not isinstance(label, str) or not _LATEX_LABEL.match(label)):
-        raise SpecError(
-            f"{where}: {context} label = {label!r} must be a LaTeX label: letters, digits and :._-/+ "
-            'only, e.g. label = "tab:main"'
-        )
-    placement = str(entry.get("placement", "t"))
-    if not _PLACEMENT.match(placement):
-        raise SpecError(
-            f'{where}: {context} placement = {placement!r} must be letters of htbpH!, e.g. "t" or "htb"'
-        )
-    wrapped = _float(entry.get("float", False), where, context)
-    try:
-        latex = LatexOptions(
-            float=bool(wrapped),
-            caption=caption,
-            label=label,
-            placement=placement,
-            template=str(entry.get("template", "table.tex.j2")),
-            template_dirs=template_dirs,
-            float_env=wrapped if isinstance(wrapped, str) else "table",
-            fit=str(entry.get("fit", "natural")),
-            longtable=flags["longtable"],
-            multirow=flags["multirow"],
-            siunitx=str(entry.get("siunitx", SIUNITX_SETUP)),
-        )
-    except ResultsbookError as error:
-        raise SpecError(f"{where}: {context}: {error}") from error
+    latex = _latex_options(entry, flags, template_dirs, where, context)
+    caption = latex.caption
     command = entry.get("command")
     if command is not None:
         keys = (*query.rows, *query.columns, *query.tasks, *query.replicate)
@@ -283,6 +243,65 @@ def read_table(
         labels=project_labels.merged(own),
         csv_metadata=flags["csv_metadata"],
     )
+
+
+def _table_format(
+    entry: Mapping[str, Any], spread: str | None, flags: Mapping[str, bool], where: str, context: str
+) -> TableFormat:
+    """Return how a table prints: its centre, spread, digits, style, highlight, test and flags."""
+    return TableFormat(
+        center=str(entry.get("center", "mean")),
+        spread=spread,
+        digits=optional_int(entry, "digits", where, context),
+        style=str(entry.get("style", "pm")),
+        highlight=str(entry.get("highlight", "column")),
+        second=flags["second"],
+        show_n=flags["show_n"],
+        stat_note=flags["stat_note"],
+        test=str(entry.get("test", "auto")),
+        alpha=float(entry.get("alpha", 0.05)),
+        ties=flags["ties"],
+        escape_formulas=flags["escape_formulas"],
+    )
+
+
+def _latex_options(
+    entry: Mapping[str, Any],
+    flags: Mapping[str, bool],
+    templates: tuple[str, ...],
+    where: str,
+    context: str,
+) -> LatexOptions:
+    """Return how a table's LaTeX is wrapped: its float, caption, label, placement, fit and template."""
+    caption = optional_text(entry, "caption", where, context)
+    label = entry.get("label")
+    if label is not None and (not isinstance(label, str) or not _LATEX_LABEL.match(label)):
+        raise SpecError(
+            f"{where}: {context} label = {label!r} must be a LaTeX label: letters, digits and :._-/+ "
+            'only, e.g. label = "tab:main"'
+        )
+    placement = str(entry.get("placement", "t"))
+    if not _PLACEMENT.match(placement):
+        raise SpecError(
+            f'{where}: {context} placement = {placement!r} must be letters of htbpH!, e.g. "t" or "htb"'
+        )
+    wrapped = _float(entry.get("float", False), where, context)
+    try:
+        return LatexOptions(
+            float=bool(wrapped),
+            caption=caption,
+            label=label,
+            placement=placement,
+            template=str(entry.get("template", "table.tex.j2")),
+            template_dirs=templates,
+            float_env=wrapped if isinstance(wrapped, str) else "table",
+            fit=str(entry.get("fit", "natural")),
+            longtable=flags["longtable"],
+            multirow=flags["multirow"],
+            siunitx=str(entry.get("siunitx", SIUNITX_SETUP)),
+        )
+    except ResultsbookError as error:
+        raise SpecError(f"{where}: {context}: {error}") from error
 
 
 COMMAND_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # {key}; {{ and }} are literal braces
@@ -311,7 +330,9 @@ def _check_command(command: str, keys: Sequence[str], where: str, context: str) 
             )
 
 
-def check_defaults(project: Mapping[str, Any], defaults: Mapping[str, Any], where: str) -> None:
+def check_defaults(
+    project: Mapping[str, Any], defaults: Mapping[str, Any], where: str, template_dirs: tuple[str, ...] = ()
+) -> None:
     """Read the settings every table inherits where they are written (`[defaults]`, the top level's
     replicate and run_specific), each alone: a mistake there is named once, as theirs, not as each
     table's; a goal every table overrides is read too."""
@@ -323,10 +344,13 @@ def check_defaults(project: Mapping[str, Any], defaults: Mapping[str, Any], wher
     context = "[defaults]"
     for key in ("digits", "ddof", "bootstrap_seed", "bootstrap_resamples", "replicates", "min_replicates"):
         optional_int(defaults, key, where, context)
-    for key, default in FLAG_DEFAULTS.items():
-        flag_at(defaults, key, where, context, default)
-    if "spread" in defaults:
-        _spread(defaults["spread"], where, context)
+    spread = _spread(defaults.get("spread", "std"), where, context)
+    flags = {key: flag_at(defaults, key, where, context, default) for key, default in FLAG_DEFAULTS.items()}
+    try:  # how every table prints and is wrapped: a style or placement typo is [defaults]', not each table's
+        _table_format(defaults, spread, flags, where, context)
+    except ResultsbookError as error:
+        raise SpecError(f"{where}: {context}: {error}") from error
+    _latex_options(defaults, flags, template_dirs, where, context)
     if "seeds" in defaults:
         _seed_list(defaults["seeds"], where, context)
     read_goal(defaults, where, context)
