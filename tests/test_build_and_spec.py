@@ -10,7 +10,7 @@ import pytest
 from conftest import compile_latex, curve, write_native_run
 
 import resultsbook as rb
-from resultsbook.errors import SpecError
+from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.outputs.build import build
 from resultsbook.sources.collect import collect
 from resultsbook.spec import load_spec
@@ -601,6 +601,23 @@ def test_a_misspelt_highlight_names_the_table_and_the_key_meant(project):
         "resultsbook.toml: [tables.main] highlight 'modle' is not column, row, none or one of the keys "
         "model, dataset; did you mean 'model'?"
     ]
+
+
+def test_a_misspelt_highlight_of_the_defaults_is_named_as_theirs_by_build_table_and_spec_table(project, cli):
+    """[defaults] highlight = "modle" was said as the first table's mistake by build, and as nobody's (no file,
+    no table) by `table NAME`; book.spec_table raised only when the notebook showed the table."""
+    spec = project / "resultsbook.toml"
+    spec.write_text('[defaults]\nhighlight = "modle"\n' + SPEC)
+    said = (
+        "resultsbook.toml: [defaults] highlight 'modle' is not column, row, none or one of the keys model, "
+        "dataset; did you mean 'model'?"
+    )
+    assert [failure.line() for failure in run_build(project).failed] == [said]
+    shown = cli("table", "main")
+    assert shown.exit_code != 0 and shown.output == f"Error: {said}\n", shown.output
+    with pytest.raises(ResultsbookError) as caught:
+        rb.open(spec).spec_table("main")
+    assert str(caught.value) == said
 
 
 def test_a_misspelt_label_is_a_warning_naming_the_one_meant_and_one_far_from_any_is_not(project):

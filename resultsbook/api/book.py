@@ -35,7 +35,7 @@ from resultsbook.errors import (
 )
 from resultsbook.models import StoredRun
 from resultsbook.outputs.label_names import misspelt_names
-from resultsbook.outputs.own_params import asks_params, check_own_params
+from resultsbook.outputs.own_params import asks_params, check_own_params, check_spec_highlight
 from resultsbook.outputs.spec_reader import derived_names_of
 from resultsbook.params import plain_value
 from resultsbook.query import aggregate
@@ -526,6 +526,7 @@ class Book:
             if asks_params(table_spec):  # a misspelt key is refused, as build refuses it
                 check_own_params(spec, table_spec, Runs.load(self.store))
             computed = aggregate(self.store, table_spec.query)
+        check_spec_highlight(spec, table_spec, _non_empty(computed, f"[tables.{name}]"))
         return Table(
             _non_empty(computed, f"[tables.{name}]"),
             table_spec.format,

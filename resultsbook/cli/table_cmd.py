@@ -441,7 +441,7 @@ _SHAPING = (
 def _print_spec_table(name: str, db_path: str | None, output_format: str, verbose: bool) -> None:
     """Print the spec's [tables.NAME] as build computes it, with what build warns of it."""
     from resultsbook.errors import SpecError, closest
-    from resultsbook.outputs.own_params import asks_params, check_own_params
+    from resultsbook.outputs.own_params import asks_params, check_own_params, check_spec_highlight
     from resultsbook.query import aggregate
     from resultsbook.query.runs import Runs
 
@@ -469,6 +469,7 @@ def _print_spec_table(name: str, db_path: str | None, output_format: str, verbos
         if asks_params(table_spec):  # a misspelt key is refused, as build refuses it
             check_own_params(spec, table_spec, Runs.load(store))
         table = aggregate(store, table_spec.query)
+    check_spec_highlight(spec, table_spec, table)  # only the computed table can refuse it, as build does
     _print_table(table, output_format, table_spec.format, table_spec.labels, name, verbose)
 
 

@@ -58,7 +58,7 @@ from resultsbook.outputs.lock import (
     retired_commands,
     retired_outputs,
 )
-from resultsbook.outputs.own_params import check_inherited_params, check_own_params
+from resultsbook.outputs.own_params import check_inherited_params, check_own_params, setting_context
 from resultsbook.outputs.ownership import refuse_others_files
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.outputs.quotes import check_paper, commands_used, paper_uses
@@ -585,7 +585,7 @@ def compute_entry(
     try:
         return _rendered_entry(spec, table_spec, table, run_code(runs))
     except ResultsbookError as error:  # a setting only the computed table can refuse (highlight, template)
-        raise type(error)(f"[tables.{table_spec.name}] {error}") from error
+        raise type(error)(f"{setting_context(spec, table_spec, str(error))} {error}") from error
 
 
 def run_code(runs: Sequence[StoredRun] | Runs) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""A table's own param keys (`replicate`, `run_specific`, `tasks`, `pool`) and the ones it inherits,
-checked against the runs: a key no run has is a typo, refused with the key meant."""
+"""A table's own param keys (`replicate`, `run_specific`, `tasks`, `pool`, `highlight`) and the ones it
+inherits, checked against the runs: a key no run has is a typo, refused with the key meant."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 from resultsbook.errors import ResultsbookError
 from resultsbook.models import StoredRun
-from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
+from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, ResultTable
 from resultsbook.query.runs import RUN_FIELDS, Runs
 from resultsbook.query.select import check_params_exist, has_key, known_keys
+from resultsbook.render.layout import check_highlight
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.spec.keys import strings
 
@@ -75,3 +76,18 @@ def _inherits(spec: Spec, table_spec: TableSpec, key: str) -> bool:
 def _setter(spec: Spec, key: str) -> str:
     """Name where an inherited setting is written: `[defaults]` or the top level."""
     return "top-level" if key in spec.top_level_settings else "[defaults]"
+
+
+def setting_context(spec: Spec, table_spec: TableSpec, message: str) -> str:
+    """Name where the setting a message starts with is written: the table's own, or [defaults] it inherits."""
+    key = message.split(" ", 1)[0]
+    return _setter(spec, key) if _inherits(spec, table_spec, key) else f"[tables.{table_spec.name}]"
+
+
+def check_spec_highlight(spec: Spec, table_spec: TableSpec, table: ResultTable) -> None:
+    """Refuse a table's highlight that is none of its keys, named where it is written."""
+    try:
+        check_highlight(table, table_spec.format.highlight)
+    except ResultsbookError as error:
+        where = f"{os.path.basename(spec.path)}: {setting_context(spec, table_spec, str(error))}"
+        raise type(error)(f"{where} {error}") from error
