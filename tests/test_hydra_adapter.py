@@ -240,7 +240,14 @@ def test_jobs_naming_their_csv_after_their_settings_are_one_problem_line(tmp_pat
     assert len(lines) == 1 and lines[0].startswith("  multirun/strategy_fedavg/* (3 paths"), lines
     assert "its log(s) fedavg_varEpoch_Seed=*_C=*_R=*.csv are plain CSV" in lines[0]
     assert "--pattern '**/fedavg_varEpoch_Seed=*_C=*_R=*.csv' -o config=.hydra/config.yaml" in lines[0]
-    read = cli("collect", "multirun", "--pattern", "**/fedavg_varEpoch_Seed=*_C=*_R=*.csv", "-o", "config=.hydra/config.yaml")
+    read = cli(
+        "collect",
+        "multirun",
+        "--pattern",
+        "**/fedavg_varEpoch_Seed=*_C=*_R=*.csv",
+        "-o",
+        "config=.hydra/config.yaml",
+    )
     assert read.output.startswith("Collected multirun: 3 new"), read.output
 
 
@@ -281,14 +288,19 @@ def test_a_job_that_left_no_metrics_is_said_and_failed_when_its_job_log_ends_wit
     assert failed.status == "failed" and failed.metrics == {}
     assert failed.provenance["error"] == "flwr ERROR: The actor died unexpectedly before finishing this task."
     said = {job: found[f"multirun/2024-03-14/{job}"][1][0].message for job in (0, 1, 2)}
-    assert "its job log main.log ends with an error: the job failed (`book.runs(where={'status': 'failed'})`" in said[0]
+    assert (
+        "its job log main.log ends with an error: the job failed (`book.runs(where={'status': 'failed'})`"
+        in said[0]
+    )
     assert "its job log main.log is empty: the job stopped, or never ran," in said[1]
     assert "its job log main.log ends with no error, as the log of a job killed" in said[2]
     opening = "holds no metrics: no file beside .hydra/ is a log an adapter reads"
     assert all(text.startswith(opening) for text in said.values())
     assert found["multirun/2024-03-14/1"][0].status == "unknown"  # an empty log says nothing of how it ended
     collected = cli("collect", "multirun").output
-    assert "3 problems" in collected and "the job failed (`resultsbook status` lists it)" in collected, collected
+    assert "3 problems" in collected and "the job failed (`resultsbook status` lists it)" in collected, (
+        collected
+    )
     status = cli("status")
     assert status.exit_code == 1
     assert "failed      2024-03-14/0" in status.output
@@ -303,7 +315,9 @@ def test_a_job_that_left_no_metrics_and_no_job_log_names_the_job_log_it_lacks(tm
     (job / ".hydra").mkdir(parents=True)
     (job / ".hydra" / "config.yaml").write_text("data:\n  n_labeled: 0.1\nmodel:\n  name: linear\n")
     (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: train_baseline\n")
-    (job / ".hydra" / "overrides.yaml").write_text("- data.n_labeled=0.1\n- data.n_workers=0\n- model=linear\n")
+    (job / ".hydra" / "overrides.yaml").write_text(
+        "- data.n_labeled=0.1\n- data.n_workers=0\n- model=linear\n"
+    )
     [(run, [problem], _)] = read_tree(tmp_path).values()
     assert run.metrics == {} and run.experiment == "train_baseline"
     assert "and it has no job log (train_baseline.log) to say why;" in problem.message
@@ -342,7 +356,10 @@ def test_a_sweeps_multirun_yaml_or_a_jobs_hydra_folder_names_the_folder_to_colle
         "resultsbook collect multirun/2024-03-14/22-41-53, where each job folder is a run\n",
     )
     config = cli("collect", "multirun/2024-03-14/22-41-53/0/.hydra/config.yaml")
-    assert config.exit_code == 2 and "it is a file of the Hydra job multirun/2024-03-14/22-41-53/0, not a run: " in config.output
+    assert (
+        config.exit_code == 2
+        and "it is a file of the Hydra job multirun/2024-03-14/22-41-53/0, not a run: " in config.output
+    )
     folder = cli("collect", "multirun/2024-03-14/22-41-53/0/.hydra")
     assert folder.exit_code != 0, folder.output
     assert (
@@ -351,7 +368,9 @@ def test_a_sweeps_multirun_yaml_or_a_jobs_hydra_folder_names_the_folder_to_colle
     )
     assert "--pattern" not in folder.output
     assert not (tmp_path / "resultsbook.db").exists()
-    assert cli("collect", "multirun/2024-03-14/22-41-53").output.startswith("Collected multirun/2024-03-14/22-41-53: 1 new")
+    assert cli("collect", "multirun/2024-03-14/22-41-53").output.startswith(
+        "Collected multirun/2024-03-14/22-41-53: 1 new"
+    )
 
 
 def test_the_folder_to_collect_instead_is_named_with_the_store_given_and_quoted(tmp_path, cli, monkeypatch):
@@ -476,11 +495,17 @@ def _fed_sweep(root, crashed=5):
     for seed in (4, 5, 6):
         job = sweep / str(seed)
         (job / ".hydra").mkdir(parents=True)
-        (job / ".hydra" / "config.yaml").write_text(f"num_rounds: 3\nseed: {seed}\nstrategy:\n  name: fedavg\n")
-        (job / ".hydra" / "overrides.yaml").write_text(f"- strategy=fedavg\n- var_local_epochs=False\n- seed={seed}\n")
+        (job / ".hydra" / "config.yaml").write_text(
+            f"num_rounds: 3\nseed: {seed}\nstrategy:\n  name: fedavg\n"
+        )
+        (job / ".hydra" / "overrides.yaml").write_text(
+            f"- strategy=fedavg\n- var_local_epochs=False\n- seed={seed}\n"
+        )
         (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: main\n")
         if seed == crashed:
-            (job / "main.log").write_text(start + "[2024-02-08 21:41:00,000][flwr][ERROR] - CUDA out of memory\n")
+            (job / "main.log").write_text(
+                start + "[2024-02-08 21:41:00,000][flwr][ERROR] - CUDA out of memory\n"
+            )
             continue
         (job / "main.log").write_text(start)
         rows = "".join(f"{r},0.02{r},{30 + r + seed}.5\n" for r in (1, 2, 3))
@@ -505,12 +530,16 @@ def test_a_job_in_which_the_pattern_matches_no_file_is_a_failed_run_of_its_param
     status = cli("status")
     assert "failed      strategy_fedavg_var_local_epochs_False/5" in status.output, status.output
     assert "flwr ERROR: CUDA out of memory" in status.output
-    table = cli("table", "--rows", "strategy.name", "--metric", "test_accuracy", "--goal", "test_accuracy=max")
+    table = cli(
+        "table", "--rows", "strategy.name", "--metric", "test_accuracy", "--goal", "test_accuracy=max"
+    )
     assert (
         "Warning: table: fedavg: n = 2 of its 3 seeds, the most any cell has (seed 5 ran but has no value)"
     ) in table.output, table.output
     again = cli("collect", "multirun", "--pattern", FED_PATTERN, "-o", "config=.hydra/config.yaml")
-    assert again.output.startswith("Collected multirun: 0 new, 0 updated, 3 unchanged, 0 problems"), again.output
+    assert again.output.startswith("Collected multirun: 0 new, 0 updated, 3 unchanged, 0 problems"), (
+        again.output
+    )
     (tmp_path / "resultsbook.toml").write_text(
         '[tables.t]\nmetric = "test_accuracy"\ngoal = "max"\nrows = ["strategy.name"]\noutputs = []\n'
     )
@@ -551,13 +580,21 @@ def test_a_job_is_of_the_sweep_whose_multirun_yaml_is_above_it(tmp_path, cli):
     read = cli("collect", ".", "--pattern", "**/mean_points.csv", "-o", "config=.hydra/config.yaml")
     assert read.output.startswith("Collected .: 3 new, 0 updated, 0 unchanged, 2 problems"), read.output
     # sim_param=2 and other/single: jobs of the sweep whose other job holds a mean_points.csv
-    assert "./multirun/*/si* (2 paths, e.g. ./multirun/dynamics=reinforcement_learning/sim_param=2)" in read.output
-    assert "as another job of its sweep does, and it has no job log (hydra.job.name.log) to say why" in read.output
+    assert (
+        "./multirun/*/si* (2 paths, e.g. ./multirun/dynamics=reinforcement_learning/sim_param=2)"
+        in read.output
+    )
+    assert (
+        "as another job of its sweep does, and it has no job log (hydra.job.name.log) to say why"
+        in read.output
+    )
     assert "outputs/x" not in read.output, read.output  # in no sweep the pattern matched a file of
 
 
 TEMPLATE = "ashleve/lightning-hydra-template@bddbc24"
-OUTPUT_DIR = "[2023-09-26 10:00:09,000][src.utils.utils][INFO] - Output dir: /home/user/logs/train/multiruns/x/{}\n"
+OUTPUT_DIR = (
+    "[2023-09-26 10:00:09,000][src.utils.utils][INFO] - Output dir: /home/user/logs/train/multiruns/x/{}\n"
+)
 TRACEBACK = (
     "[2023-09-26 10:00:08,000][src.utils.utils][ERROR] - \n"
     "Traceback (most recent call last):\n"
@@ -581,7 +618,9 @@ def _template_job(sweep, number, seed, epochs, crashed):
 
     job = sweep / str(number)
     (job / ".hydra").mkdir(parents=True)
-    (job / ".hydra" / "config.yaml").write_text(f"task_name: train\nseed: {seed}\nmodel:\n  net:\n    lin1_size: 64\n")
+    (job / ".hydra" / "config.yaml").write_text(
+        f"task_name: train\nseed: {seed}\nmodel:\n  net:\n    lin1_size: 64\n"
+    )
     (job / ".hydra" / "overrides.yaml").write_text(f"- seed={seed}\n- logger=many_loggers\n")
     (job / ".hydra" / "hydra.yaml").write_text(
         f"hydra:\n  mode: MULTIRUN\n  job:\n    name: train\n    num: {number}\n"
@@ -617,7 +656,9 @@ def test_a_lightning_hydra_template_job_that_crashed_is_failed_and_each_job_one_
     'with no error, as the log of a job killed while it ran does'. Each job's CSV and TensorBoard copies
     of the same training are one run, which names the copy it kept."""
     sweep = tmp_path / "logs" / "train" / "multiruns" / "2023-09-26_10-00-00"
-    for number, (seed, epochs, crashed) in enumerate(((1, 3, False), (2, 3, False), (3, 1, True), (4, 0, True))):
+    for number, (seed, epochs, crashed) in enumerate(
+        ((1, 3, False), (2, 3, False), (3, 1, True), (4, 0, True))
+    ):
         _template_job(sweep, number, seed, epochs, crashed)
     found = read_tree(tmp_path)
     assert sorted(found) == [f"logs/train/multiruns/2023-09-26_10-00-00/{n}" for n in range(4)]
@@ -634,7 +675,9 @@ def test_a_lightning_hydra_template_job_that_crashed_is_failed_and_each_job_one_
     status = cli("status").output
     assert "failed      2023-09-26_10-00-00/2" in status and error in status, status
     assert "failed      2023-09-26_10-00-00/3" in status
-    table = cli("table", "--rows", "model.net.lin1_size", "--metric", "val/acc", "--goal", "val/acc=max").output
+    table = cli(
+        "table", "--rows", "model.net.lin1_size", "--metric", "val/acc", "--goal", "val/acc=max"
+    ).output
     assert "Mean ± std (ddof = 1) over n = 3 seeds" in table, table
     assert "Warning: table: 64: includes 1 failed run(s)" in table
     assert "(seed 4 ran but has no value)" in table
@@ -649,7 +692,9 @@ def test_an_error_the_job_lived_through_does_not_fail_it(tmp_path):
     sweep = tmp_path / "multirun" / "sweep"
     _template_job(sweep, 0, 1, 3, False)
     log = sweep / "0" / "train.log"
-    log.write_text(TRACEBACK + "[2023-09-26 10:00:09,000][__main__][INFO] - Starting testing!\n" + OUTPUT_DIR.format(0))
+    log.write_text(
+        TRACEBACK + "[2023-09-26 10:00:09,000][__main__][INFO] - Starting testing!\n" + OUTPUT_DIR.format(0)
+    )
     run = read_tree(tmp_path)["multirun/sweep/0"][0]
     assert run.status == "unknown" and "error" not in run.provenance
     # one logger for everything (`log = logging.getLogger(__name__)`), going on for epochs after it
@@ -666,7 +711,9 @@ def test_a_crashed_job_whose_wandb_run_says_finished_is_failed_and_says_why(tmp_
     the traceback; the run took W&B's status and counted as a finished seed."""
     sweep = tmp_path / "logs" / "train" / "multiruns" / "2023-09-26_10-00-00"
     _template_job(sweep, 0, 2, 1, True)
-    shutil.copytree(FIXTURES / "wandb" / "wandb" / "run-20261127_192054-online01", sweep / "0" / "wandb" / "run-x")
+    shutil.copytree(
+        FIXTURES / "wandb" / "wandb" / "run-20261127_192054-online01", sweep / "0" / "wandb" / "run-x"
+    )
     run, problems, _ = read_tree(tmp_path)["logs/train/multiruns/2023-09-26_10-00-00/0"]
     error = "src.utils.utils ERROR: RuntimeError: CUDA out of memory. Tried to allocate 20.00 MiB"
     assert run.status == "failed" and run.provenance["error"] == error
@@ -698,3 +745,49 @@ def test_a_job_that_trained_twice_with_two_loggers_is_two_runs_not_four(tmp_path
         assert run.provenance["metrics_kept"] == (
             f"lightning_csv:csv/version_{number}, over tensorboard/version_{number}'s copy of 2 metric(s)"
         )
+
+
+def _rerun_fixture(tmp_path):
+    """Copy tests/fixtures/hydra_rerun with each job's .hydra/config.yaml given back the mtime Hydra gave it."""
+    root = copy_fixture("hydra_rerun", tmp_path) / "logs"
+    for job, facts in expected("hydra_rerun").items():
+        config = root / job / ".hydra" / "config.yaml"
+        os.utime(config, (facts["config_mtime"], facts["config_mtime"]))
+    return root
+
+
+def test_a_training_before_a_later_run_of_its_folder_takes_no_hydra_params(tmp_path, cli):
+    """`python train.py hydra.run.dir=out/exp; python train.py width=128 hydra.run.dir=out/exp`: Hydra
+    rewrote .hydra/config.yaml, and the first training (width 64, val/acc 0.154) was listed with width 128."""
+    _rerun_fixture(tmp_path)
+    collected = cli("collect", "hydra_rerun/logs/outputs").output
+    first, second = sorted(expected("hydra_rerun")["outputs/exp"]["val/acc"])
+    first, second = (name.split(".")[3] for name in (first, second))
+    assert (
+        f"hydra_rerun/logs/outputs/exp: .hydra/config.yaml and overrides.yaml were overwritten by a later run "
+        f"of the same folder: tb/{first} ran before it, with a config no longer saved; give each run its own "
+        "hydra.run.dir (Hydra's default, outputs/${now:%Y-%m-%d}/${now:%H-%M-%S}, is new each time) — kept: "
+        "those runs without Hydra's params, the later run's with them"
+    ) in collected, collected
+    assert f"each as a run of its own, tb/{first} to tb/{second};" in collected  # the runs' own names
+    rows = cli("runs", "--columns", "name,width", "--metric", "val/acc").output.splitlines()
+    assert rows[2].split() == [f"outputs/exp/tb/{first}", "0.154"]
+    assert rows[3].split() == [f"outputs/exp/tb/{second}", "128", "0.218"]
+
+
+def test_a_training_before_a_later_sweep_into_the_same_sweep_dir_takes_no_hydra_params(tmp_path):
+    """A multirun run twice with one fixed hydra.sweep.dir: each job's earlier training got the later config."""
+    root = _rerun_fixture(tmp_path)
+    found = read_tree(root / "multirun")
+    for job in ("0", "1"):
+        runs = {
+            key.split("#tb#")[1]: run for key, (run, _, _) in found.items() if key.startswith(f"sweep/{job}#")
+        }
+        earlier, later = (runs[name] for name in sorted(runs))
+        assert earlier.params == {} and "overrides" not in earlier.provenance
+        assert later.params == {"seed": int(job), "width": 128}
+        assert later.provenance["overrides"] == [f"seed={job}", "width=128"]
+    problems = found["sweep/0#tb#" + sorted(expected("hydra_rerun")["multirun/sweep/0"]["val/acc"])[0]][1]
+    assert any(
+        "give each sweep its own hydra.sweep.dir (Hydra's default, multirun/" in p.message for p in problems
+    )

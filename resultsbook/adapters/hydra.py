@@ -4,6 +4,7 @@ jobs, combined with the metrics the job wrote beside them in any format another 
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -44,7 +45,9 @@ class HydraAdapter(Adapter):
     # with an error while a logger inside says it finished, and a job's `version_N` folders of several
     # Lightning loggers are one run per version
     # 7: a job that left no other metrics is read from the numbers its job log prints (`loss=0.31`)
-    reading_version = 7
+    # 8: a training that started before a later run of its folder rewrote the config takes none of it,
+    # and a TensorBoard folder's trainings are named as that adapter names them (`tb/1796701993`)
+    reading_version = 8
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -117,7 +120,10 @@ class HydraAdapter(Adapter):
             if error and run.status in ("unknown", "finished"):  # a CSV, TensorBoard keep no status
                 run = replace(run, status="failed", provenance={**run.provenance, "error": error})
             return ReadResult((run,), tuple(problems))
-        contested = _contested(params, inner)
+        config_time = fs.newest_mtime([os.path.join(hydra, CONFIG_FILE)])
+        earlier = _written_before(inner, config_time)
+        bare = RunRecord(name=name, experiment=experiment)  # a training the saved config is not of
+        contested = _contested(params, [item for item in inner if id(item) not in earlier])
         if contested:
             shown = ", ".join(f"{key} = {format_value(params[key])}" for key in contested)
             message = (
@@ -129,24 +135,80 @@ class HydraAdapter(Adapter):
             problems.append(Problem(source.path, message, kept))
         paired = _paired_versions(inner)
         if paired is not None:  # trainings each logged by several Lightning loggers: one run each
+            groups = list(paired.values())
             runs = tuple(
                 replace(
-                    _combine(base, items, source.path, problems, hydra_wins=not contested),
+                    _combine(
+                        bare if all(id(item) in earlier for item in items) else base,
+                        items,
+                        source.path,
+                        problems,
+                        hydra_wins=not contested,
+                    ),
                     key=version,
                     name=f"{name}/{version}",
                 )
                 for version, items in paired.items()
             )
-            return ReadResult(runs, tuple(problems))
-        runs = tuple(
-            replace(
-                _combine(base, [item], source.path, problems, hydra_wins=not contested),
-                key=item.source + (f"#{item.run.key}" if item.run.key else ""),
-                name=f"{name}/{item.source}" + (f"[{item.run.key}]" if item.run.key else ""),
+        else:
+            groups = [[item] for item in inner]
+            runs = tuple(
+                replace(
+                    _combine(
+                        bare if id(item) in earlier else base,
+                        [item],
+                        source.path,
+                        problems,
+                        hydra_wins=not contested,
+                    ),
+                    key=item.source + (f"#{item.run.key}" if item.run.key else ""),
+                    name=_inner_name(name, item),
+                )
+                for item in inner
             )
-            for item in inner
-        )
+        overwritten = [
+            run.name.removeprefix(f"{name}/")
+            for run, items in zip(runs, groups)
+            if all(id(i) in earlier for i in items)
+        ]
+        if overwritten:
+            problems.append(_overwritten_problem(source.path, overwritten, provenance.get("mode")))
         return ReadResult(runs, tuple(problems))
+
+
+def _inner_name(job: str, item: InnerRun) -> str:
+    """Name a run found inside a job as its adapter names it within its folder (a TensorBoard
+    training, `tb/1796701993`, as its problem lines do), else by its folder and key."""
+    folder = posixpath.normpath(posixpath.join(job, item.source))
+    if item.run.key and item.run.name.startswith(posixpath.basename(folder) + "/"):
+        return posixpath.join(posixpath.dirname(folder), item.run.name)
+    return f"{job}/{item.source}" + (f"[{item.run.key}]" if item.run.key else "")
+
+
+def _written_before(inner: list[InnerRun], config_time: float | None) -> set[int]:
+    """Return (by id) the runs inside a job that started before its `.hydra/config.yaml` was written,
+    while another started after: Hydra rewrites the config on every run of a folder, before the job
+    starts, so they are trainings of an earlier run, whose config is lost. When none started after
+    it (a copied folder, whose files took the copy's times), none is told apart."""
+    if config_time is None:
+        return set()
+    started = [(id(item), item.run.start_time) for item in inner if item.run.start_time is not None]
+    if not any(start >= config_time for _, start in started):
+        return set()
+    return {key for key, start in started if start < config_time}
+
+
+def _overwritten_problem(job: str, names: list[str], mode: Any) -> Problem:
+    """Say that trainings in a job folder ran before a later run of the folder overwrote its config."""
+    option, default = ("sweep", "multirun") if mode == "MULTIRUN" else ("run", "outputs")
+    return Problem(
+        job,
+        f"{HYDRA_DIR}/{CONFIG_FILE} and {OVERRIDES_FILE} were overwritten by a later run of the same "
+        f"folder: {', '.join(names)} ran before it, with a config no longer saved; give each {option} "
+        f"its own hydra.{option}.dir (Hydra's default, {default}/${{now:%Y-%m-%d}}/${{now:%H-%M-%S}}, "
+        "is new each time)",
+        "those runs without Hydra's params, the later run's with them",
+    )
 
 
 def _job_log_runs(job: str, log: str, problems: list[Problem]) -> list[InnerRun]:
