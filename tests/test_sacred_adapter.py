@@ -85,6 +85,21 @@ def test_running_run_with_a_fresh_heartbeat_stays_running_until_it_goes_stale(ru
     assert {r.name: r.status for r in store.runs()}["runs/4"] == "failed"
 
 
+def test_a_heartbeat_stopped_under_two_minutes_ago_is_said_in_seconds(runs, monkeypatch):
+    """A Sacred run killed 11 s before `collect -o stale_after=5` was said to be silent for `0 min`."""
+    from types import SimpleNamespace
+
+    from resultsbook.adapters import sacred
+
+    info = json.loads((runs / "4" / "run.json").read_text())
+    beat = sacred.to_timestamp(info["heartbeat"])
+    monkeypatch.setattr(sacred, "time", SimpleNamespace(time=lambda: beat + 11.2))
+    _, problems, _ = read_tree(runs.parent, "sacred", stale_after=5)["runs/4"]
+    assert [p.message for p in problems if "heartbeat" in p.message] == [
+        "status is RUNNING but the run has given no heartbeat for 11 s (killed, out of memory or node lost)"
+    ]
+
+
 def test_half_written_metrics_keep_the_run_and_report_the_file(runs):
     (runs / "2" / "metrics.json").write_text('{"train.loss": {"steps": [0, 1], "val')
     run, problems, _ = read_tree(runs.parent)["runs/2"]
@@ -399,6 +414,9 @@ def test_a_long_list_returned_by_main_is_no_results():
     from resultsbook.adapters.sacred import _result_values
 
     problems: list = []
-    assert _result_values({"py/tuple": [0.8, 0.1]}, "run.json", problems) == {"result.0": 0.8, "result.1": 0.1}
+    assert _result_values({"py/tuple": [0.8, 0.1]}, "run.json", problems) == {
+        "result.0": 0.8,
+        "result.1": 0.1,
+    }
     assert _result_values([0.5] * 3000, "run.json", problems) == {}
     assert [p.message for p in problems] == ["its result is a list of 3,000 items, not results"]

@@ -16,7 +16,7 @@ from resultsbook.params import clipped, flatten_fields, flatten_params, normaliz
 from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.status_words import normalize_status, started_if_logged
+from resultsbook.sources.status_words import duration, normalize_status, started_if_logged
 from resultsbook.sources.textio import load_json_file, to_float, to_timestamp
 
 RUN_FILE = "run.json"
@@ -129,7 +129,7 @@ class SacredAdapter(Adapter):
         problems.append(
             Problem(
                 path,
-                f"status is RUNNING but the run has given no heartbeat for {_duration(silent)} "
+                f"status is RUNNING but the run has given no heartbeat for {duration(silent)} "
                 "(killed, out of memory or node lost)",
                 "the run, as failed, with the metrics of its last heartbeat",
             )
@@ -156,15 +156,6 @@ def _last_sign_of_life(info: Mapping[str, Any], path: str) -> float | None:
         return fs.stat(path).st_mtime
     except OSError:
         return None
-
-
-def _duration(seconds: float) -> str:
-    """Return a rough human duration: 12 min, 3.5 h, 2.0 days."""
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
 
 
 def _provenance(info: Mapping[str, Any], experiment: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from resultsbook.query.select import select_runs
 from resultsbook.render.escape import quote_shell
 from resultsbook.render.layout import cell_label
 from resultsbook.sources import fs
+from resultsbook.sources.status_words import duration
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.spec.tables import COMMAND_PLACEHOLDER
 from resultsbook.store import Store
@@ -594,9 +595,9 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     # how far it went, where its logs say (an rlkit run: 1322 of 2000 epochs)
     progress = f", at {run.provenance['progress']}" if run.provenance.get("progress") else ""
     if silent > stale_after:
-        detail = f"running{progress}, but no write for {_duration(silent)}{logged}"
+        detail = f"running{progress}, but no write for {duration(silent)}{logged}"
         return RunStatus(run.run_id, run.name, run.source, "dead", detail)
-    detail = f"last write {_duration(silent)} ago{progress}{logged}"
+    detail = f"last write {duration(silent)} ago{progress}{logged}"
     return RunStatus(run.run_id, run.name, run.source, "running", detail)
 
 
@@ -629,13 +630,13 @@ def _logged_long_before(
     if logged is None and run.start_time is not None and updated - run.start_time > stale_after:
         # an Optuna trial's reports have no time: when it started is all its own clock says
         return (
-            f", but it started {_duration(now - run.start_time)} ago and nothing it logged has a time"
+            f", but it started {duration(now - run.start_time)} ago and nothing it logged has a time"
             " (a copy or a clone dates files when it is made)"
         )
     if logged is None or updated - logged <= stale_after:
         return ""
     return (
-        f", but its last point was logged {_duration(now - logged)} ago"
+        f", but its last point was logged {duration(now - logged)} ago"
         " (a copy or a clone dates files when it is made)"
     )
 
@@ -739,16 +740,6 @@ def first_write(path: str) -> float | None:
             return min((entry.stat().st_mtime for entry in entries if entry.is_file()), default=None)
     except (OSError, ResultsbookError):
         return None
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
 
 
 def parse_duration(text: str) -> float:

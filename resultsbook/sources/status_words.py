@@ -43,3 +43,14 @@ def started_if_logged(status: str, logged: bool) -> str:
     """Return `running` for a run its log calls queued that logged metrics all the same: it started (the
     word is from before, a launch script's run.json its job never rewrote), else `status`."""
     return "running" if status == "queued" and logged else status
+
+
+def duration(seconds: float) -> str:
+    """Say how long a run has been silent, or running: 11 s, 12 min, 3.5 h, 2.0 days."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
