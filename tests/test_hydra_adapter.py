@@ -791,3 +791,28 @@ def test_a_training_before_a_later_sweep_into_the_same_sweep_dir_takes_no_hydra_
     assert any(
         "give each sweep its own hydra.sweep.dir (Hydra's default, multirun/" in p.message for p in problems
     )
+
+
+def test_a_job_that_logged_the_exception_it_raised_is_failed_with_the_exception(tmp_path, cli):
+    """`log.exception("training failed"); raise` (Hydra 1.3.8's train.log): status showed the log message,
+    `__main__ ERROR: training failed`, not the exception on the traceback's last line."""
+    job = tmp_path / "multirun" / "s" / "2"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("seed: 2\n")
+    (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: train\n")
+    version = job / "csv" / "version_0"
+    version.mkdir(parents=True)
+    (version / "metrics.csv").write_text("epoch,step,val_acc\n0,0,0.5\n")
+    (job / "train.log").write_text(
+        "[2026-12-08 03:46:07,311][__main__][ERROR] - training failed\n"
+        "Traceback (most recent call last):\n"
+        '  File "/tmp/hunt-trk/hw/train.py", line 12, in main\n'
+        '    if cfg.seed == 2 and s == 4: raise RuntimeError("NaN loss & diverged")\n'
+        "                                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+        "RuntimeError: NaN loss & diverged\n"
+    )
+    cli("collect", "multirun")
+    status = cli("status").output
+    assert "__main__ ERROR: RuntimeError: NaN loss & diverged (logged as: training failed)\n" in status, (
+        status
+    )

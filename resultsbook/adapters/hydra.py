@@ -47,7 +47,8 @@ class HydraAdapter(Adapter):
     # 7: a job that left no other metrics is read from the numbers its job log prints (`loss=0.31`)
     # 8: a training that started before a later run of its folder rewrote the config takes none of it,
     # and a TensorBoard folder's trainings are named as that adapter names them (`tb/1796701993`)
-    reading_version = 8
+    # 9: an error logged with its traceback is the traceback's exception, with the message logged beside it
+    reading_version = 9
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -231,6 +232,7 @@ _RECORD = re.compile(r"^\[[^\]\n]*\]\[([^\]\n]*)\]\[([A-Z]+)\] - (.*)$", re.MULT
 _LOG_TAIL = 65536  # bytes of a job log read for its last record: a long run's log can be large
 _ERROR_LEVELS = ("ERROR", "CRITICAL")
 _TRACEBACK = "Traceback (most recent call last):"
+_ERROR_ROOM = 200  # characters of a job's error, beyond which the message logged with it is left out
 _EPILOGUE = 2  # records a wrapper's `finally` logs after the error: `Output dir: ...`, `Closing wandb!`
 
 
@@ -258,7 +260,14 @@ def _last_error(log: str) -> str | None:
     ):
         return None  # the job went on after it: an error it lived through
     raised = exception_line(trace[traceback[-1] :]) if traceback else None
-    return f"{logger} {level}: {message.strip() or raised or 'an error with no message'}"
+    message = message.strip()
+    if not raised:
+        return f"{logger} {level}: {message or 'an error with no message'}"
+    # `log.exception("training failed"); raise`: the exception says what failed, the message where
+    error = f"{logger} {level}: {raised}"
+    if message and message not in raised and len(error) + len(message) <= _ERROR_ROOM:
+        error += f" (logged as: {message})"
+    return error
 
 
 def _finished_text(log: str | None, error: str, inner: list[InnerRun]) -> str:
