@@ -888,3 +888,45 @@ def test_fairseq_s_tensorboard_logdir_is_one_run_per_training_with_its_valid(tmp
     rows = [line.split() for line in table.splitlines()]
     cells = {row[0]: row[1].strip("*#°") for row in rows if len(row) == 2}  # loss: lower is bold
     assert cells["tb/1700000010"] == "5.70" and cells["tb/1700002010"] == "7.90"
+
+
+RERUNS = ROOT / "tests" / "fixtures" / "tensorboard_reruns" / "logs"
+
+
+def training_names(folder: str) -> list[str]:
+    """Name the trainings of a fixture folder as collect does: `<folder>/<time in its file's name>`."""
+    return sorted(f"{folder}/{path.name.split('.')[3]}" for path in (RERUNS / folder).glob("events.*"))
+
+
+def test_a_script_run_again_with_add_scalars_or_add_hparams_is_a_run_per_training(tmp_path, cli):
+    """tensorboardX 2.6.5 (fixtures/tensorboard_reruns): a script run twice with one SummaryWriter
+    folder writes an event file per run into it and, beside it, one into each `add_scalars` folder
+    (`loss/train/`) or an `add_hparams` session (`<time>/`). Collect split only folders without
+    sub-folders: both runs were one, the last value of each step kept (min of val/acc 0.5, not
+    0.1), with 'logs 5 step(s) more than once' only (nothing for one seed run twice), and each
+    hparams session was a run of its own with lr but no val/acc, the curves a run without lr."""
+    shutil.copytree(RERUNS, tmp_path / "logs")
+    result = cli("collect", "logs")
+    assert result.output.startswith("Collected logs: 6 new,") and "more than once" not in result.stderr
+    for folder, files, below in (
+        ("add_scalars", 6, "loss/train/ and loss/val/"),
+        ("add_hparams", 4, "add_hparams session"),
+        ("same_values", 6, "loss/train/ and loss/val/"),
+    ):
+        first, last = training_names(folder)
+        assert (
+            f"  logs/{folder}: its {files} event files hold 2 trainings, each starting its steps over (a "
+            f"log_dir reused by another fit, or a script run again) — kept: each, with its {below}, as a "
+            f"run of its own, {first} to {last}; -o trainings=one reads them as one run\n"
+        ) in result.stderr
+    by_min = ("--metric", "val/acc", "--metric", "loss/train", "--reduce", "min", "--digits", "2")
+    table = cli("table", "--rows", "name", *by_min)
+    rows = [line.replace("*", "").replace("#", "").split() for line in table.output.splitlines()]
+    first, last = training_names("add_scalars")
+    assert [first, "0.10", "0.10"] in rows and [last, "0.50", "0.50"] in rows
+    assert [[name, "0.10", "0.10"] in rows for name in training_names("same_values")] == [True, True]
+    by_lr = ("--rows", "lr", "--metric", "val/acc", "--metric", "hparam/final", "--digits", "2")
+    table = cli("table", "--rows", "name", *by_lr)
+    rows = [line.replace("*", "").replace("#", "").split() for line in table.output.splitlines()]
+    first, last = training_names("add_hparams")
+    assert [first, "0.1", "0.14", "0.14"] in rows and [last, "0.5", "0.54", "0.54"] in rows

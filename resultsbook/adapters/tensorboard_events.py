@@ -1,15 +1,16 @@
 """TensorBoard event files, read without TensorFlow or the tensorboard package.
 
 A run is a folder holding `*tfevents*` files; all of them are read, in name (= time) order, and a
-file that starts the steps over after the others ended is another training, a run of its own. Event
-files in the folders below it belong to it too, because writers put parts of one run there: the
-hparams session of tensorboardX's and torch's `add_hparams` gives the run its params (its metrics
-keep their tags), and `add_scalars("loss", {"train": ...})` series become metrics `loss/train`
-(other sub-folders' tags are prefixed with the sub-folder's path). Keras' `train/` and
-`validation/` make their `log_dir` a run (a run per fit, each with its validation, when several
-wrote there). A PyTorch Lightning `hparams.yaml` beside the event files gives the params (read
-safely, Python tags as data); so do an RSL-RL run folder's `params/agent.yaml` and `params/env.yaml`
-(Isaac Lab, legged_gym), whose `max_iterations` gives its status and `git/*.diff` its provenance.
+file that starts the steps over after the others ended is another training, a run of its own, with
+the files below written during it. Event files in the folders below it belong to it too, because
+writers put parts of one run there: the hparams session of tensorboardX's and torch's `add_hparams`
+gives the run its params (its metrics keep their tags), and `add_scalars("loss", {"train": ...})`
+series become metrics `loss/train` (other sub-folders' tags are prefixed with the sub-folder's
+path). Keras' `train/` and `validation/` make their `log_dir` a run (a run per fit, each with its
+validation, when several wrote there). A PyTorch Lightning `hparams.yaml` beside the event files
+gives the params (read safely, Python tags as data); so do an RSL-RL run folder's
+`params/agent.yaml` and `params/env.yaml` (Isaac Lab, legged_gym), whose `max_iterations` gives its
+status and `git/*.diff` its provenance.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ class TensorboardAdapter(Adapter):
     # Keras' train/ and validation/ are one run of their log_dir (a run per fit, paired, when several)
     # 7: an RSL-RL run folder's params/agent.yaml and params/env.yaml give params, max_iterations the
     # status, git/*.diff the provenance; 8: the Hugging Face Trainer's `args` JSON text gives params
-    reading_version = 8
+    # 9: trainings that start their steps over are split with their add_scalars and add_hparams folders
+    reading_version = 9
     options = {
         "trainings": "a folder's event files that start their steps over again: split (default), one run "
         "each, or one, one run of them all (the last value of each step kept, as TensorBoard shows them)",
@@ -153,13 +155,13 @@ class TensorboardAdapter(Adapter):
         each_below = {sub: read_each_event_file(groups[sub], problems) for sub in sorted(groups)}
         version = _LIGHTNING_VERSION.fullmatch(os.path.basename(root.rstrip(os.sep)))
         if yaml_path is None and not side and not rsl_rl and not version and self._splits_trainings():
-            if not each_below:
-                trainings = split_trainings(own_files)
-                if len(trainings) > 1:
-                    runs = _training_runs(root, [[("", parts)] for parts in trainings], problems)
-                    problems.append(_trainings_problem(root, len(own_files), runs, "each"))
-                    return ReadResult(runs, tuple(problems))
-            elif not own_files and (layout := _split_layout(set(each_below))) is not None:
+            trainings = split_trainings(own_files)
+            if len(trainings) > 1 and (placed := _with_files_below(trainings, each_below)) is not None:
+                runs = _training_runs(root, placed, problems)
+                files = len(own_files) + sum(len(parts) for parts in each_below.values())
+                problems.append(_trainings_problem(root, files, runs, _each_with(each_below)))
+                return ReadResult(runs, tuple(problems))
+            if not own_files and (layout := _split_layout(set(each_below))) is not None:
                 runs = _split_folder_runs(root, layout, each_below, problems)
                 if runs:
                     return ReadResult(runs, tuple(problems))
@@ -288,6 +290,44 @@ def split_trainings(parts: list[EventData]) -> list[list[EventData]]:
         trainings.append(([*waiting, part], dict(first_steps), [last_time]))
         waiting = []
     return [files for files, _, _ in trainings] if trainings else [waiting]
+
+
+def _with_files_below(
+    trainings: list[list[EventData]], each_below: dict[str, list[EventData]]
+) -> list[list[tuple[str, list[EventData]]]] | None:
+    """Return each training's event files with those below the folder its writer wrote during it
+    (add_scalars' `loss/train/`, add_hparams' `<time>/` session, "" for a session: its tags are the
+    run's): each starts after its training's first file and before the next training's, in its
+    process when the file names say. None when a file cannot be placed so, or when a training would
+    hold sessions of different hparams."""
+    starts = [_start(parts) for parts in trainings]
+    if any(math.isnan(start) for start in starts) or starts != sorted(starts):
+        return None
+    processes = [{_process([part]) for part in parts} for parts in trainings]
+    placed: list[list[tuple[str, list[EventData]]]] = [[("", parts)] for parts in trainings]
+    sessions: list[set[str]] = [set() for _ in trainings]
+    for sub, parts in each_below.items():
+        for part in parts:
+            start = _start([part])
+            index = -1 if math.isnan(start) else bisect.bisect_right(starts, start) - 1
+            process = _process([part])
+            if index < 0 or (None not in (process, *processes[index]) and process not in processes[index]):
+                return None
+            if part.hparams is not None:
+                sessions[index].add(repr(sorted(part.hparams.items())))
+            placed[index].append(("" if part.hparams is not None else sub, [part]))
+    return None if any(len(found) > 1 for found in sessions) else placed
+
+
+def _each_with(each_below: dict[str, list[EventData]]) -> str:
+    """Say what each training's run holds besides its own event files (`each, with its loss/train/,`)."""
+    named = [f"{sub}/" for sub, parts in each_below.items() if all(part.hparams is None for part in parts)]
+    if any(part.hparams is not None for parts in each_below.values() for part in parts):
+        named.append("add_hparams session")
+    if not named:
+        return "each"
+    listed = " and ".join(named) if len(named) < 3 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return f"each, with its {listed},"
 
 
 def _scalar_span(part: EventData) -> tuple[dict[str, float], float, float]:
