@@ -973,3 +973,23 @@ def test_one_writer_that_starts_its_steps_over_logged_a_training_per_start(tmp_p
     (batches / "events.out.tfevents.1700000000.host").write_bytes(b"".join(frame(r) for r in records))
     (run,) = read_runs_of(batches)
     assert run.name == "batches" and run.metrics["epoch_loss"].steps.tolist() == [0, 1]
+
+
+def test_steps_that_start_over_in_a_file_read_as_one_run_say_what_last_is(tmp_path, cli):
+    """Read as one run (-o trainings=one, a Lightning version_N), the fixture `two_phase/` (one
+    writer: pretraining at steps 0..9, fine-tuning from step 0 to 4) keeps each step's last value:
+    its last is pretraining's step 9, and collect said only 'logs 5 step(s) more than once'."""
+    shutil.copytree(RERUNS / "two_phase", tmp_path / "logs" / "two_phase")
+    result = cli("collect", "logs", "-o", "trainings=one")
+    assert result.output.startswith("Collected logs: 1 new,")
+    (file,) = (RERUNS / "two_phase").glob("events.*")
+    said = re.escape(
+        f"  logs/two_phase: its steps start over ({file.name}: 'val/acc' goes back from step 9 to 0 at "
+        "its point 11, "
+    )
+    rest = re.escape(
+        " UTC), one writer logging another training, read as one run: each step's last value is kept, "
+        "and `last` is the value at the highest step, not the one logged last (give each training its "
+        "own log_dir) — kept: one run\n"
+    )
+    assert re.search(said + r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d" + rest, result.stderr), result.stderr

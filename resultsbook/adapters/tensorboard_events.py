@@ -156,8 +156,8 @@ class TensorboardAdapter(Adapter):
         own_files = read_each_event_file(groups.pop("", []), problems)
         each_below = {sub: read_each_event_file(groups[sub], problems) for sub in sorted(groups)}
         version = _LIGHTNING_VERSION.fullmatch(os.path.basename(root.rstrip(os.sep)))
+        phased = [split_phases(part) for part in own_files]
         if yaml_path is None and not side and not rsl_rl and not version and self._splits_trainings():
-            phased = [split_phases(part) for part in own_files]
             trainings = split_trainings([phase for phases, _ in phased for phase in phases])
             if len(trainings) > 1 and (placed := _with_files_below(trainings, each_below)) is not None:
                 runs = _training_runs(root, placed, problems)
@@ -169,6 +169,8 @@ class TensorboardAdapter(Adapter):
                 runs = _split_folder_runs(root, layout, each_below, problems)
                 if runs:
                     return ReadResult(runs, tuple(problems))
+        if any(said for _, said in phased):
+            problems.append(_restart_kept_problem(root, _restart_said(phased)))
         own = joined(own_files)
         below = {sub: joined(parts) for sub, parts in each_below.items()}
         if yaml_path is None and _distinct_sessions(below) > 1:
@@ -395,6 +397,17 @@ def _training_runs(
 def _restart_said(phased: list[tuple[list[EventData], str]]) -> str:
     """Name the first event file whose steps start over, with where (`events…: 'val/acc' goes back …`)."""
     return next(f"{os.path.basename(phases[0].files[0])}: {said}" for phases, said in phased if said)
+
+
+def _restart_kept_problem(root: str, said: str) -> Problem:
+    """Say that a file's steps start over inside a run read as one: its `last` is its highest step's."""
+    return Problem(
+        root,
+        f"its steps start over ({said}), one writer logging another training, read as one run: each "
+        "step's last value is kept, and `last` is the value at the highest step, not the one logged last "
+        "(give each training its own log_dir)",
+        "one run",
+    )
 
 
 def _relative_name(folder: str, parts: list[EventData]) -> str:
