@@ -10,6 +10,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import struct
 from pathlib import Path
@@ -888,3 +889,107 @@ def test_fairseq_s_tensorboard_logdir_is_one_run_per_training_with_its_valid(tmp
     rows = [line.split() for line in table.splitlines()]
     cells = {row[0]: row[1].strip("*#°") for row in rows if len(row) == 2}  # loss: lower is bold
     assert cells["tb/1700000010"] == "5.70" and cells["tb/1700002010"] == "7.90"
+
+
+RERUNS = ROOT / "tests" / "fixtures" / "tensorboard_reruns" / "logs"
+
+
+def training_names(folder: str) -> list[str]:
+    """Name the trainings of a fixture folder as collect does: `<folder>/<time in its file's name>`."""
+    return sorted(f"{folder}/{path.name.split('.')[3]}" for path in (RERUNS / folder).glob("events.*"))
+
+
+def test_a_script_run_again_with_add_scalars_or_add_hparams_is_a_run_per_training(tmp_path, cli):
+    """tensorboardX 2.6.5 (fixtures/tensorboard_reruns): a script run twice with one SummaryWriter
+    folder writes an event file per run into it and, beside it, one into each `add_scalars` folder
+    (`loss/train/`) or an `add_hparams` session (`<time>/`). Collect split only folders without
+    sub-folders: both runs were one, the last value of each step kept (min of val/acc 0.5, not
+    0.1), with 'logs 5 step(s) more than once' only (nothing for one seed run twice), and each
+    hparams session was a run of its own with lr but no val/acc, the curves a run without lr."""
+    for folder in ("add_scalars", "add_hparams", "same_values"):
+        shutil.copytree(RERUNS / folder, tmp_path / "logs" / folder)
+    result = cli("collect", "logs")
+    assert result.output.startswith("Collected logs: 6 new,") and "more than once" not in result.stderr
+    for folder, files, below in (
+        ("add_scalars", 6, "loss/train/ and loss/val/"),
+        ("add_hparams", 4, "add_hparams session"),
+        ("same_values", 6, "loss/train/ and loss/val/"),
+    ):
+        first, last = training_names(folder)
+        assert (
+            f"  logs/{folder}: its {files} event files hold 2 trainings, each starting its steps over (a "
+            f"log_dir reused by another fit, or a script run again) — kept: each, with its {below}, as a "
+            f"run of its own, {first} to {last}; -o trainings=one reads them as one run\n"
+        ) in result.stderr
+    by_min = ("--metric", "val/acc", "--metric", "loss/train", "--reduce", "min", "--digits", "2")
+    table = cli("table", "--rows", "name", *by_min)
+    rows = [line.replace("*", "").replace("#", "").split() for line in table.output.splitlines()]
+    first, last = training_names("add_scalars")
+    assert [first, "0.10", "0.10"] in rows and [last, "0.50", "0.50"] in rows
+    assert [[name, "0.10", "0.10"] in rows for name in training_names("same_values")] == [True, True]
+    by_lr = ("--rows", "lr", "--metric", "val/acc", "--metric", "hparam/final", "--digits", "2")
+    table = cli("table", "--rows", "name", *by_lr)
+    rows = [line.replace("*", "").replace("#", "").split() for line in table.output.splitlines()]
+    first, last = training_names("add_hparams")
+    assert [first, "0.1", "0.14", "0.14"] in rows and [last, "0.5", "0.54", "0.54"] in rows
+
+
+def test_one_writer_that_starts_its_steps_over_logged_a_training_per_start(tmp_path, cli):
+    """tensorboardX 2.6.5 (fixtures/tensorboard_reruns/logs/two_phase): one writer logs pretraining
+    at steps 0..9, then fine-tuning from step 0 again, into one event file. Collect kept the last
+    value of each step: val/acc's last was 0.59, pretraining's step 9 (fine-tuning ended at step 4
+    with 0.34), its min fine-tuning's 0.3, said only as 'logs 5 step(s) more than once'. As for a
+    folder's files, each start is a training, a run of its own; steps that go back for some tags
+    only (a batch index as the step, the epochs going on) stay one run."""
+    shutil.copytree(RERUNS / "two_phase", tmp_path / "logs" / "two_phase")
+    result = cli("collect", "logs")
+    assert result.output.startswith("Collected logs: 2 new,") and "more than once" not in result.stderr
+    (file,) = (RERUNS / "two_phase").glob("events.*")
+    first = training_names("two_phase")[0]
+    said = re.escape(
+        f"  logs/two_phase: its event file holds 2 trainings, each starting its steps over (a log_dir "
+        f"reused by another fit, or a script run again; in {file.name}: 'val/acc' goes back from step 9 "
+        "to 0 at its point 11, "
+    )
+    rest = re.escape(
+        " UTC: one writer logged another training, e.g. fine-tuning) — kept: each as a run of its own, "
+        f"{first} to {first}#2; -o trainings=one reads them as one run\n"
+    )
+    assert re.search(said + r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d" + rest, result.stderr), result.stderr
+    for reduce, pretraining, fine_tuning in (("last", "0.59", "0.34"), ("min", "0.50", "0.30")):
+        table = cli("table", "--rows", "name", "--metric", "val/acc", "--reduce", reduce, "--digits", "2")
+        rows = [
+            [cell.rstrip("#") for cell in line.replace("*", "").split()] for line in table.output.splitlines()
+        ]
+        assert [first, pretraining] in rows and [f"{first}#2", fine_tuning] in rows
+    (one,) = read_runs_of(tmp_path / "logs" / "two_phase", trainings="one")
+    assert one.metrics["val/acc"].steps.tolist() == list(range(10))
+
+    batches = tmp_path / "batches"
+    batches.mkdir()
+    records = [scalar_event(1700000000 + 3 * e + b, b, "batch_loss", 1.0) for e in range(2) for b in range(3)]
+    records.insert(3, scalar_event(1700000003, 0, "epoch_loss", 1.0))
+    records.append(scalar_event(1700000006, 1, "epoch_loss", 0.5))
+    (batches / "events.out.tfevents.1700000000.host").write_bytes(b"".join(frame(r) for r in records))
+    (run,) = read_runs_of(batches)
+    assert run.name == "batches" and run.metrics["epoch_loss"].steps.tolist() == [0, 1]
+
+
+def test_steps_that_start_over_in_a_file_read_as_one_run_say_what_last_is(tmp_path, cli):
+    """Read as one run (-o trainings=one, a Lightning version_N), the fixture `two_phase/` (one
+    writer: pretraining at steps 0..9, fine-tuning from step 0 to 4) keeps each step's last value:
+    its last is pretraining's step 9, and collect said only 'logs 5 step(s) more than once'."""
+    shutil.copytree(RERUNS / "two_phase", tmp_path / "logs" / "two_phase")
+    result = cli("collect", "logs", "-o", "trainings=one")
+    assert result.output.startswith("Collected logs: 1 new,")
+    (file,) = (RERUNS / "two_phase").glob("events.*")
+    said = re.escape(
+        f"  logs/two_phase: its steps start over ({file.name}: 'val/acc' goes back from step 9 to 0 at "
+        "its point 11, "
+    )
+    rest = re.escape(
+        " UTC), one writer logging another training, read as one run: each step's last value is kept, "
+        "and `last` is the value at the highest step, not the one logged last (give each training its "
+        "own log_dir) — kept: one run\n"
+    )
+    assert re.search(said + r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d" + rest, result.stderr), result.stderr

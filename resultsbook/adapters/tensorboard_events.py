@@ -1,15 +1,16 @@
 """TensorBoard event files, read without TensorFlow or the tensorboard package.
 
 A run is a folder holding `*tfevents*` files; all of them are read, in name (= time) order, and a
-file that starts the steps over after the others ended is another training, a run of its own. Event
-files in the folders below it belong to it too, because writers put parts of one run there: the
-hparams session of tensorboardX's and torch's `add_hparams` gives the run its params (its metrics
-keep their tags), and `add_scalars("loss", {"train": ...})` series become metrics `loss/train`
-(other sub-folders' tags are prefixed with the sub-folder's path). Keras' `train/` and
-`validation/` make their `log_dir` a run (a run per fit, each with its validation, when several
-wrote there). A PyTorch Lightning `hparams.yaml` beside the event files gives the params (read
-safely, Python tags as data); so do an RSL-RL run folder's `params/agent.yaml` and `params/env.yaml`
-(Isaac Lab, legged_gym), whose `max_iterations` gives its status and `git/*.diff` its provenance.
+file that starts the steps over after the others ended (or a file's points that do) is another
+training, a run of its own, with the files below written during it. Event files in the folders below
+it belong to it too, because writers put parts of one run there: the hparams session of
+tensorboardX's and torch's `add_hparams` gives the run its params (its metrics keep their tags), and
+`add_scalars("loss", {"train": ...})` series become metrics `loss/train` (other sub-folders' tags
+are prefixed with the sub-folder's path). Keras' `train/` and `validation/` make their `log_dir` a
+run (a run per fit, each with its validation, when several wrote there). A PyTorch Lightning
+`hparams.yaml` beside the event files gives the params (read safely, Python tags as data); so do an
+RSL-RL run folder's `params/agent.yaml` and `params/env.yaml` (Isaac Lab, legged_gym), whose
+`max_iterations` gives its status and `git/*.diff` its provenance.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 from resultsbook.adapters import run_file_of_later
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_choice
 from resultsbook.adapters.lightning_csv import META_TAGS_FILE, read_meta_tags, split_validation_after_fit
-from resultsbook.adapters.tb_events import EVENTS_MARK, EventData, joined, read_each_event_file
+from resultsbook.adapters.tb_events import EVENTS_MARK, EventData, joined, read_each_event_file, split_phases
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params
 from resultsbook.sources import detectron2, fs, isaaclab, mmengine
@@ -63,10 +64,13 @@ class TensorboardAdapter(Adapter):
     # Keras' train/ and validation/ are one run of their log_dir (a run per fit, paired, when several)
     # 7: an RSL-RL run folder's params/agent.yaml and params/env.yaml give params, max_iterations the
     # status, git/*.diff the provenance; 8: the Hugging Face Trainer's `args` JSON text gives params
-    reading_version = 8
+    # 9: trainings that start their steps over are split with their add_scalars and add_hparams folders
+    # 10: so are the trainings one writer logged into one event file, each starting its steps over
+    reading_version = 10
     options = {
-        "trainings": "a folder's event files that start their steps over again: split (default), one run "
-        "each, or one, one run of them all (the last value of each step kept, as TensorBoard shows them)",
+        "trainings": "a folder's event files (or one file's points) that start their steps over again: "
+        "split (default), one run each, or one, one run of them all (the last value of each step kept, "
+        "as TensorBoard shows them)",
         "stale_after": "seconds without a write after which an unfinished RSL-RL training is failed "
         "(default 3600)",
     }
@@ -152,17 +156,21 @@ class TensorboardAdapter(Adapter):
         own_files = read_each_event_file(groups.pop("", []), problems)
         each_below = {sub: read_each_event_file(groups[sub], problems) for sub in sorted(groups)}
         version = _LIGHTNING_VERSION.fullmatch(os.path.basename(root.rstrip(os.sep)))
+        phased = [split_phases(part) for part in own_files]
         if yaml_path is None and not side and not rsl_rl and not version and self._splits_trainings():
-            if not each_below:
-                trainings = split_trainings(own_files)
-                if len(trainings) > 1:
-                    runs = _training_runs(root, [[("", parts)] for parts in trainings], problems)
-                    problems.append(_trainings_problem(root, len(own_files), runs, "each"))
-                    return ReadResult(runs, tuple(problems))
-            elif not own_files and (layout := _split_layout(set(each_below))) is not None:
+            trainings = split_trainings([phase for phases, _ in phased for phase in phases])
+            if len(trainings) > 1 and (placed := _with_files_below(trainings, each_below)) is not None:
+                runs = _training_runs(root, placed, problems)
+                files = len(own_files) + sum(len(parts) for parts in each_below.values())
+                within = _restart_said(phased) if any(parts[0].phase for parts in trainings) else ""
+                problems.append(_trainings_problem(root, files, runs, _each_with(each_below), within))
+                return ReadResult(runs, tuple(problems))
+            if not own_files and (layout := _split_layout(set(each_below))) is not None:
                 runs = _split_folder_runs(root, layout, each_below, problems)
                 if runs:
                     return ReadResult(runs, tuple(problems))
+        if any(said for _, said in phased):
+            problems.append(_restart_kept_problem(root, _restart_said(phased)))
         own = joined(own_files)
         below = {sub: joined(parts) for sub, parts in each_below.items()}
         if yaml_path is None and _distinct_sessions(below) > 1:
@@ -290,6 +298,44 @@ def split_trainings(parts: list[EventData]) -> list[list[EventData]]:
     return [files for files, _, _ in trainings] if trainings else [waiting]
 
 
+def _with_files_below(
+    trainings: list[list[EventData]], each_below: dict[str, list[EventData]]
+) -> list[list[tuple[str, list[EventData]]]] | None:
+    """Return each training's event files with those below the folder its writer wrote during it
+    (add_scalars' `loss/train/`, add_hparams' `<time>/` session, "" for a session: its tags are the
+    run's): each starts after its training's first file and before the next training's, in its
+    process when the file names say. None when a file cannot be placed so, or when a training would
+    hold sessions of different hparams."""
+    starts = [_start(parts) for parts in trainings]
+    if any(math.isnan(start) for start in starts) or starts != sorted(starts):
+        return None
+    processes = [{_process([part]) for part in parts} for parts in trainings]
+    placed: list[list[tuple[str, list[EventData]]]] = [[("", parts)] for parts in trainings]
+    sessions: list[set[str]] = [set() for _ in trainings]
+    for sub, parts in each_below.items():
+        for part in parts:
+            start = _start([part])
+            index = -1 if math.isnan(start) else bisect.bisect_right(starts, start) - 1
+            process = _process([part])
+            if index < 0 or (None not in (process, *processes[index]) and process not in processes[index]):
+                return None
+            if part.hparams is not None:
+                sessions[index].add(repr(sorted(part.hparams.items())))
+            placed[index].append(("" if part.hparams is not None else sub, [part]))
+    return None if any(len(found) > 1 for found in sessions) else placed
+
+
+def _each_with(each_below: dict[str, list[EventData]]) -> str:
+    """Say what each training's run holds besides its own event files (`each, with its loss/train/,`)."""
+    named = [f"{sub}/" for sub, parts in each_below.items() if all(part.hparams is None for part in parts)]
+    if any(part.hparams is not None for parts in each_below.values() for part in parts):
+        named.append("add_hparams session")
+    if not named:
+        return "each"
+    listed = " and ".join(named) if len(named) < 3 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return f"each, with its {listed},"
+
+
 def _scalar_span(part: EventData) -> tuple[dict[str, float], float, float]:
     """Return an event file's first step of each tag and the wall times of its first and last points."""
     first_steps: dict[str, float] = {}
@@ -348,23 +394,47 @@ def _training_runs(
     return tuple(runs)
 
 
+def _restart_said(phased: list[tuple[list[EventData], str]]) -> str:
+    """Name the first event file whose steps start over, with where (`events…: 'val/acc' goes back …`)."""
+    return next(f"{os.path.basename(phases[0].files[0])}: {said}" for phases, said in phased if said)
+
+
+def _restart_kept_problem(root: str, said: str) -> Problem:
+    """Say that a file's steps start over inside a run read as one: its `last` is its highest step's."""
+    return Problem(
+        root,
+        f"its steps start over ({said}), one writer logging another training, read as one run: each "
+        "step's last value is kept, and `last` is the value at the highest step, not the one logged last "
+        "(give each training its own log_dir)",
+        "one run",
+    )
+
+
 def _relative_name(folder: str, parts: list[EventData]) -> str:
-    """Return the path of a training's first event file relative to the run folder (`train/events…`)."""
-    name = os.path.basename(parts[0].files[0])
+    """Return the path of a training's first event file relative to the run folder (`train/events…`),
+    with `#2` for the second training one writer logged into it."""
+    name = os.path.basename(parts[0].files[0]) + (f"#{parts[0].phase + 1}" if parts[0].phase else "")
     return f"{folder}/{name}" if folder else name
 
 
 def _time_label(file_name: str) -> str:
-    """Return the time an event file's name holds (`events.out.tfevents.1540179936.NAYAN`: 1540179936)."""
-    return os.path.basename(file_name).split(EVENTS_MARK, 1)[-1].lstrip(".").split(".")[0]
+    """Return the time an event file's name holds (`events.out.tfevents.1540179936.NAYAN`: 1540179936),
+    and its training's number in it (`#2`) from the second on."""
+    name, mark, phase = os.path.basename(file_name).partition("#")
+    return name.split(EVENTS_MARK, 1)[-1].lstrip(".").split(".")[0] + mark + phase
 
 
-def _trainings_problem(root: str, files: int, runs: tuple[RunRecord, ...], how: str) -> Problem:
-    """Say that a folder's event files hold several trainings, read as runs of their own."""
+def _trainings_problem(
+    root: str, files: int, runs: tuple[RunRecord, ...], how: str, within: str = ""
+) -> Problem:
+    """Say that a folder's event files hold several trainings, read as runs of their own, and where
+    one file's steps start over (`within`), when one writer logged more than one."""
+    held = f"its {files} event files hold" if files > 1 else "its event file holds"
+    one_writer = f"; in {within}: one writer logged another training, e.g. fine-tuning" if within else ""
     return Problem(
         root,
-        f"its {files} event files hold {len(runs)} trainings, each starting its steps over "
-        "(a log_dir reused by another fit, or a script run again)",
+        f"{held} {len(runs)} trainings, each starting its steps over "
+        f"(a log_dir reused by another fit, or a script run again{one_writer})",
         f"{how} as a run of its own, {runs[0].name} to {runs[-1].name}; "
         "-o trainings=one reads them as one run",
     )
