@@ -115,6 +115,7 @@ def unapplied_defaults_note(
         changed = [key for key in changed if not key.startswith("bootstrap_")]
     if not (_has_std(applied.query) and _has_std(query)):  # the ddof of a std or sem it would not show
         changed = [key for key in changed if key != "ddof"]
+    shown, changed = _spec_table(spec, query, changed, wanted)
     if not changed:
         return None
     flagged = [key for key in changed if _flag_words(key, inherited[key], applied.query, applied.format)]
@@ -139,7 +140,6 @@ def unapplied_defaults_note(
         )
     elif unflagged:
         fixes.append(none)
-    shown = _spec_table(spec, query, changed, wanted)
     if shown is not None:
         fixes.append(
             said(f"print one with resultsbook table {shown}", f"take one with book.spec_table({shown!r})")
@@ -257,25 +257,39 @@ def _label_words(value: Any) -> list[str]:
     return [said(" ".join(_flag("label", text) for text in texts), f"labels={python!r}")]
 
 
-def _spec_table(spec: Spec, query: TableQuery, changed: list[str], wanted: tuple[Any, ...]) -> str | None:
-    """Return the spec's table to print instead: one that takes these settings as they are (not one
-    that states its own), of the same rows and metrics if there is one; None when none takes them."""
+def _spec_table(
+    spec: Spec, query: TableQuery, changed: list[str], wanted: tuple[Any, ...]
+) -> tuple[str | None, list[str]]:
+    """Return the spec's table to print instead, and the settings still to name: of a table of the
+    same rows and metrics, those it takes as they are (not those it states its own of: the paper's
+    table of these rows does not have them); else any table that takes them all, or None."""
     names = [metric.name for metric in query.metrics]
-    taking = [
-        (name, table)
+    alike = [
+        (name, _taken(table, changed, wanted, same_metrics=True))
         for name, table in spec.tables.items()
-        if all(
-            _loose(_PARTS[key](table.query, table.format, table.labels)) == _loose(_PARTS[key](*wanted))
-            for key in changed
-            if key not in ("goal", "direction", "labels")  # of other metrics, or their own labels
-        )
-    ]
-    alike = (
-        name
-        for name, table in taking
         if table.query.rows == query.rows and [metric.name for metric in table.query.metrics] == names
+    ]
+    if alike:  # the one that takes the most of them (the first of those)
+        name, taken = max(alike, key=lambda item: len(item[1]))
+        return (name if taken else None), taken
+    taking = (
+        name
+        for name, table in spec.tables.items()
+        if _taken(table, changed, wanted, same_metrics=False) == changed
     )
-    return next(alike, next((name for name, _ in taking), None))
+    return next(taking, None), changed
+
+
+def _taken(table: Any, keys: list[str], wanted: tuple[Any, ...], same_metrics: bool) -> list[str]:
+    """Return the keys a spec table has as the [defaults] give them (its goals and labels, when of
+    other metrics, are its own: not compared)."""
+    mine = ("labels",) if same_metrics else ("goal", "direction", "labels")
+    return [
+        key
+        for key in keys
+        if key in mine
+        or _loose(_PARTS[key](table.query, table.format, table.labels)) == _loose(_PARTS[key](*wanted))
+    ]
 
 
 def _loose(part: Any) -> Any:
