@@ -63,6 +63,15 @@ def test_every_reporting_command_prints_a_versioned_envelope(project: Path, cli,
     assert keys <= set(document), keys - set(document)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "version"),
+    [(["table", "--rows", "model", "--metric", "nope", "--json"], 3), (["show", "nope", "--json"], 1)],
+)
+def test_a_failure_envelope_has_the_version_of_its_commands_success(project: Path, cli, arguments, version) -> None:
+    document = json.loads(cli(*arguments).stdout)
+    assert (document["format"], document["version"], document["ok"]) == (f"resultsbook.{arguments[0]}", version, False)
+
+
 def test_json_documents_hold_what_the_text_shows(project: Path, cli) -> None:
     runs = json.loads(cli("runs", "--json", "--metric", "test/acc").stdout)["runs"]
     assert {run["name"]: run["metrics"]["test/acc"]["last"] for run in runs}["mlp_moons_2"] == pytest.approx(0.92)
