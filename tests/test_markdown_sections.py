@@ -38,7 +38,7 @@ PAGE = (
 )
 
 
-def _render(name: str, inline: bool) -> str:
+def _render(name: str, inline: bool, where: str) -> str:
     return f"[{name}]" if inline else f"line one\nline two for {name}\n"
 
 
@@ -101,14 +101,23 @@ def test_build_fills_tables_figures_values_and_cells(tmp_path: Path) -> None:
     store.close()
 
 
-def test_an_unknown_region_name_is_an_error_naming_the_file(tmp_path: Path) -> None:
+def test_an_unknown_region_name_is_an_error_naming_the_file_its_line_and_the_name_meant(tmp_path: Path) -> None:
     spec, store = make_project(tmp_path, SECTIONS, top=TOP)
-    (tmp_path / "RESULTS.md").write_text("<!-- resultsbook:tabel1 -->\n<!-- /resultsbook -->\n")
+    page = "# Results\n\n<!-- resultsbook:tabel1 -->\n<!-- /resultsbook -->\n"
+    (tmp_path / "RESULTS.md").write_text(page)
     (failure,) = build(spec, store).failed  # the tables are written; the page is left as it was
     assert failure.entry == "sections" and failure.kind == "usage"
     assert failure.line().startswith("resultsbook.toml: sections: ")
-    assert "RESULTS.md: region 'tabel1' is no table, figure, value or cell" in failure.line()
-    assert (tmp_path / "RESULTS.md").read_text() == "<!-- resultsbook:tabel1 -->\n<!-- /resultsbook -->\n"
+    assert failure.line().endswith(
+        "RESULTS.md:3: region 'tabel1' is no table, figure, value or cell "
+        "of the spec; did you mean 'table1'?"
+    )
+    assert (tmp_path / "RESULTS.md").read_text() == page
+    (tmp_path / "RESULTS.md").write_text("<!-- resultsbook:zzz -->\n<!-- /resultsbook -->\n")
+    (failure,) = build(spec, store).failed
+    assert failure.line().endswith(
+        "RESULTS.md:1: region 'zzz' is no table, figure, value or cell of the spec; tables: table1; figures: bar"
+    )
     store.close()
 
 

@@ -29,8 +29,8 @@ _CLOSE = re.compile(r"<!--\s*/resultsbook\s*-->")
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)", re.MULTILINE)
 
 
-def fill_regions(text: str, render: Callable[[str, bool], str], where: str) -> str:
-    """Return `text` with every marked region's content replaced by render(name, inline)."""
+def fill_regions(text: str, render: Callable[[str, bool, str], str], where: str) -> str:
+    """Return `text` with every marked region's content replaced by render(name, inline, its file:line)."""
     fenced = _fenced_ranges(text)
     newline = "\r\n" if "\r\n" in text else "\n"
     out: list[str] = []
@@ -55,7 +55,7 @@ def fill_regions(text: str, render: Callable[[str, bool], str], where: str) -> s
                 f"close {name!r} first"
             )
         inline = "\n" not in text[opening.end() : closing.start()]
-        content = render(name, inline)
+        content = render(name, inline, f"{where}:{line}")
         if not inline:
             content = newline + content.strip("\r\n").replace("\r\n", "\n").replace("\n", newline) + newline
         out += [text[position : opening.end()], content]
@@ -105,7 +105,7 @@ def section_outputs(spec: Spec, tables: Mapping[str, ResultTable], book: NumberB
             raise SpecError(f"sections: {path} is not UTF-8 text; save it as UTF-8") from error
         where = os.path.relpath(path)
 
-        def render(name: str, inline: bool, path: str = path, where: str = where) -> str:
+        def render(name: str, inline: bool, where: str, path: str = path) -> str:
             return _region(spec, tables, book, path, name, inline, where)
 
         out[path] = fill_regions(text, render, where)
@@ -151,10 +151,13 @@ def _region(
         return value.text
     if name in book.cells:
         return escape_markdown(book.cells[name].plain)
-    raise SpecError(
-        f"{where}: region {name!r} is no table, figure, value or cell of the spec; "
-        f"tables: {', '.join(spec.tables) or 'none'}; figures: {', '.join(spec.figures) or 'none'}"
+    meant = closest(name, [*spec.tables, *spec.figures, *book.values, *by_macro, *book.cells])
+    known = (
+        f"did you mean {meant!r}?"
+        if meant is not None
+        else f"tables: {', '.join(spec.tables) or 'none'}; figures: {', '.join(spec.figures) or 'none'}"
     )
+    raise SpecError(f"{where}: region {name!r} is no table, figure, value or cell of the spec; {known}")
 
 
 def _check_available(spec: Spec, tables: Mapping[str, ResultTable], name: str) -> None:
