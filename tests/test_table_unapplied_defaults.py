@@ -170,3 +170,20 @@ def test_the_note_names_the_table_of_the_same_rows_and_metric_and_no_default_it_
         '[tables.t1]\nmetric = "acc"\nrows = ["model"]\ndigits = 3\nhighlight = "column"\nwhere = []\n'
     )
     assert "not applied" not in cli(*FLAGS).stderr
+
+
+def test_a_defaults_filter_that_keeps_none_of_the_tables_runs_is_not_advised(project, cli, monkeypatch):
+    """examples/realdata: [defaults] where = ["algo_dir~."] keeps the D4RL runs only; advised for a table
+    of the Atari runs, it emptied the table (`row key ... is not a param of any selected run`)."""
+    assert cli("collect", "runs").exit_code == 0
+    (project / "resultsbook.toml").write_text(
+        '[defaults]\nreduce = "max"\nwhere = ["algo_dir~."]\n\n[tables.t1]\nmetric = "acc"\nrows = ["seed"]\n'
+    )
+    assert (
+        "Note: resultsbook.toml's [defaults] reduce = \"max\" is not applied to a table from flags; "
+        "add --reduce max to match its tables, or print one with resultsbook table t1"
+    ) in cli(*FLAGS).stderr.splitlines()
+    monkeypatch.chdir(project)
+    with rb.open() as book, pytest.warns(rb.DefaultsWarning) as warned:
+        book.table(rows="model", metric="acc")
+    assert str(warned[0].message).endswith("pass reduce='max' to match its tables, or take one with book.spec_table('t1')")

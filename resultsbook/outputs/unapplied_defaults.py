@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from resultsbook.errors import QueryError, SpecError
 from resultsbook.outputs.table_entry import KEY_OF_FLAG
 from resultsbook.query.goal import metric_goal
-from resultsbook.query.model import TableQuery
+from resultsbook.query.model import ResultTable, TableQuery
+from resultsbook.query.select import Filter, select_runs
 from resultsbook.query.significance import resolve_test
 from resultsbook.render.layout import Labels, TableFormat
 from resultsbook.spec import Spec
 from resultsbook.spec.tables import TASK_SETTINGS, read_table
 from resultsbook.spec.toml_text import value_text
 from resultsbook.voice import said
+
+if TYPE_CHECKING:
+    from resultsbook.store import Store
 
 _Part = Callable[[TableQuery, TableFormat, Labels], Any]
 
@@ -83,11 +87,17 @@ _RESAMPLED = ("bootstrap", "bca")  # the spreads bootstrap_seed and bootstrap_re
 
 
 def unapplied_defaults_note(
-    spec: Spec, query: TableQuery, fmt: TableFormat, labels: Labels, given: Callable[[str], bool]
+    spec: Spec,
+    query: TableQuery,
+    fmt: TableFormat,
+    labels: Labels,
+    given: Callable[[str], bool],
+    selects_any: Callable[[Sequence[Filter]], bool] | None = None,
 ) -> str | None:
     """Return the note that names the settings every table of `spec` starts from which this table,
     made from flags (arguments) alone, does not apply and would show otherwise with: those `given`
-    (by the flag's, or book.table's argument's, name) excepted; None when there is none."""
+    (by the flag's, or book.table's argument's, name) excepted, and a `where` that `selects_any` of
+    the runs it shows not (one made for other runs: it would empty the table); None when there is none."""
     if not spec.table_defaults:
         return None
     inherited = {
@@ -115,6 +125,10 @@ def unapplied_defaults_note(
         changed = [key for key in changed if not key.startswith("bootstrap_")]
     if not (_has_std(applied.query) and _has_std(query)):  # the ddof of a std or sem it would not show
         changed = [key for key in changed if key != "ddof"]
+    if "where" in changed and selects_any is not None:
+        kept = [item for item in applied.query.filters if item.key not in ("status", "experiment")]
+        if not selects_any(kept):
+            changed.remove("where")
     shown, changed = _spec_table(spec, query, changed, wanted)
     if not changed:
         return None
@@ -146,6 +160,17 @@ def unapplied_defaults_note(
         )
     made = said("a table from flags", "a table from book.table's arguments")
     return f"{settings} {verb} not applied to {made}; " + ", or ".join(fixes)
+
+
+def shown_runs_filter(store: Store, table: ResultTable) -> Callable[[Sequence[Filter]], bool]:
+    """Return a test of whether filters keep any of the runs a table shows (read only when asked)."""
+
+    def selects_any(filters: Sequence[Filter]) -> bool:
+        ids = sorted({int(run) for cell in table.cells.values() for run in cell.runs.ids})
+        chunks = (ids[start : start + 500] for start in range(0, len(ids), 500))  # SQLite's variable limit
+        return any(select_runs(store.runs(ids=chunk), filters) for chunk in chunks)
+
+    return selects_any
 
 
 def _command_line() -> bool:
