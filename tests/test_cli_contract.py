@@ -63,6 +63,15 @@ def test_every_reporting_command_prints_a_versioned_envelope(project: Path, cli,
     assert keys <= set(document), keys - set(document)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "version"),
+    [(["table", "--rows", "model", "--metric", "nope", "--json"], 3), (["show", "nope", "--json"], 1)],
+)
+def test_a_failure_envelope_has_the_version_of_its_commands_success(project: Path, cli, arguments, version) -> None:
+    document = json.loads(cli(*arguments).stdout)
+    assert (document["format"], document["version"], document["ok"]) == (f"resultsbook.{arguments[0]}", version, False)
+
+
 def test_json_documents_hold_what_the_text_shows(project: Path, cli) -> None:
     runs = json.loads(cli("runs", "--json", "--metric", "test/acc").stdout)["runs"]
     assert {run["name"]: run["metrics"]["test/acc"]["last"] for run in runs}["mlp_moons_2"] == pytest.approx(0.92)
@@ -212,3 +221,26 @@ def test_shell_completion_offers_tables_metrics_params_and_runs(project: Path) -
     assert _complete(project, "resultsbook show mlp_moons_") == ["mlp_moons_0", "mlp_moons_1", "mlp_moons_2"]
     assert _complete(project, "resultsbook explain ga") == ["gain"]
     assert _complete(project / "runs", "resultsbook table --metric x --db nowhere.db --metric ") == []
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["runs"],
+        ["explain", "table1"],
+        ["table", "--rows", "model", "--metric", "test/acc"],
+        ["status"],
+        ["problems", "--json"],
+    ],
+)
+def test_a_reader_gone_ends_every_command_with_141_and_nothing_on_stderr(project: Path, arguments) -> None:
+    reading, writing = os.pipe()
+    os.close(reading)  # the reader went away before the first line (`resultsbook runs | head -0`)
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "resultsbook", *arguments],
+            cwd=project, stdout=writing, stderr=subprocess.PIPE, text=True, check=False, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(writing)
+    assert (process.returncode, process.stderr) == (141, "")

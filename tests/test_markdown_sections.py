@@ -38,7 +38,7 @@ PAGE = (
 )
 
 
-def _render(name: str, inline: bool) -> str:
+def _render(name: str, inline: bool, where: str) -> str:
     return f"[{name}]" if inline else f"line one\nline two for {name}\n"
 
 
@@ -64,6 +64,18 @@ def test_windows_line_endings_and_code_blocks_are_respected() -> None:
     assert filled.startswith(
         "# Results\r\n\r\nWritten by hand, kept as it is.  \r\n\r\n<!-- resultsbook:table1 -->"
     )
+
+
+def test_markers_in_an_indented_code_block_are_left_alone_and_those_of_a_list_item_filled() -> None:
+    example = "    <!-- resultsbook:t -->\n    example\n    <!-- /resultsbook -->\n"
+    text = f"Syntax:\n\n{example}\n<!-- resultsbook:v -->x<!-- /resultsbook -->\n"
+    assert fill_regions(text, _render, "page.md") == text.replace(">x<", ">[v]<")
+    assert fill_regions(f"{example}\n", _render, "page.md") == f"{example}\n"  # at the top of the file
+    assert fill_regions(f"\tx\n\n\t{example.strip()}\n", _render, "page.md").count("line one") == 0
+    assert fill_regions(f"- a\n\nText\n\n{example}", _render, "page.md").count("line one") == 0  # after a list
+    # four spaces continue a list item or a paragraph: a region there is no code, and is filled
+    for before in ("1. Results:\n\n", "- a\n  b\n\n", "- a\n\n  b\n\n", "Text\n"):
+        assert fill_regions(before + example, _render, "page.md").count("line one") == 1, before
 
 
 @pytest.mark.parametrize(
@@ -101,14 +113,23 @@ def test_build_fills_tables_figures_values_and_cells(tmp_path: Path) -> None:
     store.close()
 
 
-def test_an_unknown_region_name_is_an_error_naming_the_file(tmp_path: Path) -> None:
+def test_an_unknown_region_name_is_an_error_naming_the_file_its_line_and_the_name_meant(tmp_path: Path) -> None:
     spec, store = make_project(tmp_path, SECTIONS, top=TOP)
-    (tmp_path / "RESULTS.md").write_text("<!-- resultsbook:tabel1 -->\n<!-- /resultsbook -->\n")
+    page = "# Results\n\n<!-- resultsbook:tabel1 -->\n<!-- /resultsbook -->\n"
+    (tmp_path / "RESULTS.md").write_text(page)
     (failure,) = build(spec, store).failed  # the tables are written; the page is left as it was
     assert failure.entry == "sections" and failure.kind == "usage"
     assert failure.line().startswith("resultsbook.toml: sections: ")
-    assert "RESULTS.md: region 'tabel1' is no table, figure, value or cell" in failure.line()
-    assert (tmp_path / "RESULTS.md").read_text() == "<!-- resultsbook:tabel1 -->\n<!-- /resultsbook -->\n"
+    assert failure.line().endswith(
+        "RESULTS.md:3: region 'tabel1' is no table, figure, value or cell "
+        "of the spec; did you mean 'table1'?"
+    )
+    assert (tmp_path / "RESULTS.md").read_text() == page
+    (tmp_path / "RESULTS.md").write_text("<!-- resultsbook:zzz -->\n<!-- /resultsbook -->\n")
+    (failure,) = build(spec, store).failed
+    assert failure.line().endswith(
+        "RESULTS.md:1: region 'zzz' is no table, figure, value or cell of the spec; tables: table1; figures: bar"
+    )
     store.close()
 
 

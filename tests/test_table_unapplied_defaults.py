@@ -140,12 +140,50 @@ def test_book_table_warns_the_same_in_its_arguments_words(project, cli, monkeypa
 
 
 def test_the_spec_table_named_is_one_that_takes_the_defaults_not_one_that_states_its_own(project, cli):
-    """A table saved from flags states `reduce = "last"` over the [defaults]: printing it would not match."""
+    """A table saved from flags states `reduce = "last"` over the [defaults]: the paper's table of these
+    rows and metric is the flags' own, so no default is advised that would make the two differ."""
     assert cli("collect", "runs").exit_code == 0
     own = '[tables.own]\nmetric = "acc"\nrows = ["model"]\nreduce = "last"\nddof = 1\n'
     (project / "resultsbook.toml").write_text(f'[defaults]\nreduce = "max"\nddof = 0\n\n{own}')
-    note = next(line for line in cli(*FLAGS).stderr.splitlines() if "not applied" in line)
-    assert note.endswith("add --reduce max --ddof 0 to match its tables")
+    assert "not applied" not in cli(*FLAGS).stderr
     (project / "resultsbook.toml").write_text(SPEC + "\n" + own)
     note = next(line for line in cli(*FLAGS).stderr.splitlines() if "not applied" in line)
     assert note.endswith("or print one with resultsbook table t1")
+
+
+def test_the_note_names_the_table_of_the_same_rows_and_metric_and_no_default_it_overrides(project, cli):
+    """examples/realdata: the Atari table (rows method, metric HNS) states its own digits, highlight and
+    where; the note named a D4RL table and advised the D4RL filter, which emptied the table."""
+    assert cli("collect", "runs").exit_code == 0
+    (project / "resultsbook.toml").write_text(
+        '[defaults]\nreduce = "max"\ndigits = 1\nhighlight = "none"\nwhere = ["algo_dir~."]\n\n'
+        '[tables.d4rl]\nmetric = "acc"\nrows = ["seed"]\n\n'
+        '[tables.t1]\nmetric = "acc"\nrows = ["model"]\ndigits = 3\nhighlight = "column"\nwhere = []\n'
+    )
+    assert (
+        "Note: resultsbook.toml's [defaults] reduce = \"max\" is not applied to a table from flags; "
+        "add --reduce max to match its tables, or print one with resultsbook table t1"
+    ) in cli(*FLAGS).stderr.splitlines()
+    (project / "resultsbook.toml").write_text(
+        '[defaults]\ndigits = 1\nhighlight = "none"\nwhere = ["algo_dir~."]\n\n'
+        '[tables.d4rl]\nmetric = "acc"\nrows = ["seed"]\n\n'
+        '[tables.t1]\nmetric = "acc"\nrows = ["model"]\ndigits = 3\nhighlight = "column"\nwhere = []\n'
+    )
+    assert "not applied" not in cli(*FLAGS).stderr
+
+
+def test_a_defaults_filter_that_keeps_none_of_the_tables_runs_is_not_advised(project, cli, monkeypatch):
+    """examples/realdata: [defaults] where = ["algo_dir~."] keeps the D4RL runs only; advised for a table
+    of the Atari runs, it emptied the table (`row key ... is not a param of any selected run`)."""
+    assert cli("collect", "runs").exit_code == 0
+    (project / "resultsbook.toml").write_text(
+        '[defaults]\nreduce = "max"\nwhere = ["algo_dir~."]\n\n[tables.t1]\nmetric = "acc"\nrows = ["seed"]\n'
+    )
+    assert (
+        "Note: resultsbook.toml's [defaults] reduce = \"max\" is not applied to a table from flags; "
+        "add --reduce max to match its tables, or print one with resultsbook table t1"
+    ) in cli(*FLAGS).stderr.splitlines()
+    monkeypatch.chdir(project)
+    with rb.open() as book, pytest.warns(rb.DefaultsWarning) as warned:
+        book.table(rows="model", metric="acc")
+    assert str(warned[0].message).endswith("pass reduce='max' to match its tables, or take one with book.spec_table('t1')")

@@ -493,7 +493,7 @@ class Book:
         check_highlight(_non_empty(computed, where), fmt.highlight)  # here, not when the notebook shows it
         shown = merge_labels(base, labels)
         if self.spec is not None:
-            _warn_unapplied_defaults(self.spec, query, fmt, shown, origin.passed)
+            _warn_unapplied_defaults(self.spec, query, fmt, shown, origin.passed, self.store, computed)
         return Table(computed, fmt, shown, origin=origin)
 
     @known_keywords("book.spec_table")
@@ -593,13 +593,23 @@ def _warn_unlogged(
 
 
 def _warn_unapplied_defaults(
-    spec: Spec, query: TableQuery, fmt: TableFormat, labels: Labels, passed: Collection[str]
+    spec: Spec,
+    query: TableQuery,
+    fmt: TableFormat,
+    labels: Labels,
+    passed: Collection[str],
+    store: Store,
+    table: ResultTable,
 ) -> None:
     """Warn that the spec's [defaults] (and top-level settings) its tables start from would make this
     table otherwise, naming them and the arguments that apply them, as `resultsbook table` notes it."""
-    from resultsbook.outputs.unapplied_defaults import unapplied_defaults_note
+    from resultsbook.outputs.unapplied_defaults import shown_runs_filter, unapplied_defaults_note
 
-    note = unapplied_defaults_note(spec, query, fmt, labels, lambda argument: argument in passed)
+    with store.snapshot():  # a [defaults] where is read of the runs the table shows
+        selects_any = shown_runs_filter(store, table)
+        note = unapplied_defaults_note(
+            spec, query, fmt, labels, lambda argument: argument in passed, selects_any
+        )
     if note is not None:
         import warnings
 

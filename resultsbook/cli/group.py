@@ -8,7 +8,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -75,6 +75,13 @@ class ResultsbookGroup(click.Group):
             refuse_repeated_options(command, rest, click.Context(command, info_name=name, parent=ctx))
         return name, command, rest
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; its reader gone ends it with 141 (click's own EPIPE handling exits 1)."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            reader_gone()
+
     def main(
         self,
         args: Sequence[str] | None = None,
@@ -108,11 +115,11 @@ class ResultsbookGroup(click.Group):
         try:
             with terminated_as_interrupted():
                 code = super().main(arguments, prog_name, complete_var, False, **extra)
+                sys.stdout.flush()  # what is left in the buffer meets a gone reader here, not at exit
         except SystemExit:
             raise
         except BrokenPipeError:
-            _silence_stdout()
-            sys.exit(EXIT_BROKEN_PIPE)
+            reader_gone()
         except click.exceptions.NoArgsIsHelpError as error:  # `resultsbook` alone: show the help
             click.echo(error.format_message())
             sys.exit(0)
@@ -172,6 +179,12 @@ def wants_json(args: Sequence[str]) -> bool:
         or "--format=json" in words
         or any(a == "--format" and b == "json" for a, b in pairs)
     )
+
+
+def reader_gone() -> NoReturn:
+    """End with 141 and nothing on stderr: the reader of the output went away (`runs | head`)."""
+    _silence_stdout()
+    sys.exit(EXIT_BROKEN_PIPE)
 
 
 def _silence_stdout() -> None:

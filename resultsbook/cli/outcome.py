@@ -486,7 +486,10 @@ def envelope(
     command: str, ok: bool, payload: Mapping[str, Any], failure: Failure | None = None
 ) -> dict[str, Any]:
     """Return the versioned JSON document every `--json` prints, success or failure alike."""
-    document: dict[str, Any] = {"format": f"resultsbook.{command}", "version": ENVELOPE_VERSION, "ok": ok}
+    version = ENVELOPE_VERSION
+    if command == "table":  # its envelope is the table document, of that document's version
+        from resultsbook.render.data import JSON_FORMAT_VERSION as version
+    document: dict[str, Any] = {"format": f"resultsbook.{command}", "version": version, "ok": ok}
     document.update(payload)
     document["error"] = failure.document() if failure is not None else None
     return document

@@ -316,13 +316,14 @@ def table_command(
         if save is not None:
             statistics_asked = (stat_names, center, spread)
             saved = _save(save, store, table, fmt, statistics_asked, metric_goals)
-    base = spec.labels if spec else Labels()
-    shown_labels = _labels(labels, base)
-    unapplied = None
-    if spec:  # the spec's settings are read only where there is one (`--db` alone reads none): lazily
-        from resultsbook.outputs.unapplied_defaults import unapplied_defaults_note
+        base = spec.labels if spec else Labels()
+        shown_labels = _labels(labels, base)
+        unapplied = None
+        if spec:  # the spec's settings are read only where there is one (`--db` alone reads none): lazily
+            from resultsbook.outputs.unapplied_defaults import shown_runs_filter, unapplied_defaults_note
 
-        unapplied = unapplied_defaults_note(spec, table.query, fmt, shown_labels, _given)
+            selects_any = shown_runs_filter(store, table)  # a [defaults] where is read of the shown runs
+            unapplied = unapplied_defaults_note(spec, table.query, fmt, shown_labels, _given, selects_any)
     notes = (unapplied,) if unapplied else ()
     if not _print_table(table, output_format, fmt, shown_labels, save or "table", verbose, notes):
         return

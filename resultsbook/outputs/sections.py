@@ -6,7 +6,7 @@
 
 A region's name is a table, a figure (an image link to its .png or .svg output, its note under it),
 a named value of [macros.values] or a cell key. Everything outside the regions is kept byte for byte,
-and markers inside fenced code blocks are left alone (so a README can show the syntax).
+and markers inside fenced or indented code blocks are left alone (so a README can show the syntax).
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ from resultsbook.spec import Spec
 _OPEN = re.compile(r"<!--\s*resultsbook:(?P<name>[^\s>]+?)\s*-->")
 _CLOSE = re.compile(r"<!--\s*/resultsbook\s*-->")
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)", re.MULTILINE)
+_LIST_ITEM = re.compile(r"[ ]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 
 
-def fill_regions(text: str, render: Callable[[str, bool], str], where: str) -> str:
-    """Return `text` with every marked region's content replaced by render(name, inline)."""
+def fill_regions(text: str, render: Callable[[str, bool, str], str], where: str) -> str:
+    """Return `text` with every marked region's content replaced by render(name, inline, its file:line)."""
     fenced = _fenced_ranges(text)
+    fenced += _indented_ranges(text, fenced)
     newline = "\r\n" if "\r\n" in text else "\n"
     out: list[str] = []
     position = scanned = 0  # output copied up to `position`; markers checked up to `scanned`
@@ -55,7 +57,7 @@ def fill_regions(text: str, render: Callable[[str, bool], str], where: str) -> s
                 f"close {name!r} first"
             )
         inline = "\n" not in text[opening.end() : closing.start()]
-        content = render(name, inline)
+        content = render(name, inline, f"{where}:{line}")
         if not inline:
             content = newline + content.strip("\r\n").replace("\r\n", "\n").replace("\n", newline) + newline
         out += [text[position : opening.end()], content]
@@ -71,6 +73,32 @@ def _fenced_ranges(text: str) -> list[tuple[int, int]]:
     ranges = [(fences[i], fences[i + 1]) for i in range(0, len(fences) - 1, 2)]
     if len(fences) % 2:
         ranges.append((fences[-1], len(text)))
+    return ranges
+
+
+def _indented_ranges(text: str, fenced: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return (start, end) of indented code blocks: lines indented 4 or more after a blank line, not
+    in a list (where such lines continue an item) nor in a fenced block."""
+    ranges: list[tuple[int, int]] = []
+    start: int | None = None
+    offset, blank_before, in_list = 0, True, False
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n").expandtabs(4)
+        blank, fence = not body.strip(), _inside(offset, fenced)
+        indented = not blank and not fence and len(body) - len(body.lstrip(" ")) >= 4
+        if start is not None and not (indented or blank):
+            ranges.append((start, offset))
+            start = None
+        if start is None and indented and blank_before and not in_list:
+            start = offset
+        elif start is None and not blank and not indented and not fence:
+            # an item opens a list; a line at the margin after a blank line closes it (one indented
+            # 1 to 3 spaces may continue an item)
+            in_list = bool(_LIST_ITEM.match(body)) or (in_list and (not blank_before or body[0] == " "))
+        blank_before = blank
+        offset += len(line)
+    if start is not None:
+        ranges.append((start, len(text)))
     return ranges
 
 
@@ -105,7 +133,7 @@ def section_outputs(spec: Spec, tables: Mapping[str, ResultTable], book: NumberB
             raise SpecError(f"sections: {path} is not UTF-8 text; save it as UTF-8") from error
         where = os.path.relpath(path)
 
-        def render(name: str, inline: bool, path: str = path, where: str = where) -> str:
+        def render(name: str, inline: bool, where: str, path: str = path) -> str:
             return _region(spec, tables, book, path, name, inline, where)
 
         out[path] = fill_regions(text, render, where)
@@ -151,10 +179,13 @@ def _region(
         return value.text
     if name in book.cells:
         return escape_markdown(book.cells[name].plain)
-    raise SpecError(
-        f"{where}: region {name!r} is no table, figure, value or cell of the spec; "
-        f"tables: {', '.join(spec.tables) or 'none'}; figures: {', '.join(spec.figures) or 'none'}"
+    meant = closest(name, [*spec.tables, *spec.figures, *book.values, *by_macro, *book.cells])
+    known = (
+        f"did you mean {meant!r}?"
+        if meant is not None
+        else f"tables: {', '.join(spec.tables) or 'none'}; figures: {', '.join(spec.figures) or 'none'}"
     )
+    raise SpecError(f"{where}: region {name!r} is no table, figure, value or cell of the spec; {known}")
 
 
 def _check_available(spec: Spec, tables: Mapping[str, ResultTable], name: str) -> None:

@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from resultsbook.errors import QueryError, SpecError
 from resultsbook.outputs.table_entry import KEY_OF_FLAG
 from resultsbook.query.goal import metric_goal
-from resultsbook.query.model import TableQuery
+from resultsbook.query.model import ResultTable, TableQuery
+from resultsbook.query.select import Filter, select_runs
 from resultsbook.query.significance import resolve_test
 from resultsbook.render.layout import Labels, TableFormat
 from resultsbook.spec import Spec
 from resultsbook.spec.tables import TASK_SETTINGS, read_table
 from resultsbook.spec.toml_text import value_text
 from resultsbook.voice import said
+
+if TYPE_CHECKING:
+    from resultsbook.store import Store
 
 _Part = Callable[[TableQuery, TableFormat, Labels], Any]
 
@@ -83,11 +87,17 @@ _RESAMPLED = ("bootstrap", "bca")  # the spreads bootstrap_seed and bootstrap_re
 
 
 def unapplied_defaults_note(
-    spec: Spec, query: TableQuery, fmt: TableFormat, labels: Labels, given: Callable[[str], bool]
+    spec: Spec,
+    query: TableQuery,
+    fmt: TableFormat,
+    labels: Labels,
+    given: Callable[[str], bool],
+    selects_any: Callable[[Sequence[Filter]], bool] | None = None,
 ) -> str | None:
     """Return the note that names the settings every table of `spec` starts from which this table,
     made from flags (arguments) alone, does not apply and would show otherwise with: those `given`
-    (by the flag's, or book.table's argument's, name) excepted; None when there is none."""
+    (by the flag's, or book.table's argument's, name) excepted, and a `where` that `selects_any` of
+    the runs it shows not (one made for other runs: it would empty the table); None when there is none."""
     if not spec.table_defaults:
         return None
     inherited = {
@@ -115,6 +125,11 @@ def unapplied_defaults_note(
         changed = [key for key in changed if not key.startswith("bootstrap_")]
     if not (_has_std(applied.query) and _has_std(query)):  # the ddof of a std or sem it would not show
         changed = [key for key in changed if key != "ddof"]
+    if "where" in changed and selects_any is not None:
+        kept = [item for item in applied.query.filters if item.key not in ("status", "experiment")]
+        if not selects_any(kept):
+            changed.remove("where")
+    shown, changed = _spec_table(spec, query, changed, wanted)
     if not changed:
         return None
     flagged = [key for key in changed if _flag_words(key, inherited[key], applied.query, applied.format)]
@@ -139,13 +154,23 @@ def unapplied_defaults_note(
         )
     elif unflagged:
         fixes.append(none)
-    shown = _spec_table(spec, query, changed, wanted)
     if shown is not None:
         fixes.append(
             said(f"print one with resultsbook table {shown}", f"take one with book.spec_table({shown!r})")
         )
     made = said("a table from flags", "a table from book.table's arguments")
     return f"{settings} {verb} not applied to {made}; " + ", or ".join(fixes)
+
+
+def shown_runs_filter(store: Store, table: ResultTable) -> Callable[[Sequence[Filter]], bool]:
+    """Return a test of whether filters keep any of the runs a table shows (read only when asked)."""
+
+    def selects_any(filters: Sequence[Filter]) -> bool:
+        ids = sorted({int(run) for cell in table.cells.values() for run in cell.runs.ids})
+        chunks = (ids[start : start + 500] for start in range(0, len(ids), 500))  # SQLite's variable limit
+        return any(select_runs(store.runs(ids=chunk), filters) for chunk in chunks)
+
+    return selects_any
 
 
 def _command_line() -> bool:
@@ -257,25 +282,39 @@ def _label_words(value: Any) -> list[str]:
     return [said(" ".join(_flag("label", text) for text in texts), f"labels={python!r}")]
 
 
-def _spec_table(spec: Spec, query: TableQuery, changed: list[str], wanted: tuple[Any, ...]) -> str | None:
-    """Return the spec's table to print instead: one that takes these settings as they are (not one
-    that states its own), of the same rows and metrics if there is one; None when none takes them."""
+def _spec_table(
+    spec: Spec, query: TableQuery, changed: list[str], wanted: tuple[Any, ...]
+) -> tuple[str | None, list[str]]:
+    """Return the spec's table to print instead, and the settings still to name: of a table of the
+    same rows and metrics, those it takes as they are (not those it states its own of: the paper's
+    table of these rows does not have them); else any table that takes them all, or None."""
     names = [metric.name for metric in query.metrics]
-    taking = [
-        (name, table)
+    alike = [
+        (name, _taken(table, changed, wanted, same_metrics=True))
         for name, table in spec.tables.items()
-        if all(
-            _loose(_PARTS[key](table.query, table.format, table.labels)) == _loose(_PARTS[key](*wanted))
-            for key in changed
-            if key not in ("goal", "direction", "labels")  # of other metrics, or their own labels
-        )
-    ]
-    alike = (
-        name
-        for name, table in taking
         if table.query.rows == query.rows and [metric.name for metric in table.query.metrics] == names
+    ]
+    if alike:  # the one that takes the most of them (the first of those)
+        name, taken = max(alike, key=lambda item: len(item[1]))
+        return (name if taken else None), taken
+    taking = (
+        name
+        for name, table in spec.tables.items()
+        if _taken(table, changed, wanted, same_metrics=False) == changed
     )
-    return next(alike, next((name for name, _ in taking), None))
+    return next(taking, None), changed
+
+
+def _taken(table: Any, keys: list[str], wanted: tuple[Any, ...], same_metrics: bool) -> list[str]:
+    """Return the keys a spec table has as the [defaults] give them (its goals and labels, when of
+    other metrics, are its own: not compared)."""
+    mine = ("labels",) if same_metrics else ("goal", "direction", "labels")
+    return [
+        key
+        for key in keys
+        if key in mine
+        or _loose(_PARTS[key](table.query, table.format, table.labels)) == _loose(_PARTS[key](*wanted))
+    ]
 
 
 def _loose(part: Any) -> Any:
