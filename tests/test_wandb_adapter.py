@@ -879,6 +879,25 @@ def test_the_crashed_first_folder_of_a_resumed_run_is_neither_left_out_nor_runni
     assert "running" not in status.output and "complete" in status.output, status.output
 
 
+def test_a_filter_on_status_keeps_the_earlier_folders_of_a_resumed_run(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_resumed_crash): a filter selects a resumed run as a whole,
+    as its latest folder says. `--where status=finished` kept the finished later folder alone: `max` of
+    `loss` fell from 1.0 to 0.2 and `at(2)` had no value, and the API's runs lost the first folders."""
+    from resultsbook.api.book import open_book
+
+    shutil.copytree(FIXTURE.parent / "wandb_resumed_crash" / "wandb", tmp_path / "wandb")
+    assert "4 new" in cli("collect", "wandb").output
+    for reduce, mean in (("max", 1.0), ("at(2)", 0.8)):
+        shown = cli(
+            "table", "--rows", "lr", "--metric", "loss", "--reduce", reduce,
+            "--where", "status=finished", "--format", "json",
+        )  # fmt: skip
+        assert shown.exit_code == 0, shown.output
+        cell = json.loads(shown.stdout)["cells"][0]
+        assert cell["stats"]["n"] == 2 and cell["stats"]["mean"] == pytest.approx(mean), cell
+    assert len(open_book(tmp_path / "resultsbook.db").runs(where={"status": "finished"})) == 4
+
+
 def test_a_run_of_another_project_with_the_same_id_lends_no_config(tmp_path, cli):
     """wandb 0.31 offline (tests/fixtures/wandb_same_id_projects): a run id is a run's only within its
     project. Project p2's eval-only run `s0`, given no config, took lr=0.1 from project p1's `s0`, and
