@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import struct
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -984,3 +985,25 @@ def test_a_run_resumed_with_part_of_its_config_keeps_the_keys_of_its_earlier_fol
     assert [(cell["row"], cell["stats"]["n"]) for cell in cells] == [({"lr": 0.1}, 1)], cells
     assert cells[0]["stats"]["mean"] == pytest.approx(0.9)
     assert "left out" not in shown.stderr, shown.stderr
+
+
+def test_a_run_killed_before_its_log_held_a_record_is_said_killed_with_its_debug_log_config(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_killed_early): a run killed in its first seconds leaves a
+    7-byte header-only log. It read as a run with no params, running, with 0 problems, forever; its
+    config is in logs/debug.log. While its folder is fresh it is a run starting: no problem."""
+    shutil.copytree(FIXTURE.parent / "wandb_killed_early" / "wandb", tmp_path / "wandb")
+    files = [path for path in (tmp_path / "wandb").rglob("*") if path.is_file()]
+    for path in files:
+        os.utime(path)  # written now: a run starting
+    assert "1 new, 0 updated, 0 unchanged, 0 problems" in cli("collect", "wandb").output
+    hours_ago = time.time() - 7200
+    for path in files:
+        os.utime(path, (hours_ago, hours_ago))
+    collected = cli("collect", "wandb")
+    assert (
+        "run-dluhjprg.wandb: its log holds no record: W&B was killed before writing any (run-dluhjprg.wandb "
+        "is 7 bytes, nothing written for over 60 min); run it again, or `forget` it — kept: its params from "
+        "logs/debug.log"
+    ) in collected.output, collected.output
+    shown = cli("show", "dluhjprg").output
+    assert "lr = 0.1" in shown and "seed = 0" in shown and "wandb.config_from = logs/debug.log" in shown, shown

@@ -20,7 +20,7 @@ from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.wandbconsole import KEPT_RECORDS, console_error
-from resultsbook.adapters.wandblog import LogReader
+from resultsbook.adapters.wandblog import FILE_HEADER, LogReader
 from resultsbook.adapters.wandbrecords import (
     CONFIG,
     ENVIRONMENT,
@@ -46,6 +46,7 @@ from resultsbook.params import flatten_params
 from resultsbook.sources import fs
 from resultsbook.sources.command_line import params_from_args
 from resultsbook.sources.protowire import LENGTH_DELIMITED, VARINT, WireError, as_signed, as_text, iter_fields
+from resultsbook.sources.pyrepr import MOST_CONFIG_CHARS, printed_config
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import load_json_file, parse_json, to_float, to_timestamp
 from resultsbook.sources.yamlio import read_yaml_file
@@ -85,6 +86,8 @@ _METADATA_KEYS = {
     "executable": "executable",
 }
 
+DEFAULT_STALE_AFTER = 3600.0  # as `status --stale-after`: a folder unwritten this long was killed
+_DEBUG_CONFIG = "config: "  # wandb.init's debug.log line of the config it was given, as Python's repr
 _CTRL_C = 255  # the exit code W&B records when the script ended on a KeyboardInterrupt
 
 
@@ -96,10 +99,14 @@ class WandbAdapter(Adapter):
     # log is named by the run id in the folder's name, and keeps that id; 5: a log torn in a row after
     # the summary of that row says its series stop early; 6: the TensorBoard log dir a run synced;
     # 7: a run given no config takes its params from its command line; 8: a run resumed without its
-    # config takes its earlier folder's; 9: and one resumed with part of it, the keys it lacks
-    reading_version = 9
+    # config takes its earlier folder's; 9: and one resumed with part of it, the keys it lacks; 10: a log
+    # holding no record takes its config from logs/debug.log, and is said killed once stale
+    reading_version = 10
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
+    options = {
+        "stale_after": "seconds unwritten after which a log holding no record was killed (default 3600)",
+    }
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding a `run-<id>.wandb` log, or a W&B-named run folder with `files/`."""
@@ -139,6 +146,18 @@ class WandbAdapter(Adapter):
             paths += [os.path.join(folder, FILES_DIR, n) for n in RUN_FILES]
         return self.source(folder, paths)
 
+    def clock_state(self, source: Source) -> str:
+        """Say "fresh" while a log holding no record (the file header alone) was written recently: it
+        is a run starting, and one killed once stale."""
+        log = next((p for p in source.files if p.endswith(".wandb")), None)
+        try:
+            header_only = log is not None and fs.stat(log).st_size <= len(FILE_HEADER) + 1
+        except OSError:
+            return ""
+        if not header_only:
+            return ""
+        return self.fresh_while_written(_written(source.path, log), DEFAULT_STALE_AFTER)
+
     def read(self, source: Source) -> ReadResult:
         """Read one run folder into a run."""
         problems: list[Problem] = []
@@ -149,6 +168,8 @@ class WandbAdapter(Adapter):
             run.read_records(reader.records(), log, problems)
             run.complete = reader.complete
             run.format_version = reader.version
+            if reader.version is not None and not reader.count:
+                problems += self._header_only(source.path, log, run)
         for path in source.files:
             if os.path.basename(path) in RUN_FILES and fs.exists(path):
                 run.fill_from_file(path, problems)
@@ -162,6 +183,54 @@ class WandbAdapter(Adapter):
             run.info.setdefault("run_id", fallback)  # one resumed run's folders are told by it
         record = run.to_record(fallback, log or source.path, log is not None, problems)
         return ReadResult((record,), tuple(problems))
+
+    def _header_only(self, folder: str, log: str, run: WandbRun) -> list[Problem]:
+        """Take the config of a log holding no record (W&B buffers offline: a run killed in its first
+        seconds wrote its file header alone) from logs/debug.log, and say it was killed once the folder
+        has not been written for `stale_after`."""
+        run.info.setdefault("run_id", _run_id_of(log))  # ties it to the later folders of its run
+        debug = os.path.join(folder, LOGS_DIR, DEBUG_LOGS[0])
+        config = _debug_log_config(debug)
+        if config:
+            run.config.update(config)
+            run.info["config_from"] = f"{LOGS_DIR}/{DEBUG_LOGS[0]}"
+        if self.fresh_while_written(_written(folder, log), DEFAULT_STALE_AFTER):
+            return []
+        size = fs.stat(log).st_size
+        taken = f"its params from {LOGS_DIR}/{DEBUG_LOGS[0]}" if config else "no metrics, no params"
+        silent = self.stale_after(DEFAULT_STALE_AFTER) / 60
+        return [
+            Problem(
+                log,
+                f"its log holds no record: W&B was killed before writing any ({os.path.basename(log)} is "
+                f"{size} bytes, nothing written for over {silent:.0f} min); run it again, or `forget` it",
+                taken,
+            )
+        ]
+
+
+def _written(folder: str, log: str | None) -> list[str]:
+    """Return the files whose times tell when a run folder was last written: its log and debug logs."""
+    return [*([log] if log else []), *(os.path.join(folder, LOGS_DIR, name) for name in DEBUG_LOGS[:2])]
+
+
+def _debug_log_config(path: str) -> dict[str, Any]:
+    """Return the config wandb.init was given as its debug.log prints it (`config: {'lr': 0.1, …}`), or
+    {} when the file or the line is missing or does not parse."""
+    try:
+        with fs.open_binary(path) as file:
+            data = file.read(4 * MOST_CONFIG_CHARS)  # a few kB written before the run started
+    except OSError:
+        return {}
+    for line in data.decode("utf-8", "replace").splitlines():
+        if line.startswith(_DEBUG_CONFIG):
+            try:
+                config = printed_config(line[len(_DEBUG_CONFIG) :])
+            except ValueError:
+                return {}
+            config.pop(_INTERNAL, None)
+            return config
+    return {}
 
 
 @dataclass
