@@ -1007,3 +1007,15 @@ def test_a_run_killed_before_its_log_held_a_record_is_said_killed_with_its_debug
     ) in collected.output, collected.output
     shown = cli("show", "dluhjprg").output
     assert "lr = 0.1" in shown and "seed = 0" in shown and "wandb.config_from = logs/debug.log" in shown, shown
+
+
+def test_config_keys_that_flatten_to_one_param_are_said_with_the_value_kept(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_config_clash): `config={"model": {"depth": 3},
+    "model.depth": 4}` gave the one param model.depth = 4, and 3 was lost with 0 problems."""
+    shutil.copytree(FIXTURE.parent / "wandb_config_clash" / "wandb", tmp_path / "wandb")
+    collected = cli("collect", "wandb")
+    assert (
+        "run-0vi4ck2r.wandb: config['model']['depth'] = 3 and config['model.depth'] = 4 both flatten to the "
+        "param model.depth: rename one of them — kept: model.depth = 4, of config['model.depth'] (the later)"
+    ) in collected.output, collected.output
+    assert "1 problem" in collected.output, collected.output

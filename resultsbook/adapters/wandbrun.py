@@ -42,7 +42,7 @@ from resultsbook.adapters.wandbrecords import (
     split_items,
 )
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import flatten_params
+from resultsbook.params import clipped, flatten_params, flattening_clashes, format_value
 from resultsbook.sources import fs
 from resultsbook.sources.command_line import params_from_args
 from resultsbook.sources.protowire import LENGTH_DELIMITED, VARINT, WireError, as_signed, as_text, iter_fields
@@ -100,8 +100,9 @@ class WandbAdapter(Adapter):
     # the summary of that row says its series stop early; 6: the TensorBoard log dir a run synced;
     # 7: a run given no config takes its params from its command line; 8: a run resumed without its
     # config takes its earlier folder's; 9: and one resumed with part of it, the keys it lacks; 10: a log
-    # holding no record takes its config from logs/debug.log, and is said killed once stale
-    reading_version = 10
+    # holding no record takes its config from logs/debug.log, and is said killed once stale; 11: config
+    # keys that flatten to one param are said
+    reading_version = 11
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
     options = {
@@ -207,6 +208,13 @@ class WandbAdapter(Adapter):
                 taken,
             )
         ]
+
+
+def _clash_problem(path: str, name: str, keys: list[tuple[str, Any]]) -> Problem:
+    """Say that config keys flatten to one param, and which value was kept."""
+    written = " and ".join(f"config{clipped(key)} = {clipped(format_value(value))}" for key, value in keys)
+    kept = f"{name} = {clipped(format_value(keys[-1][1]))}, of config{clipped(keys[-1][0])} (the later)"
+    return Problem(path, f"{written} both flatten to the param {name}: rename one of them", kept)
 
 
 def _written(folder: str, log: str | None) -> list[str]:
@@ -513,6 +521,7 @@ class WandbRun:
         config = dict(self.config)
         config.pop(_INTERNAL, None)
         params = flatten_params(config)
+        problems += [_clash_problem(path, name, keys) for name, keys in flattening_clashes(config).items()]
         if not params and self.environment.get("args"):
             params = params_from_args(self.environment["args"])
             if params:
