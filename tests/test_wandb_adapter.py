@@ -728,6 +728,7 @@ def test_a_log_torn_in_its_last_row_after_the_summary_of_that_row_says_its_serie
     folder = write_run(tmp_path / "run-20241024_082905-abc123", records)
     log = folder / "run-abc123.wandb"
     log.write_bytes(log.read_bytes()[: 2 * BLOCK])
+    os.utime(log, (time.time() - 7200,) * 2)  # as the repository's copy: unwritten for hours
     run, problems = read_folder(folder)
     assert run.metrics["loss"].steps.tolist() == [0, 1, 2, 3, 4] and run.summary["loss"] == 0.05
     cut = [p.message for p in problems if "cut short of the run" in p.message]
@@ -735,6 +736,14 @@ def test_a_log_torn_in_its_last_row_after_the_summary_of_that_row_says_its_serie
         "holds the run up to _step 4, but the log's own last summary has it at _step 5: the log was cut short "
         "of the run (copied or committed while W&B was writing it?), so each series stops early and its last "
         "point is not the run's last value"
+    ]
+    # a run still writing its log (written now, no exit record): the torn-record line says so, no copy guessed
+    os.utime(log)
+    _, problems = read_folder(folder)
+    cut = [p.message for p in problems if "cut short of the run" in p.message]
+    assert cut == [
+        "holds the run up to _step 4, but the log's own last summary has it at _step 5: the log was cut short "
+        "of the run, so each series stops early and its last point is not the run's last value"
     ]
 
 

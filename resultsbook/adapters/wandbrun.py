@@ -178,7 +178,8 @@ class WandbAdapter(Adapter):
         if (earlier := _earlier_config(source.path, run_id, _identity(run.info))) is not None:
             problems += _resumed_config(run, earlier[0], earlier[1], log or source.path)
         if log is not None and (cut := run.cut_short_of_summary()) is not None:
-            problems.append(cut.problem(log))
+            live = run.exit_code is None and bool(self.fresh_while_written([log], DEFAULT_STALE_AFTER))
+            problems.append(cut.problem(log, live))
         fallback = _run_id_of(log) if log is not None else _folder_run_id(source.path)
         if log is None and fallback != os.path.basename(source.path):
             run.info.setdefault("run_id", fallback)  # one resumed run's folders are told by it
@@ -595,13 +596,15 @@ class CutLog:
     summary_step: float
     whose: str = f"files/{SUMMARY_FILE}"  # the summary that went on: that file, or the log's own
 
-    def problem(self, log: str) -> Problem:
-        """Return the problem that says each series stops early and what was kept."""
+    def problem(self, log: str, live: bool = False) -> Problem:
+        """Return the problem that says each series stops early and what was kept; `live`: of a run
+        still writing its log, where no copy need be guessed."""
         last, end = f"{self.last_step:g}", f"{self.summary_step:g}"
+        guess = "" if live else " (copied or committed while W&B was writing it?)"
         return Problem(
             log,
             f"holds the run up to _step {last}, but {self.whose} has it at _step {end}: the log "
-            "was cut short of the run (copied or committed while W&B was writing it?), so each series "
+            f"was cut short of the run{guess}, so each series "
             "stops early and its last point is not the run's last value",
             f"the points up to _step {last}; the summary's values as each metric's final value",
         )
