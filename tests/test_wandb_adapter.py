@@ -1028,3 +1028,21 @@ def test_config_keys_that_flatten_to_one_param_are_said_with_the_value_kept(tmp_
         "param model.depth: rename one of them — kept: model.depth = 4, of config['model.depth'] (the later)"
     ) in collected.output, collected.output
     assert "1 problem" in collected.output, collected.output
+
+
+def test_a_run_killed_before_its_log_held_a_record_is_tied_to_the_folder_that_resumed_it(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_killed_early_resumed): the first folder of `preempt0`, killed
+    before its log held a record, named no project, so it was no folder of the run its second folder
+    resumed: that one, resumed without config=, had no params, and `table --rows lr` left it out."""
+    shutil.copytree(FIXTURE.parent / "wandb_killed_early_resumed" / "wandb", tmp_path / "wandb")
+    collected = cli("collect", "wandb")
+    assert (
+        "its params are the config of its earlier folder offline-run-20261208_040820-preempt0"
+    ) in collected.output, collected.output
+    runs = json.loads(cli("runs", "--format", "json").stdout)["runs"]
+    assert [(run["experiment"], run["params"]) for run in runs] == [("p", {"lr": 0.1, "seed": 0})] * 2, runs
+    shown = cli("table", "--rows", "lr", "--metric", "val/acc", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    cell = json.loads(shown.stdout)["cells"][0]
+    assert cell["stats"]["n"] == 1 and cell["stats"]["mean"] == pytest.approx(0.5), cell
+    assert "left out" not in shown.stderr, shown.stderr

@@ -88,6 +88,7 @@ _METADATA_KEYS = {
 
 DEFAULT_STALE_AFTER = 3600.0  # as `status --stale-after`: a folder unwritten this long was killed
 _DEBUG_CONFIG = "config: "  # wandb.init's debug.log line of the config it was given, as Python's repr
+_HEADER_ONLY = "header_only"  # what `_config_of` says of a folder whose log holds no record
 _CTRL_C = 255  # the exit code W&B records when the script ended on a KeyboardInterrupt
 
 
@@ -190,7 +191,8 @@ class WandbAdapter(Adapter):
         """Take the config of a log holding no record (W&B buffers offline: a run killed in its first
         seconds wrote its file header alone) from logs/debug.log, and say it was killed once the folder
         has not been written for `stale_after`."""
-        run.info.setdefault("run_id", _run_id_of(log))  # ties it to the later folders of its run
+        run_id = run.info.setdefault("run_id", _run_id_of(log))  # ties it to the later folders of its run
+        run.info.update(_later_identity(folder, run_id))
         debug = os.path.join(folder, LOGS_DIR, DEBUG_LOGS[0])
         config = _debug_log_config(debug)
         if config:
@@ -689,10 +691,31 @@ def _earlier_config(folder: str, run_id: str, identity: tuple[str, str]) -> tupl
     merged: dict[str, Any] = {}
     for _, n in sorted(earlier, reverse=True):
         info, config = _config_of_cached(os.path.join(parent, n), run_id)
+        if info.get(_HEADER_ONLY):  # killed before its log held its run record: its project is its run's
+            info = _later_identity(os.path.join(parent, n), run_id)
         if _identity(info) == identity and _own_config(config):
             latest = latest or n
             merged = {**config, **merged}
     return (latest, merged) if latest is not None else None
+
+
+def _later_identity(folder: str, run_id: str) -> dict[str, str]:
+    """Return the project and entity that the later folders of a run (`run_id` beside `folder`) name,
+    where they all name the same ones: a folder whose log holds no record names none; {} else."""
+    parent, name = os.path.split(folder.rstrip(os.sep))
+    own = RUN_FOLDER.fullmatch(name)
+    if own is None:
+        return {}
+    found = set()
+    for time, n in _run_folders(parent).get(run_id, ()):
+        if time > own["time"]:
+            info, _ = _config_of_cached(os.path.join(parent, n), run_id)
+            if not info.get(_HEADER_ONLY):
+                found.add(_identity(info))
+    if len(found) != 1:
+        return {}
+    project, entity = found.pop()
+    return {key: value for key, value in (("project", project), ("entity", entity)) if value}
 
 
 def _run_folders(parent: str) -> dict[str, list[tuple[str, str]]]:
@@ -751,7 +774,8 @@ def _config_of(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]
     run = WandbRun()
     log = os.path.join(folder, f"run-{run_id}.wandb")
     if fs.exists(log):
-        for raw in LogReader(log, problems).records():
+        reader = LogReader(log, problems)
+        for raw in reader.records():
             try:
                 kind, body = record_type(raw)
                 if kind == CONFIG:
@@ -761,6 +785,11 @@ def _config_of(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]
             except (WireError, IndexError, ValueError, RecursionError, OverflowError):
                 continue
         run.config = run.config_log.resolve()[0]
+        if reader.version is not None and not reader.count:  # W&B killed before it wrote a record
+            run.config, run.info[_HEADER_ONLY] = (
+                _debug_log_config(os.path.join(folder, LOGS_DIR, DEBUG_LOGS[0])),
+                True,
+            )
     config_file = os.path.join(folder, FILES_DIR, CONFIG_FILE)
     if fs.exists(config_file):
         run.fill_from_file(config_file, problems)
