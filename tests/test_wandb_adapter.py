@@ -1046,3 +1046,16 @@ def test_a_run_killed_before_its_log_held_a_record_is_tied_to_the_folder_that_re
     cell = json.loads(shown.stdout)["cells"][0]
     assert cell["stats"]["n"] == 1 and cell["stats"]["mean"] == pytest.approx(0.5), cell
     assert "left out" not in shown.stderr, shown.stderr
+
+
+def test_a_run_killed_before_its_log_held_a_record_and_resumed_is_not_dead(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_killed_early_resumed): the first folder of `preempt0`,
+    killed before its log held a record, has no start time; its run was resumed and finished, yet
+    `status` listed that folder as dead under "Runs needing attention"."""
+    shutil.copytree(FIXTURE.parent / "wandb_killed_early_resumed" / "wandb", tmp_path / "wandb")
+    hours_ago = time.time() - 7200
+    for path in (tmp_path / "wandb").rglob("*"):
+        os.utime(path, (hours_ago, hours_ago))
+    assert "2 new" in cli("collect", "wandb").output
+    status = cli("status")
+    assert "Runs needing attention" not in status.output, status.output
