@@ -39,6 +39,27 @@ def flatten_fields(document: Mapping[str, Any], prefix: str = "") -> dict[str, A
     return flat
 
 
+def flattening_clashes(document: Mapping[str, Any]) -> dict[str, list[tuple[str, Any]]]:
+    """Return each dotted key that several keys of a nested document flatten to, with those keys as
+    written and their values in order (the last is the one `flatten_params` keeps).
+
+    >>> flattening_clashes({"model": {"depth": 3}, "model.depth": 4})
+    {'model.depth': [("['model']['depth']", 3), ("['model.depth']", 4)]}
+    """
+    found: dict[str, list[tuple[str, Any]]] = {}
+
+    def walk(inner: Mapping[str, Any], prefix: str, written: str) -> None:
+        for key, value in inner.items():
+            name, path = f"{prefix}{key}", f"{written}[{str(key)!r}]"
+            if isinstance(value, Mapping) and value:
+                walk(value, f"{name}.", path)
+            else:
+                found.setdefault(name, []).append((path, value))
+
+    walk(document, "", "")
+    return {name: keys for name, keys in found.items() if len(keys) > 1}
+
+
 def normalize_value(value: Any) -> Any:
     """Return a value the store can keep: scalars as they are, containers as canonical JSON text."""
     if value is None or isinstance(value, (bool, int, str)):

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import struct
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -727,6 +728,7 @@ def test_a_log_torn_in_its_last_row_after_the_summary_of_that_row_says_its_serie
     folder = write_run(tmp_path / "run-20241024_082905-abc123", records)
     log = folder / "run-abc123.wandb"
     log.write_bytes(log.read_bytes()[: 2 * BLOCK])
+    os.utime(log, (time.time() - 7200,) * 2)  # as the repository's copy: unwritten for hours
     run, problems = read_folder(folder)
     assert run.metrics["loss"].steps.tolist() == [0, 1, 2, 3, 4] and run.summary["loss"] == 0.05
     cut = [p.message for p in problems if "cut short of the run" in p.message]
@@ -734,6 +736,14 @@ def test_a_log_torn_in_its_last_row_after_the_summary_of_that_row_says_its_serie
         "holds the run up to _step 4, but the log's own last summary has it at _step 5: the log was cut short "
         "of the run (copied or committed while W&B was writing it?), so each series stops early and its last "
         "point is not the run's last value"
+    ]
+    # a run still writing its log (written now, no exit record): the torn-record line says so, no copy guessed
+    os.utime(log)
+    _, problems = read_folder(folder)
+    cut = [p.message for p in problems if "cut short of the run" in p.message]
+    assert cut == [
+        "holds the run up to _step 4, but the log's own last summary has it at _step 5: the log was cut short "
+        "of the run, so each series stops early and its last point is not the run's last value"
     ]
 
 
@@ -879,6 +889,25 @@ def test_the_crashed_first_folder_of_a_resumed_run_is_neither_left_out_nor_runni
     assert "running" not in status.output and "complete" in status.output, status.output
 
 
+def test_a_filter_on_status_keeps_the_earlier_folders_of_a_resumed_run(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_resumed_crash): a filter selects a resumed run as a whole,
+    as its latest folder says. `--where status=finished` kept the finished later folder alone: `max` of
+    `loss` fell from 1.0 to 0.2 and `at(2)` had no value, and the API's runs lost the first folders."""
+    from resultsbook.api.book import open_book
+
+    shutil.copytree(FIXTURE.parent / "wandb_resumed_crash" / "wandb", tmp_path / "wandb")
+    assert "4 new" in cli("collect", "wandb").output
+    for reduce, mean in (("max", 1.0), ("at(2)", 0.8)):
+        shown = cli(
+            "table", "--rows", "lr", "--metric", "loss", "--reduce", reduce,
+            "--where", "status=finished", "--format", "json",
+        )  # fmt: skip
+        assert shown.exit_code == 0, shown.output
+        cell = json.loads(shown.stdout)["cells"][0]
+        assert cell["stats"]["n"] == 2 and cell["stats"]["mean"] == pytest.approx(mean), cell
+    assert len(open_book(tmp_path / "resultsbook.db").runs(where={"status": "finished"})) == 4
+
+
 def test_a_run_of_another_project_with_the_same_id_lends_no_config(tmp_path, cli):
     """wandb 0.31 offline (tests/fixtures/wandb_same_id_projects): a run id is a run's only within its
     project. Project p2's eval-only run `s0`, given no config, took lr=0.1 from project p1's `s0`, and
@@ -965,3 +994,68 @@ def test_a_run_resumed_with_part_of_its_config_keeps_the_keys_of_its_earlier_fol
     assert [(cell["row"], cell["stats"]["n"]) for cell in cells] == [({"lr": 0.1}, 1)], cells
     assert cells[0]["stats"]["mean"] == pytest.approx(0.9)
     assert "left out" not in shown.stderr, shown.stderr
+
+
+def test_a_run_killed_before_its_log_held_a_record_is_said_killed_with_its_debug_log_config(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_killed_early): a run killed in its first seconds leaves a
+    7-byte header-only log. It read as a run with no params, running, with 0 problems, forever; its
+    config is in logs/debug.log. While its folder is fresh it is a run starting: no problem."""
+    shutil.copytree(FIXTURE.parent / "wandb_killed_early" / "wandb", tmp_path / "wandb")
+    files = [path for path in (tmp_path / "wandb").rglob("*") if path.is_file()]
+    for path in files:
+        os.utime(path)  # written now: a run starting
+    assert "1 new, 0 updated, 0 unchanged, 0 problems" in cli("collect", "wandb").output
+    hours_ago = time.time() - 7200
+    for path in files:
+        os.utime(path, (hours_ago, hours_ago))
+    collected = cli("collect", "wandb")
+    assert (
+        "run-dluhjprg.wandb: its log holds no record: W&B was killed before writing any (run-dluhjprg.wandb "
+        "is 7 bytes, nothing written for over 60 min); run it again, or `forget` it — kept: its params from "
+        "logs/debug.log"
+    ) in collected.output, collected.output
+    shown = cli("show", "dluhjprg").output
+    assert "lr = 0.1" in shown and "seed = 0" in shown and "wandb.config_from = logs/debug.log" in shown, shown
+
+
+def test_config_keys_that_flatten_to_one_param_are_said_with_the_value_kept(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_config_clash): `config={"model": {"depth": 3},
+    "model.depth": 4}` gave the one param model.depth = 4, and 3 was lost with 0 problems."""
+    shutil.copytree(FIXTURE.parent / "wandb_config_clash" / "wandb", tmp_path / "wandb")
+    collected = cli("collect", "wandb")
+    assert (
+        "run-0vi4ck2r.wandb: config['model']['depth'] = 3 and config['model.depth'] = 4 both flatten to the "
+        "param model.depth: rename one of them — kept: model.depth = 4, of config['model.depth'] (the later)"
+    ) in collected.output, collected.output
+    assert "1 problem" in collected.output, collected.output
+
+
+def test_a_run_killed_before_its_log_held_a_record_is_tied_to_the_folder_that_resumed_it(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_killed_early_resumed): the first folder of `preempt0`, killed
+    before its log held a record, named no project, so it was no folder of the run its second folder
+    resumed: that one, resumed without config=, had no params, and `table --rows lr` left it out."""
+    shutil.copytree(FIXTURE.parent / "wandb_killed_early_resumed" / "wandb", tmp_path / "wandb")
+    collected = cli("collect", "wandb")
+    assert (
+        "its params are the config of its earlier folder offline-run-20261208_040820-preempt0"
+    ) in collected.output, collected.output
+    runs = json.loads(cli("runs", "--format", "json").stdout)["runs"]
+    assert [(run["experiment"], run["params"]) for run in runs] == [("p", {"lr": 0.1, "seed": 0})] * 2, runs
+    shown = cli("table", "--rows", "lr", "--metric", "val/acc", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    cell = json.loads(shown.stdout)["cells"][0]
+    assert cell["stats"]["n"] == 1 and cell["stats"]["mean"] == pytest.approx(0.5), cell
+    assert "left out" not in shown.stderr, shown.stderr
+
+
+def test_a_run_killed_before_its_log_held_a_record_and_resumed_is_not_dead(tmp_path, cli):
+    """wandb 0.31 offline (tests/fixtures/wandb_killed_early_resumed): the first folder of `preempt0`,
+    killed before its log held a record, has no start time; its run was resumed and finished, yet
+    `status` listed that folder as dead under "Runs needing attention"."""
+    shutil.copytree(FIXTURE.parent / "wandb_killed_early_resumed" / "wandb", tmp_path / "wandb")
+    hours_ago = time.time() - 7200
+    for path in (tmp_path / "wandb").rglob("*"):
+        os.utime(path, (hours_ago, hours_ago))
+    assert "2 new" in cli("collect", "wandb").output
+    status = cli("status")
+    assert "Runs needing attention" not in status.output, status.output

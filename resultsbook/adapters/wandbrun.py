@@ -20,7 +20,7 @@ from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.wandbconsole import KEPT_RECORDS, console_error
-from resultsbook.adapters.wandblog import LogReader
+from resultsbook.adapters.wandblog import FILE_HEADER, LogReader
 from resultsbook.adapters.wandbrecords import (
     CONFIG,
     ENVIRONMENT,
@@ -42,10 +42,11 @@ from resultsbook.adapters.wandbrecords import (
     split_items,
 )
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import flatten_params
+from resultsbook.params import clipped, flatten_params, flattening_clashes, format_value
 from resultsbook.sources import fs
 from resultsbook.sources.command_line import params_from_args
 from resultsbook.sources.protowire import LENGTH_DELIMITED, VARINT, WireError, as_signed, as_text, iter_fields
+from resultsbook.sources.pyrepr import MOST_CONFIG_CHARS, printed_config
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import load_json_file, parse_json, to_float, to_timestamp
 from resultsbook.sources.yamlio import read_yaml_file
@@ -85,6 +86,9 @@ _METADATA_KEYS = {
     "executable": "executable",
 }
 
+DEFAULT_STALE_AFTER = 3600.0  # as `status --stale-after`: a folder unwritten this long was killed
+_DEBUG_CONFIG = "config: "  # wandb.init's debug.log line of the config it was given, as Python's repr
+_HEADER_ONLY = "header_only"  # what `_config_of` says of a folder whose log holds no record
 _CTRL_C = 255  # the exit code W&B records when the script ended on a KeyboardInterrupt
 
 
@@ -96,10 +100,15 @@ class WandbAdapter(Adapter):
     # log is named by the run id in the folder's name, and keeps that id; 5: a log torn in a row after
     # the summary of that row says its series stop early; 6: the TensorBoard log dir a run synced;
     # 7: a run given no config takes its params from its command line; 8: a run resumed without its
-    # config takes its earlier folder's; 9: and one resumed with part of it, the keys it lacks
-    reading_version = 9
+    # config takes its earlier folder's; 9: and one resumed with part of it, the keys it lacks; 10: a log
+    # holding no record takes its config from logs/debug.log, and is said killed once stale; 11: config
+    # keys that flatten to one param are said
+    reading_version = 11
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
+    options = {
+        "stale_after": "seconds unwritten after which a log holding no record was killed (default 3600)",
+    }
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding a `run-<id>.wandb` log, or a W&B-named run folder with `files/`."""
@@ -139,6 +148,18 @@ class WandbAdapter(Adapter):
             paths += [os.path.join(folder, FILES_DIR, n) for n in RUN_FILES]
         return self.source(folder, paths)
 
+    def clock_state(self, source: Source) -> str:
+        """Say "fresh" while a log holding no record (the file header alone) was written recently: it
+        is a run starting, and one killed once stale."""
+        log = next((p for p in source.files if p.endswith(".wandb")), None)
+        try:
+            header_only = log is not None and fs.stat(log).st_size <= len(FILE_HEADER) + 1
+        except OSError:
+            return ""
+        if not header_only:
+            return ""
+        return self.fresh_while_written(_written(source.path, log), DEFAULT_STALE_AFTER)
+
     def read(self, source: Source) -> ReadResult:
         """Read one run folder into a run."""
         problems: list[Problem] = []
@@ -149,6 +170,8 @@ class WandbAdapter(Adapter):
             run.read_records(reader.records(), log, problems)
             run.complete = reader.complete
             run.format_version = reader.version
+            if reader.version is not None and not reader.count:
+                problems += self._header_only(source.path, log, run)
         for path in source.files:
             if os.path.basename(path) in RUN_FILES and fs.exists(path):
                 run.fill_from_file(path, problems)
@@ -156,12 +179,69 @@ class WandbAdapter(Adapter):
         if (earlier := _earlier_config(source.path, run_id, _identity(run.info))) is not None:
             problems += _resumed_config(run, earlier[0], earlier[1], log or source.path)
         if log is not None and (cut := run.cut_short_of_summary()) is not None:
-            problems.append(cut.problem(log))
+            live = run.exit_code is None and bool(self.fresh_while_written([log], DEFAULT_STALE_AFTER))
+            problems.append(cut.problem(log, live))
         fallback = _run_id_of(log) if log is not None else _folder_run_id(source.path)
         if log is None and fallback != os.path.basename(source.path):
             run.info.setdefault("run_id", fallback)  # one resumed run's folders are told by it
         record = run.to_record(fallback, log or source.path, log is not None, problems)
         return ReadResult((record,), tuple(problems))
+
+    def _header_only(self, folder: str, log: str, run: WandbRun) -> list[Problem]:
+        """Take the config of a log holding no record (W&B buffers offline: a run killed in its first
+        seconds wrote its file header alone) from logs/debug.log, and say it was killed once the folder
+        has not been written for `stale_after`."""
+        run_id = run.info.setdefault("run_id", _run_id_of(log))  # ties it to the later folders of its run
+        run.info.update(_later_identity(folder, run_id))
+        debug = os.path.join(folder, LOGS_DIR, DEBUG_LOGS[0])
+        config = _debug_log_config(debug)
+        if config:
+            run.config.update(config)
+            run.info["config_from"] = f"{LOGS_DIR}/{DEBUG_LOGS[0]}"
+        if self.fresh_while_written(_written(folder, log), DEFAULT_STALE_AFTER):
+            return []
+        size = fs.stat(log).st_size
+        taken = f"its params from {LOGS_DIR}/{DEBUG_LOGS[0]}" if config else "no metrics, no params"
+        silent = self.stale_after(DEFAULT_STALE_AFTER) / 60
+        return [
+            Problem(
+                log,
+                f"its log holds no record: W&B was killed before writing any ({os.path.basename(log)} is "
+                f"{size} bytes, nothing written for over {silent:.0f} min); run it again, or `forget` it",
+                taken,
+            )
+        ]
+
+
+def _clash_problem(path: str, name: str, keys: list[tuple[str, Any]]) -> Problem:
+    """Say that config keys flatten to one param, and which value was kept."""
+    written = " and ".join(f"config{clipped(key)} = {clipped(format_value(value))}" for key, value in keys)
+    kept = f"{name} = {clipped(format_value(keys[-1][1]))}, of config{clipped(keys[-1][0])} (the later)"
+    return Problem(path, f"{written} both flatten to the param {name}: rename one of them", kept)
+
+
+def _written(folder: str, log: str | None) -> list[str]:
+    """Return the files whose times tell when a run folder was last written: its log and debug logs."""
+    return [*([log] if log else []), *(os.path.join(folder, LOGS_DIR, name) for name in DEBUG_LOGS[:2])]
+
+
+def _debug_log_config(path: str) -> dict[str, Any]:
+    """Return the config wandb.init was given as its debug.log prints it (`config: {'lr': 0.1, …}`), or
+    {} when the file or the line is missing or does not parse."""
+    try:
+        with fs.open_binary(path) as file:
+            data = file.read(4 * MOST_CONFIG_CHARS)  # a few kB written before the run started
+    except OSError:
+        return {}
+    for line in data.decode("utf-8", "replace").splitlines():
+        if line.startswith(_DEBUG_CONFIG):
+            try:
+                config = printed_config(line[len(_DEBUG_CONFIG) :])
+            except ValueError:
+                return {}
+            config.pop(_INTERNAL, None)
+            return config
+    return {}
 
 
 @dataclass
@@ -444,6 +524,7 @@ class WandbRun:
         config = dict(self.config)
         config.pop(_INTERNAL, None)
         params = flatten_params(config)
+        problems += [_clash_problem(path, name, keys) for name, keys in flattening_clashes(config).items()]
         if not params and self.environment.get("args"):
             params = params_from_args(self.environment["args"])
             if params:
@@ -517,13 +598,15 @@ class CutLog:
     summary_step: float
     whose: str = f"files/{SUMMARY_FILE}"  # the summary that went on: that file, or the log's own
 
-    def problem(self, log: str) -> Problem:
-        """Return the problem that says each series stops early and what was kept."""
+    def problem(self, log: str, live: bool = False) -> Problem:
+        """Return the problem that says each series stops early and what was kept; `live`: of a run
+        still writing its log, where no copy need be guessed."""
         last, end = f"{self.last_step:g}", f"{self.summary_step:g}"
+        guess = "" if live else " (copied or committed while W&B was writing it?)"
         return Problem(
             log,
             f"holds the run up to _step {last}, but {self.whose} has it at _step {end}: the log "
-            "was cut short of the run (copied or committed while W&B was writing it?), so each series "
+            f"was cut short of the run{guess}, so each series "
             "stops early and its last point is not the run's last value",
             f"the points up to _step {last}; the summary's values as each metric's final value",
         )
@@ -608,10 +691,31 @@ def _earlier_config(folder: str, run_id: str, identity: tuple[str, str]) -> tupl
     merged: dict[str, Any] = {}
     for _, n in sorted(earlier, reverse=True):
         info, config = _config_of_cached(os.path.join(parent, n), run_id)
+        if info.get(_HEADER_ONLY):  # killed before its log held its run record: its project is its run's
+            info = _later_identity(os.path.join(parent, n), run_id)
         if _identity(info) == identity and _own_config(config):
             latest = latest or n
             merged = {**config, **merged}
     return (latest, merged) if latest is not None else None
+
+
+def _later_identity(folder: str, run_id: str) -> dict[str, str]:
+    """Return the project and entity that the later folders of a run (`run_id` beside `folder`) name,
+    where they all name the same ones: a folder whose log holds no record names none; {} else."""
+    parent, name = os.path.split(folder.rstrip(os.sep))
+    own = RUN_FOLDER.fullmatch(name)
+    if own is None:
+        return {}
+    found = set()
+    for time, n in _run_folders(parent).get(run_id, ()):
+        if time > own["time"]:
+            info, _ = _config_of_cached(os.path.join(parent, n), run_id)
+            if not info.get(_HEADER_ONLY):
+                found.add(_identity(info))
+    if len(found) != 1:
+        return {}
+    project, entity = found.pop()
+    return {key: value for key, value in (("project", project), ("entity", entity)) if value}
 
 
 def _run_folders(parent: str) -> dict[str, list[tuple[str, str]]]:
@@ -670,7 +774,8 @@ def _config_of(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]
     run = WandbRun()
     log = os.path.join(folder, f"run-{run_id}.wandb")
     if fs.exists(log):
-        for raw in LogReader(log, problems).records():
+        reader = LogReader(log, problems)
+        for raw in reader.records():
             try:
                 kind, body = record_type(raw)
                 if kind == CONFIG:
@@ -680,6 +785,11 @@ def _config_of(folder: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]
             except (WireError, IndexError, ValueError, RecursionError, OverflowError):
                 continue
         run.config = run.config_log.resolve()[0]
+        if reader.version is not None and not reader.count:  # W&B killed before it wrote a record
+            run.config, run.info[_HEADER_ONLY] = (
+                _debug_log_config(os.path.join(folder, LOGS_DIR, DEBUG_LOGS[0])),
+                True,
+            )
     config_file = os.path.join(folder, FILES_DIR, CONFIG_FILE)
     if fs.exists(config_file):
         run.fill_from_file(config_file, problems)

@@ -42,13 +42,19 @@ def runs_by_wandb_id(runs: Sequence[StoredRun]) -> dict[str, list[StoredRun]]:
 def resumed_later(runs: Sequence[StoredRun]) -> set[int]:
     """Return the store ids of the W&B run folders that a later-started folder of the same run (its id
     in the same project and entity) resumed: the run stands as its latest folder says (a first job
-    killed mid-run reads as running forever)."""
+    killed mid-run reads as running forever). A folder with no start time (its log killed before it
+    held the run's record) is resumed by any folder of its run that has one."""
     starts: dict[tuple[str, str, str], list[tuple[float, int]]] = defaultdict(list)
+    unstarted: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for run in runs:
         key = wandb_run_key(run.provenance, run.experiment)
-        if key is not None and run.start_time is not None:
-            starts[key].append((float(run.start_time), run.id))
-    return {run for found in starts.values() for start, run in found if start < max(found)[0]}
+        if key is not None:
+            if run.start_time is None:
+                unstarted[key].append(run.id)
+            else:
+                starts[key].append((float(run.start_time), run.id))
+    later = {run for found in starts.values() for start, run in found if start < max(found)[0]}
+    return later | {run for key, found in unstarted.items() if key in starts for run in found}
 
 
 def without_value(selected: Runs, having: np.ndarray) -> Runs:

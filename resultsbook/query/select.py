@@ -33,7 +33,7 @@ from resultsbook.params import (
     typed_words,
     values_equal,
 )
-from resultsbook.query.runs import RUN_FIELDS, Runs
+from resultsbook.query.runs import RUN_FIELDS, Runs, wandb_run_key
 from resultsbook.voice import command, said, spec_table_words
 
 if TYPE_CHECKING:
@@ -302,10 +302,45 @@ def run_value(run: StoredRun, key: str) -> Any:
 
 
 def select_runs(runs: Iterable[StoredRun] | Runs, filters: Sequence[Filter]) -> Any:
-    """Return the runs that satisfy every filter (a `Runs` of the ones of a `Runs`, else a list)."""
+    """Return the runs that satisfy every filter (a `Runs` of the ones of a `Runs`, else a list); a W&B
+    run resumed in several folders is selected as a whole, as its latest folder says."""
     if isinstance(runs, Runs):
-        return runs.take(accepted(runs, filters)) if filters else runs
-    return [run for run in runs if all(_run_accepts(run, f) for f in filters)]
+        if not filters:
+            return runs
+        keys = _resumed_keys(runs.field("provenance").tolist(), runs.field("experiment").tolist())
+        return runs.take(_whole_runs(accepted(runs, filters), keys, runs.field("start_time").tolist()))
+    listed = list(runs)
+    if not filters:
+        return listed
+    mask = np.array([all(_run_accepts(run, f) for f in filters) for run in listed], dtype=bool)
+    keys = _resumed_keys([run.provenance for run in listed], [run.experiment for run in listed])
+    mask = _whole_runs(mask, keys, [run.start_time for run in listed])
+    return [run for run, keep in zip(listed, mask.tolist()) if keep]
+
+
+def _resumed_keys(provenances: Sequence[Any], experiments: Sequence[Any]) -> list[Any]:
+    """Return each run's W&B run (id, entity, project), None for a run of none."""
+    if not any(provenance and "wandb" in str(provenance) for provenance in provenances):
+        return [None] * len(provenances)
+    return [wandb_run_key(p, e) for p, e in zip(provenances, experiments)]
+
+
+def _whole_runs(mask: np.ndarray, keys: Sequence[Any], starts: Sequence[Any]) -> np.ndarray:
+    """Return `mask` with each W&B run resumed in several folders taken or left whole, as its latest
+    folder is: a filter on its status or config would else cut its earlier folders off (the first
+    job's, `failed`), and a whole-curve reduction see the last job's points alone."""
+    folders: dict[Any, list[tuple[float, int]]] = {}
+    for i, key in enumerate(keys):
+        if key is not None and starts[i] is not None:
+            folders.setdefault(key, []).append((float(starts[i]), i))
+    whole = mask.copy()
+    for found in folders.values():
+        last = max(found)[0]  # a copy of a folder starts when it does: neither resumed the other
+        verdict = any(mask[i] for start, i in found if start == last)
+        for start, i in found:
+            if start < last:
+                whole[i] = verdict
+    return whole
 
 
 def _run_accepts(run: StoredRun, item: Filter) -> bool:
