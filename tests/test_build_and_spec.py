@@ -476,6 +476,54 @@ def test_a_top_level_key_appended_below_a_table_says_to_move_it_above_the_first_
     )
 
 
+@pytest.mark.parametrize(
+    ("last", "line", "said"),
+    [
+        (
+            '[macros]\noutput = "n.tex"\n\n[macros.values]\nn = { count = "seeds" }',
+            'lock = "paper/results.lock"',
+            "[macros.values] lock = 'paper/results.lock' is no number's table",
+        ),
+        (
+            '[derived]\nerr = "1 - acc"',
+            'lock = "paper/results.lock"',
+            "[derived] lock = 'paper/results.lock' is no expression",
+        ),
+        ("[derived]", 'sections = ["RESULTS.md"]', "[derived] sections = ['RESULTS.md'] is no expression"),
+        (
+            '[labels.keys]\nacc = "Accuracy"',
+            'sections = ["RESULTS.md"]',
+            "[labels.keys] sections = ['RESULTS.md'] is no label",
+        ),
+        (
+            '[labels.values.m]\nmlp = "MLP"',
+            'replicate = ["seed"]',
+            "[labels.values.m] replicate = ['seed'] is no label",
+        ),
+        (
+            '[style]\npalette = "okabe-ito"',
+            'lock = "paper/results.lock"',
+            "[style] has an unknown key 'lock'",
+        ),
+    ],
+)
+def test_a_top_level_key_appended_below_any_last_header_says_to_move_it_above_the_first_header(
+    tmp_path, last, line, said
+):
+    """`lock = ...` appended to the quickstart's spec, whose last header is [macros.values], was told to
+    become a number (`must be a table, e.g. { cell = ... }`): every header's message says to move it."""
+    key = line.split(" = ")[0]
+    header = next(h for h in reversed(last.splitlines()) if h.startswith("["))
+    body = f'[tables.t]\nmetric = "acc"\nrows = ["m"]\noutputs = []\n\n{last}\n{line}\n'
+    (tmp_path / "resultsbook.toml").write_text(body)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        f"resultsbook.toml: {said}; {key!r} is a key of the top level, and TOML puts a key written below the "
+        f"header of {header} into it: move the line above the file's first [header]"
+    )
+
+
 def test_a_seeds_list_that_disagrees_with_replicates_is_refused_naming_both(tmp_path):
     """`seeds = [0, 1, 2, 3, 4, 5]` with `replicates = 5` was taken, and every cell of the table got `*`
     with `n = 5 of 5 seeds asked for (missing seed 5)`: the spec asked for two counts at once."""

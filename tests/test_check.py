@@ -229,6 +229,38 @@ def test_a_lock_edited_by_hand_into_another_shape_is_named_not_a_crash(paper, ed
     assert run_cli("build").exit_code == 0 and run_cli("check").exit_code == 0
 
 
+def test_a_lock_a_git_merge_left_conflicted_is_named_by_check_and_written_again_by_build(paper):
+    """After a merge, the lock's conflict is resolved by build (as the team recipe says): check says so
+    in one line, exiting as for a stale output; build writes the lock again and says it did."""
+    run_cli("build")
+    lock = paper / "paper" / "resultsbook.lock"
+    written = lock.read_text()
+    lines = written.splitlines()
+    lines[5:6] = ["<<<<<<< HEAD", lines[5], "=======", lines[5].replace("a", "b"), ">>>>>>> theirs"]
+    lock.write_text("\n".join(lines) + "\n")
+    checked = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "check"], capture_output=True, text=True, cwd=paper
+    )
+    assert checked.returncode == 1
+    assert checked.stderr == (
+        f"Error: {lock} has merge conflicts (git's <<<<<<< and >>>>>>> lines); `resultsbook build` "
+        "resolves them: it writes the lock again from the outputs it builds\n"
+    )
+    built = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "build", "--no-collect"],
+        capture_output=True,
+        text=True,
+        cwd=paper,
+    )
+    assert built.returncode == 0, built.stderr
+    notes = [line for line in built.stderr.splitlines() if line.startswith("Note:")]
+    assert notes == [
+        "Note: paper/resultsbook.lock had merge conflicts; it was written again from the outputs now"
+    ]
+    assert lock.read_text() == written
+    assert run_cli("check").exit_code == 0
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 @pytest.mark.parametrize("where", ["output", "lock"])
 def test_an_output_or_lock_that_is_a_fifo_or_a_device_is_refused_not_waited_on(paper, where):

@@ -1212,6 +1212,19 @@ def test_a_flag_misspelt_near_several_is_answered_with_the_one_it_starts_as(cli)
     )
 
 
+@pytest.mark.parametrize("command", ["report", "preview", "adapters", "watch"])
+def test_json_given_to_a_command_without_it_names_the_commands_that_have_it(cli, command):
+    """`report --json` was sent to `table --json` and its --save, as if --json shaped a table."""
+    result = cli(command, "--json")
+    assert result.exit_code == 2
+    said = (
+        f"no such option '--json': {command} prints no JSON; the commands that do are build, check, collect, "
+        f"diff, explain, forget, problems, recover, runs, show, status and table (see `cli {command} --help`)"
+    )
+    assert json.loads(result.stdout)["error"]["message"] == said
+    assert result.output.endswith(f"Error: {said}\n"), result.output
+
+
 @pytest.mark.parametrize("command", ["status", "build", "check", "report"])
 def test_a_flag_of_table_given_to_a_command_of_the_specs_tables_names_the_table_command(cli, command):
     """A stranger's `resultsbook status --rows model --columns budget --metric test_macro_f1` (a paper's

@@ -262,7 +262,7 @@ def usage_message(error: Any, command_named: str | None = None) -> str:
     if meant_value is not None:
         message = f"{message.rstrip('.')}; did you mean {meant_value!r}?"
     meant = _synonym(error)
-    elsewhere = _table_flag(error) or _one_table_flag(error)
+    elsewhere = _json_flag(error) or _table_flag(error) or _one_table_flag(error)
     if meant is not None:
         message = f"No such option '{error.option_name}'; did you mean '{meant}'?"
     elif elsewhere is not None:
@@ -366,6 +366,32 @@ def _synonym(error: Any) -> str | None:
 
 # the commands that work on the tables of the spec: a flag that shapes a table belongs to `table`
 SPEC_TABLE_COMMANDS = ("status", "build", "check", "report", "watch")
+
+
+def _json_flag(error: Any) -> str | None:
+    """Say which commands print JSON when one that does not is given `--json` (`report --json` was sent
+    to `table --json` and its --save, as a flag that shapes a table), or None."""
+    import click
+
+    context = getattr(error, "ctx", None)
+    if not isinstance(error, click.NoSuchOption) or error.option_name != "--json" or context is None:
+        return None
+    root = context.find_root()
+    if not isinstance(root.command, click.Group):
+        return None
+    commands = [root.command.get_command(root, name) for name in root.command.list_commands(root)]
+    named = [
+        str(command.name) for command in commands if command is not None and _option_of(command, "--json")
+    ]
+    return (
+        f"No such option '--json': {context.info_name} prints no JSON; the commands that do are "
+        f"{', '.join(named[:-1])} and {named[-1]}"
+    )
+
+
+def _option_of(command: Any, flag: str) -> bool:
+    """Tell whether a click command has the option `flag`."""
+    return any(flag in getattr(param, "opts", ()) for param in command.params)
 
 
 def _table_flag(error: Any) -> str | None:

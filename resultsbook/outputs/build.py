@@ -46,6 +46,7 @@ from resultsbook.outputs.findings import (
 from resultsbook.outputs.label_names import misspelt_labels
 from resultsbook.outputs.lock import (
     RETIRED,
+    LockConflictError,
     LockEntry,
     bytes_digest,
     commands_retired_now,
@@ -167,6 +168,9 @@ class BuildReport:
     tables: Mapping[str, ResultTable] = field(default_factory=dict)
     failed: tuple[EntryFailure, ...] = ()
     silent: tuple[str, ...] = ()  # runs the tables count as running whose logs went silent (`rb.build`)
+    notes: tuple[
+        str, ...
+    ] = ()  # what build did beside the tables: a lock a merge left conflicted, written again
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -178,7 +182,7 @@ class BuildReport:
         """Return what the tables did that needs no fix (a resumed W&B run counted once), and the runs
         they count as running that look dead: notes."""
         own = (f"{name}: {remark}" for name, table in self.tables.items() for remark in table.remarks)
-        return (*own, *self.silent)
+        return (*own, *self.silent, *self.notes)
 
     def __repr__(self) -> str:
         """Return the counts, not every table's cells (a notebook shows the report a cell ends with)."""
@@ -207,7 +211,7 @@ def build(
     check_names(spec, only)
     refuse_special_files(written_files(spec))
     seen = file_state(spec.lock)  # before the read: a lock written after it differs from this
-    lock = read_lock(spec.lock)
+    lock, conflicted = _read_merged_lock(spec.lock)
     built = set(lock)
     written_before = {name: entry.outputs for name, entry in lock.items()}  # what may be left behind
     if memo is None:  # the entries this build recomputes are not read: let their run lists go now
@@ -219,6 +223,11 @@ def build(
         if memo is not None:  # nothing of a failed round was written: the next one must recompute it
             memo.selections = remembered
         raise
+    if conflicted:
+        shown = os.path.relpath(spec.lock)
+        report = replace(
+            report, notes=(f"{shown} had merge conflicts; it was written again from the outputs now",)
+        )
     if not measure:
         return report
     from resultsbook.outputs.heights import too_tall_tables
@@ -232,6 +241,15 @@ def build(
     from resultsbook.outputs.widths import too_wide_tables  # a LaTeX run: only for a venue's page
 
     return replace(report, findings=(*report.findings, *too_wide_tables(spec, report)))
+
+
+def _read_merged_lock(path: str) -> tuple[dict[str, LockEntry], bool]:
+    """Read the lock, and tell whether a git merge left conflicts in it: such a lock reads as empty,
+    since build writes every entry of it again (which resolves the conflict, as a merge of outputs is)."""
+    try:
+        return read_lock(path), False
+    except LockConflictError:
+        return {}, True
 
 
 def _build_and_write(
@@ -266,7 +284,7 @@ def _build_and_write(
         # the lock as this build read it, when no one wrote it since and every recomputed entry is in
         # `ours` (a failed one keeps its entry: read again); at 100,000 runs a read costs 0.15 s
         as_read = seen is not None and file_state(spec.lock) == seen and not computed.failed
-        before = lock if as_read else read_lock(spec.lock)
+        before = lock if as_read else _read_merged_lock(spec.lock)[0]
         entries = {**before, **ours}
         for name in [name for name in entries if name not in entry_names(spec)]:
             del entries[name]  # removed from the spec (or the retired outputs, recorded again below)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import NotFoundError, SpecError
 from resultsbook.jsontext import fast_loads, indented_json
 from resultsbook.voice import command
 
@@ -137,15 +138,29 @@ def file_in_place_of_folder(path: str) -> str | None:
     return None if os.path.isdir(folder) else folder
 
 
+class LockConflictError(NotFoundError):
+    """The lock holds the conflict markers of a git merge: build writes it again, so check exits as for a
+    stale output."""
+
+
+_CONFLICT_MARKERS = re.compile(rb"^(<{7}|>{7})(?: |\r?$)", re.MULTILINE)
+
+
 def read_lock(path: str) -> dict[str, LockEntry]:
     """Read a lock file; a missing file is an empty lock."""
     refuse_special_files([path])
     try:
         with open(path, "rb") as handle:
-            document = fast_loads(handle.read())
+            data = handle.read()
+        document = fast_loads(data)
     except FileNotFoundError:
         return {}
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        if len(set(match.group(1) for match in _CONFLICT_MARKERS.finditer(data))) == 2:
+            raise LockConflictError(
+                f"{path} has merge conflicts (git's <<<<<<< and >>>>>>> lines); `{command('build')}` "
+                "resolves them: it writes the lock again from the outputs it builds"
+            ) from error
         raise SpecError(
             f"{path} is not a valid lock file ({error}); delete it and run `{command('build')}`"
         ) from error

@@ -24,7 +24,7 @@ from resultsbook.spec.collecting import (
     spec_document,
     spec_path_resolver,
 )
-from resultsbook.spec.keys import check_keys, check_name, mapping_at, strings
+from resultsbook.spec.keys import check_keys, check_name, mapping_at, misplaced_top_key, strings
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
 from resultsbook.spec.normalized import read_normalized
@@ -99,13 +99,20 @@ def load_spec(path: str) -> Spec:
     resolve = spec_path_resolver(folder)
     derived = mapping_at(document, "derived", where, "the top level")
     for name, text in derived.items():
+        misplaced = misplaced_top_key(str(name), "[derived]")
         if not isinstance(text, str):
             raise SpecError(
-                f'{where}: [derived] {name} = {text!r} must be an expression, e.g. "1 - `val/acc`"'
+                f"{where}: [derived] {name} = {text!r} is no expression; {misplaced}"
+                if misplaced
+                else f'{where}: [derived] {name} = {text!r} must be an expression, e.g. "1 - `val/acc`"'
             )
         try:  # named with the file and the key, before anything is collected
             parse_expression(text)
         except ResultsbookError as error:
+            if misplaced:
+                raise SpecError(
+                    f"{where}: [derived] {name} = {text!r} is no expression; {misplaced}"
+                ) from error
             raise SpecError(f"{where}: [derived] {name}: {error}") from error
     circle = derived_cycle({name: parse_expression(text) for name, text in derived.items()})
     if circle is not None:

@@ -25,23 +25,30 @@ KEY_SYNONYMS = {
 def check_keys(entry: Mapping[str, Any], known: Iterable[str], where: str, context: str) -> None:
     """Refuse a key the entry does not know, suggesting the known key another tool's word means, or the
     top level for a key of the top level written below a header, else the closest known one."""
-    from resultsbook.spec.collecting import TOP_KEYS
-
     known = sorted(known)
     for key in entry:
         if key not in known:
             meant = KEY_SYNONYMS.get(str(key).lower())
             if meant in known:
                 hint = f"did you mean {meant!r}?"
-            elif key in TOP_KEYS and context != "the top level":
-                # `venue = "icml"` appended to the file lands in the table its last header opened
-                hint = (
-                    f"{key!r} is a key of the top level, and TOML puts a key written below the header of "
-                    f"{context} into it: move the line above the file's first [header]"
-                )
+            elif context != "the top level" and misplaced_top_key(key, context):
+                hint = misplaced_top_key(key, context)
             else:
                 hint = did_you_mean(str(key), known, "known keys", shown=len(known))
             raise SpecError(f"{where}: {context} has an unknown key {key!r}; {hint}")
+
+
+def misplaced_top_key(key: str, context: str) -> str:
+    """Say that a key of the top level written below `context`'s header landed in it (`venue = "icml"`
+    appended to the file lands in the table its last header opened); empty for any other key."""
+    from resultsbook.spec.collecting import TOP_KEYS
+
+    if key not in TOP_KEYS:
+        return ""
+    return (
+        f"{key!r} is a key of the top level, and TOML puts a key written below the header of {context} "
+        "into it: move the line above the file's first [header]"
+    )
 
 
 def mapping_at(entry: Mapping[str, Any], key: str, where: str, context: str) -> Mapping[str, Any]:

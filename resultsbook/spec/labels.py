@@ -13,7 +13,7 @@ from typing import Any
 from resultsbook.errors import SpecError
 from resultsbook.render.escape import RawLatex
 from resultsbook.render.layout import Labels
-from resultsbook.spec.keys import check_keys, mapping_at
+from resultsbook.spec.keys import check_keys, mapping_at, misplaced_top_key
 
 LABEL_KEYS = {
     "keys": '`[labels.keys]`: display names of param and metric keys, e.g. `"test/acc" = "Accuracy (%)"`',
@@ -28,18 +28,36 @@ TEXT_KEYS = {
 def read_labels(entry: Mapping[str, Any], where: str, context: str = "[labels]") -> Labels:
     """Read `keys` and `values.KEY` display names (`[labels]`, or a table's or figure's `labels`)."""
     check_keys(entry, LABEL_KEYS, where, context)
+    header = "[labels.keys]" if context == "[labels]" else ""
     keys = {
-        str(k): read_text(v, where, f"{context} keys.{k}")
+        str(k): _label(k, v, where, f"{context} keys.{k}", header)
         for k, v in mapping_at(entry, "keys", where, context).items()
     }
     values = {}
     for key, mapping in mapping_at(entry, "values", where, context).items():
         if not isinstance(mapping, Mapping):
-            raise SpecError(f"{where}: {context} values.{key} must map values to display names")
+            misplaced = misplaced_top_key(str(key), "[labels.values]") if context == "[labels]" else ""
+            raise SpecError(
+                f"{where}: {context} values.{key} must map values to display names"
+                + (f"; {misplaced}" if misplaced else "")
+            )
+        header = f"[labels.values.{key}]" if context == "[labels]" else ""
         values[str(key)] = {
-            str(k): read_text(v, where, f"{context} values.{key}.{k}") for k, v in mapping.items()
+            str(k): _label(k, v, where, f"{context} values.{key}.{k}", header) for k, v in mapping.items()
         }
     return Labels(keys=keys, values=values)
+
+
+def _label(key: Any, value: Any, where: str, context: str, header: str) -> str:
+    """Read one display name; one that is no label under a header of the file (`header`), named as a key of
+    the top level (`sections = [...]` appended below [labels.keys]), is said to belong above it."""
+    try:
+        return read_text(value, where, context)
+    except SpecError:
+        misplaced = misplaced_top_key(str(key), header) if header else ""
+        if misplaced:
+            raise SpecError(f"{where}: {header} {key} = {value!r} is no label; {misplaced}") from None
+        raise
 
 
 def read_text(value: Any, where: str, context: str) -> str:

@@ -12,7 +12,14 @@ from resultsbook.errors import SpecError, closest
 from resultsbook.query.model import MetricSpec
 from resultsbook.query.select import Filter
 from resultsbook.query.stats import STATISTICS
-from resultsbook.spec.keys import check_keys, check_name, mapping_at, optional_int, strings
+from resultsbook.spec.keys import (
+    check_keys,
+    check_name,
+    mapping_at,
+    misplaced_top_key,
+    optional_int,
+    strings,
+)
 from resultsbook.spec.tables import TableSpec, read_filters, read_metric
 
 # every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
@@ -96,6 +103,9 @@ def read_macros(
     taken: dict[str, str] = {}
     for name, item in mapping_at(entry, "values", where, "[macros]").items():
         context = f"[macros.values.{name}]"
+        misplaced = misplaced_top_key(str(name), "[macros.values]")
+        if misplaced and not isinstance(item, Mapping):
+            raise SpecError(f"{where}: [macros.values] {name} = {item!r} is no number's table; {misplaced}")
         check_name(str(name), where, "number")
         value = _value(str(name), item, prefix, project, where, context)
         if value.macro in taken:
