@@ -214,6 +214,29 @@ def test_a_table_of_the_probability_of_improvement_alone_is_shown(make_run, cli)
     assert "\nacc over 2 games × 3 runs each (per run: last); P(X > c): probability that a run" in shown
 
 
+def test_a_table_of_the_probability_of_improvement_alone_says_why_bold_and_not_that_versus_has_no_value(
+    make_run, cli
+):
+    """The versus row was warned of as having no value of the metric (it has, and is the row compared
+    against), and the bold best row had no sentence saying its direction and test."""
+    scores = {"a": [0.9, 0.8, 0.85], "b": [0.5, 0.4, 0.45], "c": [0.1, 0.42, 0.6]}
+    for model, values in scores.items():
+        for game in ("pong", "breakout"):
+            for seed, value in enumerate(values):
+                make_run(f"{model}{game}{seed}", {"model": model, "game": game, "seed": seed}, curve([value]))
+    aggregates = ("--tasks", "game", "--aggregates", "probability_of_improvement", "--versus", "c")
+    cli("collect", "runs")
+    shown = cli("table", "--rows", "model", "--metric", "acc", "--goal", "max", *aggregates)
+    assert shown.exit_code == 0, shown.output
+    assert "none of its" not in shown.output
+    assert "– P(X > c) of c: the row the others are compared with\n" in shown.output
+    assert (
+        "(runs resampled within each game; 10,000 resamples, seed 0). **…**: best (probability of "
+        "improvement: higher is better; not tested: no test compares probabilities of improvement, each "
+        "against the same row).\n"
+    ) in shown.output
+
+
 def test_a_table_whose_only_rival_has_no_value_has_no_bold_sentence(make_run, cli):
     """at(5) past b's last step left a alone with a value and nothing bold, yet the note said `Bold:
     best (higher is better).`; with at(2) both have one, and it has the sentence."""

@@ -357,7 +357,7 @@ def aggregate_over_tasks(
     )
     if not cells:
         raise why_no_cells(every, chosen, query, reader)
-    notes += _valueless_row_notes(cell_runs, cells, metric.name)
+    notes += _valueless_row_notes(cell_runs, cells, metric.name, query)
     most = max((len(members) for members in cell_runs.values()), default=0)
     return ResultTable(
         query,
@@ -373,7 +373,10 @@ def aggregate_over_tasks(
 
 
 def _valueless_row_notes(
-    cell_runs: Mapping[tuple[Key, Key], Sequence[CellRun]], cells: Mapping[tuple[Key, Key], Cell], metric: str
+    cell_runs: Mapping[tuple[Key, Key], Sequence[CellRun]],
+    cells: Mapping[tuple[Key, Key], Cell],
+    metric: str,
+    query: TableQuery,
 ) -> list[str]:
     """Say which rows have runs but not one value (a [normalized] score without a reference for any of
     their tasks): they have no cell, and would leave the table without a word."""
@@ -383,6 +386,9 @@ def _valueless_row_notes(
     notes = []
     for (row, column), members in cell_runs.items():
         if (row, column) in shown or not members:
+            continue
+        # the versus row of a table of probabilities of improvement alone has values but no cell of its own
+        if is_versus_row(query, row) and any(np.isfinite(run.value) for run in members):
             continue
         why = [run.note[1] if run.note else "NaN or not logged" for run in members]
         label = " / ".join(format_value(value) for value in (*row, *column))

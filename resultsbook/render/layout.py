@@ -1023,15 +1023,18 @@ def _bold_note(
             goals.setdefault(name, cell_goal(cell))
     known = {name: goal for name, goal in goals.items() if goal.direction is not None}
     unknown = sorted(name for name, goal in goals.items() if goal.direction is None)
+    statistics = {cell.statistic for cell in table.cells.values()}
     parts = []
-    if known:
+    if known or statistics & {"optimality_gap", "probability_of_improvement"}:
         words = {goal.words for goal in known.values()}
         if len(words) == 1:
             direction = words.pop()
         else:
             direction = "; ".join(f"{name}: {goal.words}" for name, goal in sorted(known.items()))
-        if any(cell.statistic == "optimality_gap" for cell in table.cells.values()):
-            direction += "; optimality gap: lower is better"
+        if not known and "probability_of_improvement" in statistics:  # its cells alone are bold
+            direction = "probability of improvement: higher is better"
+        if "optimality_gap" in statistics:
+            direction = "; ".join(filter(None, [direction, "optimality gap: lower is better"]))
         rule = "best, and every cell that prints the same value" if shared else "best"
         if fmt.ties:
             rule = f"{rule.replace(', and', ',')} and any cell not significantly worse"
@@ -1039,7 +1042,9 @@ def _bold_note(
         name = table_test_name(table, fmt)
         each = " of each" if any(1 < printing < values for _, values, printing in competing) else ""
         untested = all(printing == values for _, values, printing in competing)  # no runner-up anywhere
-        if test == "none" or untested:
+        if statistics == {"probability_of_improvement"}:
+            how = "; not tested: no test compares probabilities of improvement, each against the same row"
+        elif test == "none" or untested:
             how = ""
         else:
             how = f"; {_unpaired(test)}{name}{'' if fmt.ties else each}{_tests_made(fmt, competing)}"
