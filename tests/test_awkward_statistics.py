@@ -101,6 +101,20 @@ def test_a_column_whose_only_rival_is_infinite_is_not_counted_among_the_tests(ma
     assert "Welch's t-test against the runner-up, two-sided, α = 0.05)." in markdown, markdown
 
 
+def test_a_column_whose_best_no_test_could_compare_is_not_counted_among_the_tests(make_run, cli):
+    """x's best is a's single seed, `°` no test could compare it, yet the note said `α = 0.05 in each of 2
+    columns, uncorrected`: one test was made, in y."""
+    values = {("a", "x"): [0.9], ("b", "x"): [0.5, 0.6, 0.55], ("a", "y"): [0.81, 0.85, 0.9]}
+    values[("b", "y")] = [0.5, 0.52, 0.51]
+    for (model, dataset), seeds in values.items():
+        for seed, value in enumerate(seeds):
+            config = {"model": model, "dataset": dataset, "seed": seed}
+            make_run(f"{model}{dataset}{seed}", config, curve([value]))
+    shown = _table(cli, "--columns", "dataset", "--metric", "acc", "--goal", "max", "--format", "markdown")
+    assert "° best, but no test could compare it with the runner-up (1 cell)" in shown, shown
+    assert "(higher is better; Welch's t-test against the runner-up, two-sided, α = 0.05).\n" in shown, shown
+
+
 def test_a_table_whose_only_rival_is_infinite_claims_no_bold(make_run, cli):
     """b's infinite mean ranks nowhere, so a is alone in its column and nothing is bold; the note still
     said `**…**: best (lower is better)`, of a table with nothing bold."""

@@ -866,7 +866,7 @@ def stat_note(
     if emphasis and fmt.highlight != "none":
         grid = grid or _display_grid(table, fmt)
         if _competes(table, fmt.highlight, grid):
-            note += _bold_note(table, fmt, bold, _competing(table, fmt, grid), labels)
+            note += _bold_note(table, fmt, bold, _competing(table, fmt, grid), labels, grid)
     for text in table.metric_notes:
         note += f" {text}."
     return note
@@ -1011,6 +1011,7 @@ def _bold_note(
     bold: str = "Bold",
     competing: Sequence[tuple[int, int, int]] = (),
     labels: Labels | None = None,
+    grid: Sequence[Sequence[DisplayCell | None]] = (),
 ) -> str:
     """Say what bold (or what stands for it) means: best in which direction, by which test, and, where
     several cells print the best value (`competing`, as `_competing` counts them), that each is bold
@@ -1047,7 +1048,8 @@ def _bold_note(
         elif test == "none" or untested:
             how = ""
         else:
-            how = f"; {_unpaired(test)}{name}{'' if fmt.ties else each}{_tests_made(fmt, competing)}"
+            made = _tests_made(table, fmt, competing, grid)
+            how = f"; {_unpaired(test)}{name}{'' if fmt.ties else each}{made}"
         parts.append(f" {bold}: {rule} ({direction}{how}).")
     if unknown:
         unmarked = "Not bold" if bold == "Bold" else "Not marked"
@@ -1055,7 +1057,12 @@ def _bold_note(
     return "".join(parts)
 
 
-def _tests_made(fmt: TableFormat, competing: Sequence[tuple[int, int, int]]) -> str:
+def _tests_made(
+    table: ResultTable,
+    fmt: TableFormat,
+    competing: Sequence[tuple[int, int, int]],
+    grid: Sequence[Sequence[DisplayCell | None]],
+) -> str:
     """Say what the test behind bold compares, two-sided, and, when the table makes several tests
     at level alpha, that none is corrected for the others: `against the runner-up, two-sided, α =
     0.05 in each of 5 columns, uncorrected` (a bold without ° is one comparison's evidence, not the
@@ -1069,10 +1076,35 @@ def _tests_made(fmt: TableFormat, competing: Sequence[tuple[int, int, int]]) -> 
         each = f" for each {other}, uncorrected" if several else ""
         return f" against the best, two-sided, {alpha}{each}"
     tested = sum(1 for _, values, printing in competing if printing < values)
+    if tested >= 2 and grid:  # a group whose best no test could compare (°) makes no test at alpha
+        tested = _groups_tested(table, fmt, grid)
     if tested < 2:
         return f" against the runner-up, two-sided, {alpha}"
     where = {"column": "columns", "row": "rows"}.get(fmt.highlight, f"groups compared across {fmt.highlight}")
     return f" against the runner-up, two-sided, {alpha} in each of {tested} {where}, uncorrected"
+
+
+def _groups_tested(table: ResultTable, fmt: TableFormat, grid: Sequence[Sequence[DisplayCell | None]]) -> int:
+    """Count the groups whose best a test compared with the runner-up (a p-value, where `°` says no test
+    could), as `_emphasize` tests them without ties."""
+    from resultsbook.query.tasks import PAIRWISE
+
+    count = 0
+    for group in comparable_groups(table, fmt.highlight):
+        positions = [(r, c) for r, c in group if _ranked(grid[r][c])]
+        first = table.cell(table.rows[positions[0][0]], table.columns[positions[0][1]]) if positions else None
+        direction = cell_goal(first).direction if first is not None else None
+        if first is None or direction is None or first.statistic in PAIRWISE:
+            continue
+        sign = 1 if direction == "max" else -1
+        shown = sorted({_number(grid[r][c]) * sign for r, c in positions}, reverse=True)
+        if len(shown) < 2:
+            continue
+        best = [p for p in positions if _number(grid[p[0]][p[1]]) * sign == shown[0]]
+        runner_up = [p for p in positions if _number(grid[p[0]][p[1]]) * sign == shown[1]]
+        rival = max(runner_up, key=lambda p: _centre(table, fmt, p) * sign)
+        count += any(not math.isnan(_compare_cells(table, fmt, p, rival).p) for p in best)
+    return count
 
 
 def _unpaired(test: str) -> str:
