@@ -6,9 +6,11 @@ std        standard deviation with the table's ddof (default 1, the sample std);
 sem        std / sqrt(n), with the same ddof; the spread of the mean only
 ci95       95 % Student-t interval of the mean (sample std, n - 1 dof); offered with the mean only
 bootstrap  95 % percentile bootstrap interval of the CENTRE statistic (mean, median or IQM)
-bca        95 % bias-corrected and accelerated (BCa) bootstrap interval of the centre
+bca        95 % bias-corrected and accelerated (BCa) bootstrap interval of the centre; bootstrap and
+           bca's own value is the half-width (hi - lo) / 2, of the bounds' decimal forms (as they print)
 median, min, max
-iqr        interquartile range q75 - q25 (linear interpolation, numpy's default); shown as the
+iqr        interquartile range q75 - q25 (linear interpolation, numpy's default; of their decimal
+           forms, as the half-width's); shown as the
            interval [q25, q75] (`iqr_lo`, `iqr_hi`), which need not be centred on the median
 iqm        interquartile mean: mean of the middle 50 % (int(0.25 n) trimmed from each end, as
            scipy.stats.trim_mean and rliable)
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 import numpy as np
 
@@ -153,7 +156,7 @@ def describe(
                 if finite
                 else (nan, nan)
             )
-            out.update({method: denoise((high - low) / 2, x), f"{method}_lo": low, f"{method}_hi": high})
+            out.update({method: denoise(half_width(low, high), x), f"{method}_lo": low, f"{method}_hi": high})
     if asked & {"median", "iqr"}:
         q25, median, q75 = quantiles(x, (0.25, 0.5, 0.75))
         out.update(median=median, iqr=denoise(_difference(q75, q25), x), iqr_lo=q25, iqr_hi=q75)
@@ -221,7 +224,21 @@ def _difference(high: float, low: float) -> float:
     """Return high - low: 0 for equal quartiles, NaN for two equal infinite ones (runs 0.6 and inf have
     both quartiles at inf, and a spread no one can compute, not none)."""
     with np.errstate(invalid="ignore"):
-        return high - low if high != low or math.isinf(high) else 0.0
+        return decimal_difference(high, low) if high != low or math.isinf(high) else 0.0
+
+
+def decimal_difference(high: float, low: float) -> float:
+    """Return high - low as the bounds' shortest decimal forms give it (0.9 - 0.81 is 0.09, where the
+    floats give 0.08999999999999997), so its half, 0.045, rounds half-up to 0.05 as a reader checking
+    the printed bounds expects; plain float arithmetic for infinite or NaN bounds."""
+    if not (math.isfinite(high) and math.isfinite(low)):
+        return high - low
+    return float(Decimal(repr(float(high))) - Decimal(repr(float(low))))
+
+
+def half_width(low: float, high: float) -> float:
+    """Return an interval's half-width (high - low) / 2, of its bounds as they print."""
+    return decimal_difference(high, low) / 2
 
 
 def quantiles(x: np.ndarray, levels: Sequence[float]) -> list[float]:

@@ -62,7 +62,7 @@ from resultsbook.query.select import (
     why_nothing_selected,
 )
 from resultsbook.query.significance import Comparison
-from resultsbook.query.stats import iqm_along
+from resultsbook.query.stats import half_width, iqm_along
 from resultsbook.query.taskscale import scale_warnings
 from resultsbook.store import Store
 from resultsbook.voice import option
@@ -658,7 +658,7 @@ def _aggregate_cell(
     stats = _stats(value, members, per_task)
     if interval is not None:
         low, high = interval
-        stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=(high - low) / 2)
+        stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=half_width(low, high))
     return Cell(row, (*column, name), metric, CellRuns.of(members), stats, marks, statistic=name)
 
 
@@ -690,7 +690,7 @@ def _improvement_cell(
     stats = _stats(value, members, {t: mine[t] for t in shared})
     if intervals:
         low, high = improvement_interval(x, y, query.bootstrap_resamples, query.bootstrap_seed)
-        stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=(high - low) / 2)
+        stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=half_width(low, high))
         if low == low:  # the versus row's runs vary: a row of one run a task still has an interval here
             marks = tuple(mark for mark in marks if not mark.text.endswith(_NO_INTERVAL))
     return Cell(
