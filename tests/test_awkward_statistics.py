@@ -44,6 +44,24 @@ def test_a_one_seed_cell_prints_no_spread_not_a_zero_one(make_run, cli):
     assert [c["stats"]["std"] for c in document["cells"]] == [math.sqrt(2 / 3), None]
 
 
+def test_a_one_seed_cell_has_no_iqr_in_csv_and_json_as_it_has_no_std(make_run, cli):
+    """b's one seed gave iqr 0, iqr_lo = iqr_hi = 5, where its std is null: one seed says nothing of the
+    spread; min and max stay, the value itself."""
+    _seeds(make_run, {"a": [1.0, 2.0, 3.0], "b": [5.0]})
+    csv = _table(cli, "--metric", "return", "--stat", "median,iqr", "--format", "csv").splitlines()
+    assert csv[0] == "model,median,iqr,iqr_lo,iqr_hi,n,marks" and csv[2].startswith("b,5.0,,,,1,"), csv
+    document = json.loads(_table(cli, "--metric", "return", "--stat", "median,iqr", "--format", "json"))
+    assert document["cells"][1]["stats"] == {
+        "n": 1,
+        "median": 5.0,
+        "iqr": None,
+        "iqr_lo": None,
+        "iqr_hi": None,
+    }
+    minmax = json.loads(_table(cli, "--metric", "return", "--stat", "mean,minmax", "--format", "json"))
+    assert minmax["cells"][1]["stats"] == {"n": 1, "mean": 5.0, "min": 5.0, "max": 5.0}
+
+
 def test_the_small_sample_bootstrap_note_names_the_cells_that_have_an_interval(make_run, cli):
     _seeds(make_run, {"a": [1.0, 2.0, 3.0, 4.0], "b": [5.0]})
     output = _table(cli, "--metric", "return", "--goal", "max", "--stat", "median,bootstrap")

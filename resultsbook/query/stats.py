@@ -11,7 +11,8 @@ bca        95 % bias-corrected and accelerated (BCa) bootstrap interval of the c
 median, min, max
 iqr        interquartile range q75 - q25 (linear interpolation, numpy's default; of their decimal
            forms, as the half-width's); shown as the
-           interval [q25, q75] (`iqr_lo`, `iqr_hi`), which need not be centred on the median
+           interval [q25, q75] (`iqr_lo`, `iqr_hi`), which need not be centred on the median; NaN
+           for one value, as std is (min and max stay: they are the value itself)
 iqm        interquartile mean: mean of the middle 50 % (int(0.25 n) trimmed from each end, as
            scipy.stats.trim_mean and rliable)
 
@@ -162,6 +163,8 @@ def describe(
     if asked & {"median", "iqr"}:
         q25, median, q75 = quantiles(x, (0.25, 0.5, 0.75))
         out.update(median=median, iqr=denoise(_difference(q75, q25), x), iqr_lo=q25, iqr_hi=q75)
+        if n == 1:  # one value has no quartiles to spread between, as it has no std
+            out.update(iqr=nan, iqr_lo=nan, iqr_hi=nan)
     if "iqm" in asked:
         out["iqm"] = interquartile_mean(x)
     if asked & {"min", "max", "minmax"}:
