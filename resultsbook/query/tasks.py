@@ -52,6 +52,7 @@ from resultsbook.query.model import (
     TableQuery,
     scaled_value,
 )
+from resultsbook.query.reduce import resolved_reduction
 from resultsbook.query.resumed import without_value
 from resultsbook.query.runs import Runs
 from resultsbook.query.select import (
@@ -765,7 +766,7 @@ def tasks_note(table: ResultTable, with_intervals: bool) -> str:
     shown = f"{_join(names)} of " if names else ""  # none: the probability of improvement alone
     parts = [
         f"{shown}{metric.label or metric.name} over {task_count} {plural} × "
-        f"{runs} runs each (per run: {metric.reduce})"
+        f"{runs} runs each (per run: {resolved_reduction(metric.reduce)})"
     ]
     defined = []
     centres = [name for name in ("mean", "median") if name in query.aggregates]

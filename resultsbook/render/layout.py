@@ -14,7 +14,7 @@ from resultsbook.params import format_value
 from resultsbook.query.goal import Goal, metric_goal
 from resultsbook.query.marks import ENDS_TEXT, PLURAL_BY_S, named_list
 from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable
-from resultsbook.query.reduce import step_text
+from resultsbook.query.reduce import resolved_reduction, step_text
 from resultsbook.query.significance import TESTS, Comparison, compare, resolve_test, test_name
 from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
 from resultsbook.render.numformat import NumberFormat, cell_format, column_format
@@ -1128,7 +1128,8 @@ def _reduction_text(metric: MetricSpec) -> str:
         )
     if metric.budget is not None:  # best-mean's budget: the steps its best step is chosen among
         said.append(f"up to step {step_text(metric.budget)}")
-    return f"{metric.reduce} ({', '.join(said)})" if said else metric.reduce
+    reduce = resolved_reduction(metric.reduce)
+    return f"{reduce} ({', '.join(said)})" if said else reduce
 
 
 def cell_label(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...], labels: Labels) -> str:
