@@ -62,6 +62,21 @@ def test_a_one_seed_cell_has_no_iqr_in_csv_and_json_as_it_has_no_std(make_run, c
     assert minmax["cells"][1]["stats"] == {"n": 1, "mean": 5.0, "min": 5.0, "max": 5.0}
 
 
+def test_a_table_of_one_run_a_cell_bolds_the_best_value_without_a_test_or_a_degree_mark(make_run, cli):
+    """As docs/statistics.md says (it said such a table shows `° best, but no test could compare it`)."""
+    for model, values in {"a": (0.9, 0.7), "b": (0.5, 0.8)}.items():
+        for dataset, value in zip("xy", values):
+            make_run(f"{model}{dataset}", {"model": model, "dataset": dataset, "seed": 0}, curve([value]))
+    shown = _table(cli, "--columns", "dataset", "--metric", "acc", "--goal", "max")
+    assert "°" not in shown and "a        **0.900**#      0.700#\n" in shown, shown
+    assert "Mean over n = 1 seed; per run: last. **…**: best (higher is better).\n" in shown, shown
+    document = json.loads(
+        _table(cli, "--columns", "dataset", "--metric", "acc", "--goal", "max", "--format", "json")
+    )
+    basis = document["cells"][0]["emphasis_basis"]["text"]
+    assert basis.endswith("one run a cell: bold is the best value printed, as no test compares single values")
+
+
 def test_the_small_sample_bootstrap_note_names_the_cells_that_have_an_interval(make_run, cli):
     _seeds(make_run, {"a": [1.0, 2.0, 3.0, 4.0], "b": [5.0]})
     output = _table(cli, "--metric", "return", "--goal", "max", "--stat", "median,bootstrap")
