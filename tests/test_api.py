@@ -520,6 +520,18 @@ def test_a_direction_taken_from_a_name_is_said_under_the_notebook_table(make_run
     )
 
 
+def test_a_direction_taken_from_a_name_is_stated_in_the_note_under_the_table(make_run, book, tmp_path, cli):
+    """The note said `per run: best(val/acc)` where statistics-reference.md promises the resolved
+    direction (`best(val/loss, min)`), and a table over tasks said it as written too."""
+    quickstart_runs(make_run)
+    rb.collect(tmp_path / "runs", db=book.path)
+    args = ("table", "--rows", "model", "--metric", "test/acc", "--goal", "max", "--db", book.path)
+    printed = cli(*args, "--reduce", "best(val/acc)", "--columns", "dataset")
+    assert "Mean ± std (ddof = 1) over n = 3 seeds; per run: best(val/acc, max). " in printed.stdout, printed
+    over_tasks = cli(*args, "--reduce", "best(val/acc)", "--tasks", "dataset", "--stat", "mean")
+    assert "(per run: best(val/acc, max))" in over_tasks.stdout, over_tasks.output
+
+
 def test_table_order_places_values_first_as_the_specs_order_does(book):
     """book.table had no `order=`, where a spec table has one: the notebook could not show the rows
     in the paper's order."""

@@ -44,6 +44,39 @@ def test_a_one_seed_cell_prints_no_spread_not_a_zero_one(make_run, cli):
     assert [c["stats"]["std"] for c in document["cells"]] == [math.sqrt(2 / 3), None]
 
 
+def test_a_one_seed_cell_has_no_iqr_in_csv_and_json_as_it_has_no_std(make_run, cli):
+    """b's one seed gave iqr 0, iqr_lo = iqr_hi = 5, where its std is null: one seed says nothing of the
+    spread; min and max stay, the value itself."""
+    _seeds(make_run, {"a": [1.0, 2.0, 3.0], "b": [5.0]})
+    csv = _table(cli, "--metric", "return", "--stat", "median,iqr", "--format", "csv").splitlines()
+    assert csv[0] == "model,median,iqr,iqr_lo,iqr_hi,n,marks" and csv[2].startswith("b,5.0,,,,1,"), csv
+    document = json.loads(_table(cli, "--metric", "return", "--stat", "median,iqr", "--format", "json"))
+    assert document["cells"][1]["stats"] == {
+        "n": 1,
+        "median": 5.0,
+        "iqr": None,
+        "iqr_lo": None,
+        "iqr_hi": None,
+    }
+    minmax = json.loads(_table(cli, "--metric", "return", "--stat", "mean,minmax", "--format", "json"))
+    assert minmax["cells"][1]["stats"] == {"n": 1, "mean": 5.0, "min": 5.0, "max": 5.0}
+
+
+def test_a_table_of_one_run_a_cell_bolds_the_best_value_without_a_test_or_a_degree_mark(make_run, cli):
+    """As docs/statistics.md says (it said such a table shows `° best, but no test could compare it`)."""
+    for model, values in {"a": (0.9, 0.7), "b": (0.5, 0.8)}.items():
+        for dataset, value in zip("xy", values):
+            make_run(f"{model}{dataset}", {"model": model, "dataset": dataset, "seed": 0}, curve([value]))
+    shown = _table(cli, "--columns", "dataset", "--metric", "acc", "--goal", "max")
+    assert "°" not in shown and "a        **0.900**#      0.700#\n" in shown, shown
+    assert "Mean over n = 1 seed; per run: last. **…**: best (higher is better).\n" in shown, shown
+    document = json.loads(
+        _table(cli, "--columns", "dataset", "--metric", "acc", "--goal", "max", "--format", "json")
+    )
+    basis = document["cells"][0]["emphasis_basis"]["text"]
+    assert basis.endswith("one run a cell: bold is the best value printed, as no test compares single values")
+
+
 def test_the_small_sample_bootstrap_note_names_the_cells_that_have_an_interval(make_run, cli):
     _seeds(make_run, {"a": [1.0, 2.0, 3.0, 4.0], "b": [5.0]})
     output = _table(cli, "--metric", "return", "--goal", "max", "--stat", "median,bootstrap")
@@ -99,6 +132,20 @@ def test_a_column_whose_only_rival_is_infinite_is_not_counted_among_the_tests(ma
             make_run(f"{model}{game}{seed}", config, curve([value + seed], key="return"))
     markdown = _table(cli, "--columns", "game", "--metric", "return", "--goal", "max", "--format", "markdown")
     assert "Welch's t-test against the runner-up, two-sided, α = 0.05)." in markdown, markdown
+
+
+def test_a_column_whose_best_no_test_could_compare_is_not_counted_among_the_tests(make_run, cli):
+    """x's best is a's single seed, `°` no test could compare it, yet the note said `α = 0.05 in each of 2
+    columns, uncorrected`: one test was made, in y."""
+    values = {("a", "x"): [0.9], ("b", "x"): [0.5, 0.6, 0.55], ("a", "y"): [0.81, 0.85, 0.9]}
+    values[("b", "y")] = [0.5, 0.52, 0.51]
+    for (model, dataset), seeds in values.items():
+        for seed, value in enumerate(seeds):
+            config = {"model": model, "dataset": dataset, "seed": seed}
+            make_run(f"{model}{dataset}{seed}", config, curve([value]))
+    shown = _table(cli, "--columns", "dataset", "--metric", "acc", "--goal", "max", "--format", "markdown")
+    assert "° best, but no test could compare it with the runner-up (1 cell)" in shown, shown
+    assert "(higher is better; Welch's t-test against the runner-up, two-sided, α = 0.05).\n" in shown, shown
 
 
 def test_a_table_whose_only_rival_is_infinite_claims_no_bold(make_run, cli):
@@ -212,6 +259,29 @@ def test_a_table_of_the_probability_of_improvement_alone_is_shown(make_run, cli)
     aggregates = ("--tasks", "game", "--aggregates", "probability_of_improvement", "--versus", "c")
     shown = _table(cli, "--metric", "acc", "--goal", "max", *aggregates)
     assert "\nacc over 2 games × 3 runs each (per run: last); P(X > c): probability that a run" in shown
+
+
+def test_a_table_of_the_probability_of_improvement_alone_says_why_bold_and_not_that_versus_has_no_value(
+    make_run, cli
+):
+    """The versus row was warned of as having no value of the metric (it has, and is the row compared
+    against), and the bold best row had no sentence saying its direction and test."""
+    scores = {"a": [0.9, 0.8, 0.85], "b": [0.5, 0.4, 0.45], "c": [0.1, 0.42, 0.6]}
+    for model, values in scores.items():
+        for game in ("pong", "breakout"):
+            for seed, value in enumerate(values):
+                make_run(f"{model}{game}{seed}", {"model": model, "game": game, "seed": seed}, curve([value]))
+    aggregates = ("--tasks", "game", "--aggregates", "probability_of_improvement", "--versus", "c")
+    cli("collect", "runs")
+    shown = cli("table", "--rows", "model", "--metric", "acc", "--goal", "max", *aggregates)
+    assert shown.exit_code == 0, shown.output
+    assert "none of its" not in shown.output
+    assert "– P(X > c) of c: the row the others are compared with\n" in shown.output
+    assert (
+        "(runs resampled within each game; 10,000 resamples, seed 0). **…**: best (probability of "
+        "improvement: higher is better; not tested: no test compares probabilities of improvement, each "
+        "against the same row).\n"
+    ) in shown.output
 
 
 def test_a_table_whose_only_rival_has_no_value_has_no_bold_sentence(make_run, cli):

@@ -1043,3 +1043,19 @@ def test_a_key_its_kind_of_value_does_not_read_is_refused_not_ignored(tmp_path: 
     with pytest.raises(SpecError) as raised:
         load_spec(tmp_path / "resultsbook.toml")
     assert f"[macros.values.x] {said}" in str(raised.value)
+
+
+def test_a_bootstrap_half_width_rounds_half_up_as_its_printed_bounds_give_it(tmp_path: Path, cli) -> None:
+    """[0.81, 0.90]'s half-width is 0.045, which rounds half-up to 0.05; the float (0.9 - 0.81) / 2,
+    0.044999999999999984, printed 0.04."""
+    runs = [{"model": "a", "seed": s, "acc": v} for s, v in enumerate([0.81, 0.85, 0.9, 0.83, 0.88])]
+    (tmp_path / "runs.json").write_text(json.dumps(runs))
+    (tmp_path / "resultsbook.toml").write_text(
+        'db = "r.db"\n[[sources]]\npath = "."\nadapter = "records"\npattern = "runs.json"\n'
+        '[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\ncenter = "median"\n'
+        'spread = "bootstrap"\noutputs = ["t.md"]\n[macros]\noutput = "numbers.tex"\n'
+    )
+    assert cli("build").exit_code == 0
+    numbers = (tmp_path / "numbers.tex").read_text()
+    assert "\\@namedef{rb@v@pm@t/a}{0.85 [0.81, 0.90]}\n" in numbers
+    assert "\\@namedef{rb@v@bootstrap@t/a}{0.05}\n" in numbers

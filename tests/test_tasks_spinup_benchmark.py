@@ -123,6 +123,32 @@ def test_a_centre_asked_of_stat_over_tasks_points_at_the_aggregates_instead_of_d
     assert "bootstrap_lo" not in plain.to_frame().columns.get_level_values(1)
 
 
+def test_a_spread_over_tasks_other_than_the_stratified_bootstrap_is_refused_not_replaced(book, cli):
+    """--stat mean,bca (or std, sem, ci95, iqr, minmax) printed the stratified percentile bootstrap instead."""
+    args = (
+        "table",
+        "--rows",
+        "algo",
+        "--metric",
+        "AverageTestEpRet",
+        "--tasks",
+        "env",
+        "--aggregates",
+        "mean",
+    )
+    shown = cli(*args, "--stat", "mean,bca")
+    assert shown.exit_code != 0
+    assert shown.output == (
+        "Error: --stat mean,bca: aggregates over tasks take the stratified bootstrap (--stat mean,bootstrap) "
+        "or no spread (--stat mean), not bca\n"
+    )
+    with pytest.raises(rb.SpecError, match=r"^stats='mean,std': .* \(stats='mean,bootstrap'\) .*, not std$"):
+        book.table(rows="algo", metric="AverageTestEpRet", tasks="env", aggregates="mean", stats="mean,std")
+    unasked = book.table(rows="algo", metric="AverageTestEpRet", tasks="env", aggregates="mean").to_frame()
+    assert "bootstrap_lo" in unasked.columns.get_level_values(1)  # the default: the stratified bootstrap
+    assert "bootstrap" in cli(*args).output
+
+
 def test_versus_is_asked_for_in_the_readers_words_and_a_miscased_row_is_named(book, cli):
     args = ("table", "--rows", "algo", "--metric", "AverageTestEpRet", "--tasks", "env", "--aggregates")
     missing = cli(*args, "probability_of_improvement").output

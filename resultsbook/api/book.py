@@ -23,7 +23,7 @@ from resultsbook.api.arguments import (
     path_argument,
 )
 from resultsbook.api.saving import table_origin
-from resultsbook.api.table import Names, Table, merge_labels, metric_names, table_request
+from resultsbook.api.table import DEFAULT_STATS, Names, Table, merge_labels, metric_names, table_request
 from resultsbook.errors import (
     NotFoundError,
     QueryError,
@@ -393,7 +393,7 @@ class Book:
         columns: Names | None = None,
         metric: Names = (),
         reduce: str = "last",
-        stats: Names = ("mean", "std"),
+        stats: Names = DEFAULT_STATS,
         where: Where = None,
         replicate: Names | None = None,
         ddof: int = 1,

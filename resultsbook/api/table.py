@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 Names = str | Sequence[str]
 
+# a table's stats when none are asked for (by identity: over tasks they mean the stratified bootstrap)
+DEFAULT_STATS: tuple[str, ...] = ("mean", "std")
+
 
 def names(value: Names | None) -> tuple[str, ...]:
     """Return one name or several as a tuple ("a,b" is split like a command-line flag)."""
@@ -58,7 +61,7 @@ def table_request(
     columns: Names | None,
     metric: Names,
     reduce: str = "last",
-    stats: Names = ("mean", "std"),
+    stats: Names = DEFAULT_STATS,
     filters: Sequence[Filter] = (),
     replicate: Names = "seed",
     ddof: int = 1,
@@ -162,7 +165,7 @@ def table_request(
 def statistics(stats: Names, tasks: Names | None = None) -> tuple[tuple[str, ...], str, str | None]:
     """Return (statistics, centre, spread) a table of `stats` computes: the centre is the first of
     them that is one (else the mean), the spread the first spread (else none); over tasks the only
-    spread is the stratified bootstrap."""
+    spread is the stratified bootstrap (the default there), and another asked for is refused."""
     stat_names = names(stats)
     center = next((s for s in stat_names if s in CENTERS), "mean")
     spread = next((s for s in stat_names if s in SPREADS), None)
@@ -176,7 +179,16 @@ def statistics(stats: Names, tasks: Names | None = None) -> tuple[tuple[str, ...
                 f"{option('aggregates', center)}; {said('--stat', 'stats')} only says whether they get "
                 f"bootstrap intervals ({intervals}) or not ({none})"
             )
-        spread = "bootstrap" if spread is not None else None
+        if stats is DEFAULT_STATS:  # left at the default: the aggregates' own default spread
+            spread = "bootstrap"
+        if spread not in (None, "bootstrap"):  # else silently the stratified bootstrap, not the one asked
+            asked = said(f"--stat {','.join(stat_names)}", f"stats={','.join(stat_names)!r}")
+            intervals = said("--stat mean,bootstrap", "stats='mean,bootstrap'")
+            none = said("--stat mean", "stats='mean'")
+            raise SpecError(
+                f"{asked}: aggregates over tasks take the stratified bootstrap ({intervals}) or no spread "
+                f"({none}), not {spread}"
+            )
         stat_names = ("bootstrap",) if spread else ()
     return stat_names, center, spread
 

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from resultsbook.cli.common import (
     Number,
@@ -251,6 +252,7 @@ def table_command(
         return
     assert rows is not None  # required without NAME
     from resultsbook.api.table import (
+        DEFAULT_STATS,
         guessed_directions,
         statistics,
         table_request,
@@ -270,7 +272,9 @@ def table_command(
 
     output_format = "json" if as_json else output_format
     spec = find_spec_or_none(None) if db_path is None else None
-    stat_names, center, spread = statistics(stats, tasks)
+    unasked = click.get_current_context().get_parameter_source("stats") is ParameterSource.DEFAULT
+    asked = DEFAULT_STATS if unasked else stats  # the default is, over tasks, the stratified bootstrap
+    stat_names, center, spread = statistics(asked, tasks)
     if not split_list(tasks):
         try:
             check_statistics(stat_names, center)
@@ -289,7 +293,7 @@ def table_command(
             raise SpecError(f"--derived {item!r} must look like NAME=EXPRESSION")
         formulas[name.strip()] = expression.strip()
     query, fmt = table_request(  # the query the Python API's book.table builds from the same settings
-        rows=rows, columns=columns, metric=metrics, reduce=reduce, stats=stats,
+        rows=rows, columns=columns, metric=metrics, reduce=reduce, stats=asked,
         filters=tuple(parse_filter(w) for w in where), replicate=replicate, ddof=ddof,
         skip_first=skip_first, budget=budget, direction=None, scale=scale, expected=expected,
         run_specific=run_specific, derived=formulas, digits=digits, style=style, highlight=highlight,

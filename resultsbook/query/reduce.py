@@ -127,6 +127,16 @@ def parse_reduction(text: str) -> Reduction:
     raise QueryError(f"reduction {text!r} is not understood; {_HELP}")
 
 
+def resolved_reduction(text: str) -> str:
+    """Return a reduction as a note states it, with the direction it resolved to: `best(val/loss)` as
+    `best(val/loss, min)`."""
+    try:
+        parsed = parse_reduction(text)
+    except QueryError:  # refused when the table was computed; a note only restates it
+        return text
+    return parsed.text if parsed.kind == "best" else text
+
+
 def takes_budget(text: str) -> bool:
     """Tell whether a reduction reads a budget: best-mean does, no other (nor is one not understood
     refused for its budget: it is refused for itself)."""

@@ -6,10 +6,13 @@ std        standard deviation with the table's ddof (default 1, the sample std);
 sem        std / sqrt(n), with the same ddof; the spread of the mean only
 ci95       95 % Student-t interval of the mean (sample std, n - 1 dof); offered with the mean only
 bootstrap  95 % percentile bootstrap interval of the CENTRE statistic (mean, median or IQM)
-bca        95 % bias-corrected and accelerated (BCa) bootstrap interval of the centre
+bca        95 % bias-corrected and accelerated (BCa) bootstrap interval of the centre; bootstrap and
+           bca's own value is the half-width (hi - lo) / 2, of the bounds' decimal forms (as they print)
 median, min, max
-iqr        interquartile range q75 - q25 (linear interpolation, numpy's default); shown as the
-           interval [q25, q75] (`iqr_lo`, `iqr_hi`), which need not be centred on the median
+iqr        interquartile range q75 - q25 (linear interpolation, numpy's default; of their decimal
+           forms, as the half-width's); shown as the
+           interval [q25, q75] (`iqr_lo`, `iqr_hi`), which need not be centred on the median; NaN
+           for one value, as std is (min and max stay: they are the value itself)
 iqm        interquartile mean: mean of the middle 50 % (int(0.25 n) trimmed from each end, as
            scipy.stats.trim_mean and rliable)
 
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 import numpy as np
 
@@ -47,7 +51,7 @@ BOOTSTRAPS = ("bootstrap", "bca")
 INTERVALS = ("ci95", *BOOTSTRAPS)  # interval estimates of the centre, with _lo and _hi bounds
 BOOTSTRAP_RESAMPLES = 10_000
 SMALL_BOOTSTRAP_N = 10  # fewer values: a bootstrap interval covers well below its nominal level
-_NOISE = 8 * np.finfo(np.float64).eps
+_NOISE = float(np.finfo(np.float64).eps)
 _SQUARES_OVERFLOW = 1e150  # beyond about 1.3e154, squares exceed the largest double
 _CUBES_OVERFLOW = 1e100  # and beyond about 5.6e102, cubes do
 _SUMS_OVERFLOW = 1e307  # n values beyond this over n may sum past the largest double
@@ -144,7 +148,9 @@ def describe(
         out["std"] = denoise(std, x)
         out["sem"] = out["std"] / math.sqrt(n)
     if "ci95" in asked:
-        half = denoise(t_half_width(x), x) if finite else nan
+        # the t quantile (12.7 at n = 2) scales the std's noise past the noise bound: denoise the std
+        noise = n > 1 and finite and denoise(std_of(x, 1), x) == 0
+        half = 0.0 if noise else t_half_width(x) if finite else nan
         out.update(ci95=half, ci95_lo=out["mean"] - half, ci95_hi=out["mean"] + half)
     for method in BOOTSTRAPS:
         if method in asked:
@@ -153,10 +159,12 @@ def describe(
                 if finite
                 else (nan, nan)
             )
-            out.update({method: denoise((high - low) / 2, x), f"{method}_lo": low, f"{method}_hi": high})
+            out.update({method: denoise(half_width(low, high), x), f"{method}_lo": low, f"{method}_hi": high})
     if asked & {"median", "iqr"}:
         q25, median, q75 = quantiles(x, (0.25, 0.5, 0.75))
         out.update(median=median, iqr=denoise(_difference(q75, q25), x), iqr_lo=q25, iqr_hi=q75)
+        if n == 1:  # one value has no quartiles to spread between, as it has no std
+            out.update(iqr=nan, iqr_lo=nan, iqr_hi=nan)
     if "iqm" in asked:
         out["iqm"] = interquartile_mean(x)
     if asked & {"min", "max", "minmax"}:
@@ -214,14 +222,30 @@ def denoise(spread: float, x: np.ndarray) -> float:
         if np.ptp(x) == 0:
             return 0.0
     largest = float(np.max(np.abs(x)))
-    return 0.0 if abs(spread) <= _NOISE * len(x) * largest else spread
+    # the rounding error of the mean's computation (pairwise sums): values one ulp apart (0.1 + 0.2
+    # beside 0.3) are noise, 1e15 + 1, + 2, + 3 (eight ulps apart) are not
+    return 0.0 if abs(spread) <= _NOISE * math.sqrt(len(x)) * largest else spread
 
 
 def _difference(high: float, low: float) -> float:
     """Return high - low: 0 for equal quartiles, NaN for two equal infinite ones (runs 0.6 and inf have
     both quartiles at inf, and a spread no one can compute, not none)."""
     with np.errstate(invalid="ignore"):
-        return high - low if high != low or math.isinf(high) else 0.0
+        return decimal_difference(high, low) if high != low or math.isinf(high) else 0.0
+
+
+def decimal_difference(high: float, low: float) -> float:
+    """Return high - low as the bounds' shortest decimal forms give it (0.9 - 0.81 is 0.09, where the
+    floats give 0.08999999999999997), so its half, 0.045, rounds half-up to 0.05 as a reader checking
+    the printed bounds expects; plain float arithmetic for infinite or NaN bounds."""
+    if not (math.isfinite(high) and math.isfinite(low)):
+        return high - low
+    return float(Decimal(repr(float(high))) - Decimal(repr(float(low))))
+
+
+def half_width(low: float, high: float) -> float:
+    """Return an interval's half-width (high - low) / 2, of its bounds as they print."""
+    return decimal_difference(high, low) / 2
 
 
 def quantiles(x: np.ndarray, levels: Sequence[float]) -> list[float]:

@@ -52,6 +52,7 @@ from resultsbook.query.model import (
     TableQuery,
     scaled_value,
 )
+from resultsbook.query.reduce import resolved_reduction
 from resultsbook.query.resumed import without_value
 from resultsbook.query.runs import Runs
 from resultsbook.query.select import (
@@ -62,7 +63,7 @@ from resultsbook.query.select import (
     why_nothing_selected,
 )
 from resultsbook.query.significance import Comparison
-from resultsbook.query.stats import iqm_along
+from resultsbook.query.stats import half_width, iqm_along
 from resultsbook.query.taskscale import scale_warnings
 from resultsbook.store import Store
 from resultsbook.voice import option
@@ -357,7 +358,7 @@ def aggregate_over_tasks(
     )
     if not cells:
         raise why_no_cells(every, chosen, query, reader)
-    notes += _valueless_row_notes(cell_runs, cells, metric.name)
+    notes += _valueless_row_notes(cell_runs, cells, metric.name, query)
     most = max((len(members) for members in cell_runs.values()), default=0)
     return ResultTable(
         query,
@@ -373,7 +374,10 @@ def aggregate_over_tasks(
 
 
 def _valueless_row_notes(
-    cell_runs: Mapping[tuple[Key, Key], Sequence[CellRun]], cells: Mapping[tuple[Key, Key], Cell], metric: str
+    cell_runs: Mapping[tuple[Key, Key], Sequence[CellRun]],
+    cells: Mapping[tuple[Key, Key], Cell],
+    metric: str,
+    query: TableQuery,
 ) -> list[str]:
     """Say which rows have runs but not one value (a [normalized] score without a reference for any of
     their tasks): they have no cell, and would leave the table without a word."""
@@ -383,6 +387,9 @@ def _valueless_row_notes(
     notes = []
     for (row, column), members in cell_runs.items():
         if (row, column) in shown or not members:
+            continue
+        # the versus row of a table of probabilities of improvement alone has values but no cell of its own
+        if is_versus_row(query, row) and any(np.isfinite(run.value) for run in members):
             continue
         why = [run.note[1] if run.note else "NaN or not logged" for run in members]
         label = " / ".join(format_value(value) for value in (*row, *column))
@@ -652,7 +659,7 @@ def _aggregate_cell(
     stats = _stats(value, members, per_task)
     if interval is not None:
         low, high = interval
-        stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=(high - low) / 2)
+        stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=half_width(low, high))
     return Cell(row, (*column, name), metric, CellRuns.of(members), stats, marks, statistic=name)
 
 
@@ -684,7 +691,7 @@ def _improvement_cell(
     stats = _stats(value, members, {t: mine[t] for t in shared})
     if intervals:
         low, high = improvement_interval(x, y, query.bootstrap_resamples, query.bootstrap_seed)
-        stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=(high - low) / 2)
+        stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=half_width(low, high))
         if low == low:  # the versus row's runs vary: a row of one run a task still has an interval here
             marks = tuple(mark for mark in marks if not mark.text.endswith(_NO_INTERVAL))
     return Cell(
@@ -759,7 +766,7 @@ def tasks_note(table: ResultTable, with_intervals: bool) -> str:
     shown = f"{_join(names)} of " if names else ""  # none: the probability of improvement alone
     parts = [
         f"{shown}{metric.label or metric.name} over {task_count} {plural} × "
-        f"{runs} runs each (per run: {metric.reduce})"
+        f"{runs} runs each (per run: {resolved_reduction(metric.reduce)})"
     ]
     defined = []
     centres = [name for name in ("mean", "median") if name in query.aggregates]

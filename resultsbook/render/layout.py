@@ -14,7 +14,7 @@ from resultsbook.params import format_value
 from resultsbook.query.goal import Goal, metric_goal
 from resultsbook.query.marks import ENDS_TEXT, PLURAL_BY_S, named_list
 from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable
-from resultsbook.query.reduce import step_text
+from resultsbook.query.reduce import resolved_reduction, step_text
 from resultsbook.query.significance import TESTS, Comparison, compare, resolve_test, test_name
 from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
 from resultsbook.render.numformat import NumberFormat, cell_format, column_format
@@ -866,7 +866,7 @@ def stat_note(
     if emphasis and fmt.highlight != "none":
         grid = grid or _display_grid(table, fmt)
         if _competes(table, fmt.highlight, grid):
-            note += _bold_note(table, fmt, bold, _competing(table, fmt, grid), labels)
+            note += _bold_note(table, fmt, bold, _competing(table, fmt, grid), labels, grid)
     for text in table.metric_notes:
         note += f" {text}."
     return note
@@ -1011,6 +1011,7 @@ def _bold_note(
     bold: str = "Bold",
     competing: Sequence[tuple[int, int, int]] = (),
     labels: Labels | None = None,
+    grid: Sequence[Sequence[DisplayCell | None]] = (),
 ) -> str:
     """Say what bold (or what stands for it) means: best in which direction, by which test, and, where
     several cells print the best value (`competing`, as `_competing` counts them), that each is bold
@@ -1023,15 +1024,18 @@ def _bold_note(
             goals.setdefault(name, cell_goal(cell))
     known = {name: goal for name, goal in goals.items() if goal.direction is not None}
     unknown = sorted(name for name, goal in goals.items() if goal.direction is None)
+    statistics = {cell.statistic for cell in table.cells.values()}
     parts = []
-    if known:
+    if known or statistics & {"optimality_gap", "probability_of_improvement"}:
         words = {goal.words for goal in known.values()}
         if len(words) == 1:
             direction = words.pop()
         else:
             direction = "; ".join(f"{name}: {goal.words}" for name, goal in sorted(known.items()))
-        if any(cell.statistic == "optimality_gap" for cell in table.cells.values()):
-            direction += "; optimality gap: lower is better"
+        if not known and "probability_of_improvement" in statistics:  # its cells alone are bold
+            direction = "probability of improvement: higher is better"
+        if "optimality_gap" in statistics:
+            direction = "; ".join(filter(None, [direction, "optimality gap: lower is better"]))
         rule = "best, and every cell that prints the same value" if shared else "best"
         if fmt.ties:
             rule = f"{rule.replace(', and', ',')} and any cell not significantly worse"
@@ -1039,10 +1043,13 @@ def _bold_note(
         name = table_test_name(table, fmt)
         each = " of each" if any(1 < printing < values for _, values, printing in competing) else ""
         untested = all(printing == values for _, values, printing in competing)  # no runner-up anywhere
-        if test == "none" or untested:
+        if statistics == {"probability_of_improvement"}:
+            how = "; not tested: no test compares probabilities of improvement, each against the same row"
+        elif test == "none" or untested:
             how = ""
         else:
-            how = f"; {_unpaired(test)}{name}{'' if fmt.ties else each}{_tests_made(fmt, competing)}"
+            made = _tests_made(table, fmt, competing, grid)
+            how = f"; {_unpaired(test)}{name}{'' if fmt.ties else each}{made}"
         parts.append(f" {bold}: {rule} ({direction}{how}).")
     if unknown:
         unmarked = "Not bold" if bold == "Bold" else "Not marked"
@@ -1050,7 +1057,12 @@ def _bold_note(
     return "".join(parts)
 
 
-def _tests_made(fmt: TableFormat, competing: Sequence[tuple[int, int, int]]) -> str:
+def _tests_made(
+    table: ResultTable,
+    fmt: TableFormat,
+    competing: Sequence[tuple[int, int, int]],
+    grid: Sequence[Sequence[DisplayCell | None]],
+) -> str:
     """Say what the test behind bold compares, two-sided, and, when the table makes several tests
     at level alpha, that none is corrected for the others: `against the runner-up, two-sided, α =
     0.05 in each of 5 columns, uncorrected` (a bold without ° is one comparison's evidence, not the
@@ -1064,10 +1076,35 @@ def _tests_made(fmt: TableFormat, competing: Sequence[tuple[int, int, int]]) -> 
         each = f" for each {other}, uncorrected" if several else ""
         return f" against the best, two-sided, {alpha}{each}"
     tested = sum(1 for _, values, printing in competing if printing < values)
+    if tested >= 2 and grid:  # a group whose best no test could compare (°) makes no test at alpha
+        tested = _groups_tested(table, fmt, grid)
     if tested < 2:
         return f" against the runner-up, two-sided, {alpha}"
     where = {"column": "columns", "row": "rows"}.get(fmt.highlight, f"groups compared across {fmt.highlight}")
     return f" against the runner-up, two-sided, {alpha} in each of {tested} {where}, uncorrected"
+
+
+def _groups_tested(table: ResultTable, fmt: TableFormat, grid: Sequence[Sequence[DisplayCell | None]]) -> int:
+    """Count the groups whose best a test compared with the runner-up (a p-value, where `°` says no test
+    could), as `_emphasize` tests them without ties."""
+    from resultsbook.query.tasks import PAIRWISE
+
+    count = 0
+    for group in comparable_groups(table, fmt.highlight):
+        positions = [(r, c) for r, c in group if _ranked(grid[r][c])]
+        first = table.cell(table.rows[positions[0][0]], table.columns[positions[0][1]]) if positions else None
+        direction = cell_goal(first).direction if first is not None else None
+        if first is None or direction is None or first.statistic in PAIRWISE:
+            continue
+        sign = 1 if direction == "max" else -1
+        shown = sorted({_number(grid[r][c]) * sign for r, c in positions}, reverse=True)
+        if len(shown) < 2:
+            continue
+        best = [p for p in positions if _number(grid[p[0]][p[1]]) * sign == shown[0]]
+        runner_up = [p for p in positions if _number(grid[p[0]][p[1]]) * sign == shown[1]]
+        rival = max(runner_up, key=lambda p: _centre(table, fmt, p) * sign)
+        count += any(not math.isnan(_compare_cells(table, fmt, p, rival).p) for p in best)
+    return count
 
 
 def _unpaired(test: str) -> str:
@@ -1091,7 +1128,8 @@ def _reduction_text(metric: MetricSpec) -> str:
         )
     if metric.budget is not None:  # best-mean's budget: the steps its best step is chosen among
         said.append(f"up to step {step_text(metric.budget)}")
-    return f"{metric.reduce} ({', '.join(said)})" if said else metric.reduce
+    reduce = resolved_reduction(metric.reduce)
+    return f"{reduce} ({', '.join(said)})" if said else reduce
 
 
 def cell_label(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...], labels: Labels) -> str:
