@@ -423,3 +423,40 @@ def test_a_damaged_series_row_is_named_with_its_run_and_the_forget_that_stores_i
     assert cli("forget", source).exit_code == 0
     assert cli("collect", "runs").exit_code == 0
     assert cli("table", "--rows", "model", "--metric", "acc", "--reduce", "last(2)").output == original
+
+
+def test_an_output_that_is_a_symlink_is_written_through_and_stays_a_link(project: Path, cli) -> None:
+    """An output linked into an Overleaf or Dropbox folder: build replaced the link with a file, and
+    the linked file kept the old number while check said OK."""
+    linked = project / "overleaf"
+    linked.mkdir()
+    os.replace(project / "out" / "t.tex", linked / "t.tex")
+    (linked / "t.tex").chmod(0o664)  # group-writable in a shared folder
+    (project / "out" / "t.tex").symlink_to("../overleaf/t.tex")
+    write_native_run(project / "runs" / "r9", {"model": "m0", "seed": 9}, [{"step": 0, "acc": 70.0}])
+    assert cli("build").exit_code == 0
+    assert os.readlink(project / "out" / "t.tex") == "../overleaf/t.tex"
+    assert "19 $\\pm$ 34" in (linked / "t.tex").read_text()  # m0: mean of 0.02, 2.02, 4.02, 70.0
+    assert oct((linked / "t.tex").stat().st_mode & 0o777) == "0o664"
+    assert sorted(os.listdir(linked)) == ["t.tex"]
+    (linked / "t.tex").write_text((linked / "t.tex").read_text().replace("19 $\\pm$", "2 $\\pm$"))
+    assert cli("check").exit_code == 1  # read through the link
+
+
+def test_a_dangling_output_link_writes_its_target_or_names_the_missing_folder(project: Path, cli) -> None:
+    table = project / "out" / "t.tex"
+    table.unlink()
+    table.symlink_to("../overleaf/t.tex")
+    markdown = (project / "out" / "t.md").read_bytes()
+    write_native_run(project / "runs" / "r9", {"model": "m0", "seed": 9}, [{"step": 0, "acc": 70.0}])
+    result = cli("build")
+    assert result.exit_code == 74
+    assert result.output.splitlines()[-1] == (
+        f"Error: out/t.tex is a symlink to {project / 'overleaf' / 't.tex'}, whose folder does not exist, so "
+        f"build cannot write it; make that folder (mkdir -p {project / 'overleaf'}) or remove the link "
+        "(rm out/t.tex)"
+    )
+    assert (project / "out" / "t.md").read_bytes() == markdown and not (project / "overleaf").exists()
+    (project / "overleaf").mkdir()
+    assert cli("build").exit_code == 0
+    assert table.is_symlink() and "19 $\\pm$ 34" in (project / "overleaf" / "t.tex").read_text()

@@ -17,6 +17,7 @@ import errno
 import hashlib
 import json
 import os
+import shlex
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
@@ -27,6 +28,7 @@ from resultsbook.atomic import (
     is_read_only,
     on_read_only_filesystem,
     write_if_changed,
+    write_target,
     writing_alone,
 )
 from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
@@ -361,6 +363,14 @@ def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: st
             raise SpecError(  # a path given by mistake, as build's outputs are (exit 2); as typed
                 f"{path if shown.startswith('..') else shown} is not a regular file (a FIFO or a device), "
                 f"so {command} cannot write it; {instead}"
+            )
+        target = write_target(path)
+        if target != os.path.abspath(path) and not os.path.isdir(os.path.dirname(target)):
+            make = f"mkdir -p {shlex.quote(os.path.dirname(target))}"
+            raise OutputError(
+                f"{os.path.relpath(path)} is a symlink to {target}, whose folder does not exist, so "
+                f"{command} cannot write it; make that folder ({make}) or remove the link "
+                f"(rm {shlex.quote(os.path.relpath(path))})"
             )
         if on_read_only_filesystem(path):  # no chmod helps there
             instead = elsewhere or "point the spec's outputs (and its lock) to a writable folder"
