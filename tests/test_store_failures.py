@@ -460,3 +460,33 @@ def test_a_dangling_output_link_writes_its_target_or_names_the_missing_folder(pr
     (project / "overleaf").mkdir()
     assert cli("build").exit_code == 0
     assert table.is_symlink() and "19 $\\pm$ 34" in (project / "overleaf" / "t.tex").read_text()
+
+
+def test_a_folder_in_an_outputs_place_is_named_and_no_output_of_the_entry_is_replaced(
+    project: Path, cli
+) -> None:
+    """Said as `check` says it, not as a full disk; the build had replaced t.tex already, so the
+    entry's outputs were old and new at once."""
+    (project / "out" / "t.md").unlink()
+    (project / "out" / "t.md").mkdir()
+    kept = (project / "out" / "t.tex").read_bytes()
+    write_native_run(project / "runs" / "r9", {"model": "m0", "seed": 9}, [{"step": 0, "acc": 70.0}])
+    result = cli("build")
+    assert result.exit_code == 74
+    assert result.output.splitlines()[-1] == (
+        "Error: cannot write out/t.md: a folder is where a file should be; check the path in the spec or the flag"
+    )
+    assert (project / "out" / "t.tex").read_bytes() == kept
+
+
+def test_a_folder_made_in_an_outputs_place_while_writing_is_named_as_check_names_it(tmp_path: Path) -> None:
+    from resultsbook.errors import OutputError
+    from resultsbook.outputs.build import write_files
+
+    (tmp_path / "t.md").mkdir()
+    with pytest.raises(OutputError) as raised:
+        write_files({str(tmp_path / "t.md"): b"x"})
+    assert str(raised.value) == (
+        f"cannot write {os.path.relpath(tmp_path / 't.md')}: a folder is where a file should be; check the "
+        "path in the spec or the flag; it is as it was before"
+    )
