@@ -490,3 +490,36 @@ def test_a_folder_made_in_an_outputs_place_while_writing_is_named_as_check_names
         f"cannot write {os.path.relpath(tmp_path / 't.md')}: a folder is where a file should be; check the "
         "path in the spec or the flag; it is as it was before"
     )
+
+
+def _without_override(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run resultsbook as an ordinary user would be: root's power to write any file dropped."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to drop the capabilities that write any file")
+    dropped = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    return subprocess.run(
+        [*dropped, sys.executable, "-m", "resultsbook", *command], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def test_reading_a_write_protected_store_leaves_nothing_that_keeps_it_read_only(tmp_path: Path) -> None:
+    """SQLite made s.db-shm as read-only as the store; after `chmod u+w s.db` every collect still said
+    the store was read-only and to run `chmod u+w s.db`."""
+    write_native_run(tmp_path / "runs" / "a", {"seed": 0}, [{"step": 1, "loss": 0.5}])
+    assert _without_override("collect", "runs", "--db", "s.db", cwd=tmp_path).returncode == 0
+    (tmp_path / "s.db").chmod(0o444)
+    listed = _without_override("runs", "--db", "s.db", cwd=tmp_path)
+    assert listed.stdout.endswith("1 run(s)\n"), listed.stderr
+    assert sorted(os.listdir(tmp_path)) == ["runs", "s.db"]
+    write_native_run(tmp_path / "runs" / "b", {"seed": 1}, [{"step": 1, "loss": 0.4}])
+    refused = _without_override("collect", "runs", "--db", "s.db", cwd=tmp_path)
+    said = (
+        "Error: the store s.db is read-only (attempt to write a readonly database); make it and its folder "
+        "writable (chmod u+w s.db s.db-wal s.db-shm) or copy it and pass --db COPY\n"
+    )
+    assert (refused.returncode, refused.stderr) == (74, said)  # SQLite made its files read-only: named
+    (tmp_path / "s.db").chmod(0o644)
+    again = _without_override("collect", "runs", "--db", "s.db", cwd=tmp_path)
+    assert again.stderr == said.replace("s.db s.db-wal s.db-shm", "s.db s.db-shm")
+    (tmp_path / "s.db-shm").chmod(0o644)
+    assert _without_override("collect", "runs", "--db", "s.db", cwd=tmp_path).returncode == 0

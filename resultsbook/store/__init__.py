@@ -108,6 +108,8 @@ class Store:
                 return cls(path, _read_only_connection(path, "is on a read-only filesystem"))
             if _no_index_can_be_made(path):
                 return cls(path, _read_only_connection(path, "is in a folder you cannot write"))
+            if _index_would_be_read_only(path):
+                return cls(path, _read_only_connection(path, "is read-only"))
         if mode is None:
             if not create or os.path.islink(path):  # through a broken link SQLite makes its target elsewhere
                 raise missing_store(path)
@@ -841,6 +843,14 @@ def _no_index_can_be_made(path: str) -> bool:
     read-only, SQLite reads the store through, as its owner writes it)."""
     real = os.path.realpath(path)
     return not os.access(os.path.dirname(real), os.W_OK) and not os.path.exists(f"{real}-shm")
+
+
+def _index_would_be_read_only(path: str) -> bool:
+    """Tell whether SQLite, reading a store this user cannot write (chmod a-w), would make its WAL index
+    (`-shm`) and journal read-only as the file is: left behind, they keep the next collect from writing
+    the store once it is writable again. One already there SQLite reads the store through."""
+    real = os.path.realpath(path)
+    return not os.access(real, os.W_OK) and not os.path.exists(f"{real}-shm")
 
 
 def _read_only_connection(path: str, why: str) -> Connection:
