@@ -523,3 +523,16 @@ def test_reading_a_write_protected_store_leaves_nothing_that_keeps_it_read_only(
     assert again.stderr == said.replace("s.db s.db-wal s.db-shm", "s.db s.db-shm")
     (tmp_path / "s.db-shm").chmod(0o644)
     assert _without_override("collect", "runs", "--db", "s.db", cwd=tmp_path).returncode == 0
+
+
+def test_a_store_written_by_a_newer_resultsbook_is_named(project: Path, cli) -> None:
+    shutil.copy(project / "resultsbook.db", project / "nm.db")
+    with sqlite3.connect(project / "nm.db") as db:
+        db.execute("INSERT INTO _sqlite_migrations VALUES (99, 'resultsbook', 'm099_future', '2027-01-01')")
+    db.close()
+    result = cli("runs", "--db", "nm.db")
+    assert result.exit_code == 74
+    assert result.output == (
+        "Error: the store nm.db was written by a newer resultsbook (migration m099_future); upgrade with "
+        "`pip install -U resultsbook`\n"
+    )

@@ -126,8 +126,8 @@ class Store:
             retry_when_busy(lambda: refuse_foreign(connection, path), path)  # before anything is written
             retry_when_busy(lambda: db.execute("PRAGMA journal_mode=WAL"), path)
             db.execute("PRAGMA synchronous=NORMAL")
-            if pending_migrations(connection):
-                retry_when_busy(lambda: _migrate(connection), path)
+            if pending_migrations(connection, path):
+                retry_when_busy(lambda: _migrate(connection, path), path)
         except (sqlite3.Error, OSError, StoreError) as error:
             if connection is not None:
                 connection.close()
@@ -792,14 +792,14 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
+def _migrate(conn: sqlite3.Connection, path: str) -> None:
     """Apply pending migrations under the write lock: two processes opening a new store at once
     must not both create its tables."""
     from resultsbook.store.schema import apply_migrations
 
     begin_write(conn)
     try:
-        apply_migrations(conn, pending_migrations(conn))  # again, now that no one else can write
+        apply_migrations(conn, pending_migrations(conn, path))  # again, now that no one else can write
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -872,7 +872,7 @@ def _read_only_connection(path: str, why: str) -> Connection:
         )
         connection.isolation_level = None
         refuse_foreign(connection, path)
-        if pending_migrations(connection):
+        if pending_migrations(connection, path):
             connection.close()
             raise StoreError(
                 f"the store {path} was written by an older resultsbook and {why}; open it once where it "
