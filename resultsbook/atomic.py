@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -24,11 +25,16 @@ def write_if_changed(path: str, content: bytes) -> bool:
 
 
 def write_atomic(path: str, content: bytes) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Write to a temporary file beside `path`, flush it to disk, then rename it over `path`; through a
+    symlink (an output linked into an Overleaf or Dropbox folder), beside and over the file it names,
+    so the link stays and the linked file gets the new bytes. An existing file keeps its mode."""
+    target = write_target(path)
+    folder = os.path.dirname(target)
+    if target != os.path.abspath(path) and not os.path.isdir(folder):  # a dangling link's: not ours
+        raise FileNotFoundError(errno.ENOENT, f"{path} links into a folder that does not exist", target)
     os.makedirs(folder, exist_ok=True)
-    remove_abandoned_temporaries(path)
-    prefix = f"{_temporary_prefix(path)}{os.getpid()}."
+    remove_abandoned_temporaries(target)
+    prefix = f"{_temporary_prefix(target)}{os.getpid()}."
     import tempfile  # here: the store imports this module, and an unchanged collect imports no random
 
     descriptor, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
@@ -37,12 +43,27 @@ def write_atomic(path: str, content: bytes) -> None:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        os.chmod(temporary, _kept_mode(target))
+        os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def write_target(path: str) -> str:
+    """Return the absolute path a write of `path` replaces: the file a symlink names, else `path`."""
+    return os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
+
+
+def _kept_mode(path: str) -> int:
+    """Return the permission bits of the file at `path` (a group-writable output in a shared folder
+    stays group-writable), or 0644 for a new file."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return 0o644
+    return stat.S_IMODE(found.st_mode) if stat.S_ISREG(found.st_mode) else 0o644
 
 
 WAIT_NOTICE_S = 2.0  # after how long a wait for another writer's folder lock the user is told

@@ -152,6 +152,9 @@ def _one_swap(word: str, name: str) -> bool:
     )
 
 
+FOLDER_FOR_FILE = "a folder is where a file should be; check the path in the spec or the flag"
+FILE_FOR_FOLDER = "a file is where a folder on its path should be; check the path in the spec or the flag"
+
 _LOOK_ALIKE = str.maketrans("lIO", "110")
 
 

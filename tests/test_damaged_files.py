@@ -260,3 +260,20 @@ def test_binary_bytes_as_a_csv_log_are_one_problem_and_a_carriage_return_costs_o
     ]
     steps, values, _ = next(iter(store.series("loss").values()))
     assert list(steps) == [1, 3, 4] and list(values) == [0.5, 0.3, 0.2]
+
+
+def test_a_newline_or_tab_in_a_folder_name_is_shown_escaped_in_problem_lines(tmp_path, cli):
+    """A newline split the problem line in two, in collect's list and in `problems`; a tab passed as is."""
+    write_native_run(tmp_path / "nl" / "ok", {"seed": 0}, curve([0.5]))
+    for name in ("x\ny", "t\tb"):
+        (tmp_path / "nl" / name).mkdir(parents=True)
+        os.mkfifo(tmp_path / "nl" / name / "metrics.jsonl")
+        collected = cli("collect", "nl/ok", f"nl/{name}", "--db", "nl.db")
+        said = f"{name!r}"[1:-1]  # as Python writes it: \n, \t
+        assert collected.output.startswith(f"Collected nl/ok, nl/{said}: ")
+        assert (
+            f"\n  nl/{said}/metrics.jsonl: is a FIFO (named pipe), not a regular file; it was not read"
+            in (collected.output)
+        )
+    listed = cli("problems", "--db", "nl.db").output.splitlines()
+    assert [line.partition(":")[0] for line in listed] == ["nl/x\\ny/metrics.jsonl", "nl/t\\tb/metrics.jsonl"]

@@ -423,3 +423,116 @@ def test_a_damaged_series_row_is_named_with_its_run_and_the_forget_that_stores_i
     assert cli("forget", source).exit_code == 0
     assert cli("collect", "runs").exit_code == 0
     assert cli("table", "--rows", "model", "--metric", "acc", "--reduce", "last(2)").output == original
+
+
+def test_an_output_that_is_a_symlink_is_written_through_and_stays_a_link(project: Path, cli) -> None:
+    """An output linked into an Overleaf or Dropbox folder: build replaced the link with a file, and
+    the linked file kept the old number while check said OK."""
+    linked = project / "overleaf"
+    linked.mkdir()
+    os.replace(project / "out" / "t.tex", linked / "t.tex")
+    (linked / "t.tex").chmod(0o664)  # group-writable in a shared folder
+    (project / "out" / "t.tex").symlink_to("../overleaf/t.tex")
+    write_native_run(project / "runs" / "r9", {"model": "m0", "seed": 9}, [{"step": 0, "acc": 70.0}])
+    assert cli("build").exit_code == 0
+    assert os.readlink(project / "out" / "t.tex") == "../overleaf/t.tex"
+    assert "19 $\\pm$ 34" in (linked / "t.tex").read_text()  # m0: mean of 0.02, 2.02, 4.02, 70.0
+    assert oct((linked / "t.tex").stat().st_mode & 0o777) == "0o664"
+    assert sorted(os.listdir(linked)) == ["t.tex"]
+    (linked / "t.tex").write_text((linked / "t.tex").read_text().replace("19 $\\pm$", "2 $\\pm$"))
+    assert cli("check").exit_code == 1  # read through the link
+
+
+def test_a_dangling_output_link_writes_its_target_or_names_the_missing_folder(project: Path, cli) -> None:
+    table = project / "out" / "t.tex"
+    table.unlink()
+    table.symlink_to("../overleaf/t.tex")
+    markdown = (project / "out" / "t.md").read_bytes()
+    write_native_run(project / "runs" / "r9", {"model": "m0", "seed": 9}, [{"step": 0, "acc": 70.0}])
+    result = cli("build")
+    assert result.exit_code == 74
+    assert result.output.splitlines()[-1] == (
+        f"Error: out/t.tex is a symlink to {project / 'overleaf' / 't.tex'}, whose folder does not exist, so "
+        f"build cannot write it; make that folder (mkdir -p {project / 'overleaf'}) or remove the link "
+        "(rm out/t.tex)"
+    )
+    assert (project / "out" / "t.md").read_bytes() == markdown and not (project / "overleaf").exists()
+    (project / "overleaf").mkdir()
+    assert cli("build").exit_code == 0
+    assert table.is_symlink() and "19 $\\pm$ 34" in (project / "overleaf" / "t.tex").read_text()
+
+
+def test_a_folder_in_an_outputs_place_is_named_and_no_output_of_the_entry_is_replaced(
+    project: Path, cli
+) -> None:
+    """Said as `check` says it, not as a full disk; the build had replaced t.tex already, so the
+    entry's outputs were old and new at once."""
+    (project / "out" / "t.md").unlink()
+    (project / "out" / "t.md").mkdir()
+    kept = (project / "out" / "t.tex").read_bytes()
+    write_native_run(project / "runs" / "r9", {"model": "m0", "seed": 9}, [{"step": 0, "acc": 70.0}])
+    result = cli("build")
+    assert result.exit_code == 74
+    assert result.output.splitlines()[-1] == (
+        "Error: cannot write out/t.md: a folder is where a file should be; check the path in the spec or the flag"
+    )
+    assert (project / "out" / "t.tex").read_bytes() == kept
+
+
+def test_a_folder_made_in_an_outputs_place_while_writing_is_named_as_check_names_it(tmp_path: Path) -> None:
+    from resultsbook.errors import OutputError
+    from resultsbook.outputs.build import write_files
+
+    (tmp_path / "t.md").mkdir()
+    with pytest.raises(OutputError) as raised:
+        write_files({str(tmp_path / "t.md"): b"x"})
+    assert str(raised.value) == (
+        f"cannot write {os.path.relpath(tmp_path / 't.md')}: a folder is where a file should be; check the "
+        "path in the spec or the flag; it is as it was before"
+    )
+
+
+def _without_override(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run resultsbook as an ordinary user would be: root's power to write any file dropped."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to drop the capabilities that write any file")
+    dropped = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    return subprocess.run(
+        [*dropped, sys.executable, "-m", "resultsbook", *command], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def test_reading_a_write_protected_store_leaves_nothing_that_keeps_it_read_only(tmp_path: Path) -> None:
+    """SQLite made s.db-shm as read-only as the store; after `chmod u+w s.db` every collect still said
+    the store was read-only and to run `chmod u+w s.db`."""
+    write_native_run(tmp_path / "runs" / "a", {"seed": 0}, [{"step": 1, "loss": 0.5}])
+    assert _without_override("collect", "runs", "--db", "s.db", cwd=tmp_path).returncode == 0
+    (tmp_path / "s.db").chmod(0o444)
+    listed = _without_override("runs", "--db", "s.db", cwd=tmp_path)
+    assert listed.stdout.endswith("1 run(s)\n"), listed.stderr
+    assert sorted(os.listdir(tmp_path)) == ["runs", "s.db"]
+    write_native_run(tmp_path / "runs" / "b", {"seed": 1}, [{"step": 1, "loss": 0.4}])
+    refused = _without_override("collect", "runs", "--db", "s.db", cwd=tmp_path)
+    said = (
+        "Error: the store s.db is read-only (attempt to write a readonly database); make it and its folder "
+        "writable (chmod u+w s.db s.db-wal s.db-shm) or copy it and pass --db COPY\n"
+    )
+    assert (refused.returncode, refused.stderr) == (74, said)  # SQLite made its files read-only: named
+    (tmp_path / "s.db").chmod(0o644)
+    again = _without_override("collect", "runs", "--db", "s.db", cwd=tmp_path)
+    assert again.stderr == said.replace("s.db s.db-wal s.db-shm", "s.db s.db-shm")
+    (tmp_path / "s.db-shm").chmod(0o644)
+    assert _without_override("collect", "runs", "--db", "s.db", cwd=tmp_path).returncode == 0
+
+
+def test_a_store_written_by_a_newer_resultsbook_is_named(project: Path, cli) -> None:
+    shutil.copy(project / "resultsbook.db", project / "nm.db")
+    with sqlite3.connect(project / "nm.db") as db:
+        db.execute("INSERT INTO _sqlite_migrations VALUES (99, 'resultsbook', 'm099_future', '2027-01-01')")
+    db.close()
+    result = cli("runs", "--db", "nm.db")
+    assert result.exit_code == 74
+    assert result.output == (
+        "Error: the store nm.db was written by a newer resultsbook (migration m099_future); upgrade with "
+        "`pip install -U resultsbook`\n"
+    )

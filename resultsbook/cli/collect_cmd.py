@@ -22,6 +22,7 @@ from resultsbook.cli.common import (
     resolve_db,
     show_earlier_problems,
     show_problems,
+    shown_problem,
     split_list,
 )
 
@@ -120,9 +121,11 @@ def collect_command(
         print_json("collect", True, report_document(report))
         return
     if not quiet:
+        from resultsbook.render.escape import escape_terminal
         from resultsbook.store.location import display_location
 
-        named = ", ".join(map(display_location, paths))  # `mlflow+postgresql://lab:pw@…`: never the password
+        # `mlflow+postgresql://lab:pw@…`: never the password; a newline in a folder's name is shown as \n
+        named = ", ".join(escape_terminal(display_location(path)) for path in paths)
         echo(f"Collected {named}{_store_elsewhere(db_path, store)}: {report.summary_line()}")
     for note in report.notes:  # a root that held no run, an option no adapter used
         echo(f"Note: {note}", err=True)
@@ -254,7 +257,7 @@ def problems_command(db_path: str | None, as_json: bool) -> None:
     if not problems:
         echo("No problems.")
     for problem in problems:
-        echo(problem.describe())
+        echo(shown_problem(problem).describe())
 
 
 @click.command("adapters")

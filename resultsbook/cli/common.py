@@ -351,12 +351,20 @@ def show_problems(problems: Sequence[Problem], limit: int = PROBLEMS_SHOWN) -> N
     from resultsbook.render.problems import group_problems  # here: most collects have none
 
     echo("Problems (everything readable was kept):", err=True)
-    groups = group_problems(replace(problem, path=relative(problem.path)) for problem in problems)
+    groups = group_problems(shown_problem(problem, relative(problem.path)) for problem in problems)
     for group in groups[:limit]:
         echo(f"  {group.describe()}", err=True)
     hidden = sum(len(group.problems) for group in groups[limit:])
     if hidden:
         echo(f"  ... and {hidden} more: run `resultsbook problems`", err=True)
+
+
+def shown_problem(problem: Problem, path: str | None = None) -> Problem:
+    """Return the problem with the control characters of its path (or of `path`, how it is shown)
+    escaped: a newline in a folder name would split its line in two; its message keeps its own lines."""
+    from resultsbook.render.escape import escape_terminal
+
+    return replace(problem, path=escape_terminal(problem.path if path is None else path))
 
 
 def show_earlier_problems(report: CollectReport) -> None:

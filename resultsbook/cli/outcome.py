@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from resultsbook.errors import FOLDER_FOR_FILE
+
 EXIT_OK = 0
 EXIT_NOT_CURRENT = 1
 EXIT_USAGE = 2
@@ -45,7 +47,7 @@ _IO_ERRNOS = {
     errno.EPERM: "permission denied; make it writable (or readable) for you, or choose another path",
     errno.EROFS: "the file system is read-only; choose a path on a writable disk",
     errno.EIO: "the disk reported an I/O error; check the disk and run again",
-    errno.EISDIR: "a folder is where a file should be; check the path in the spec or the flag",
+    errno.EISDIR: FOLDER_FOR_FILE,
 }
 
 

@@ -17,6 +17,7 @@ import errno
 import hashlib
 import json
 import os
+import shlex
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
@@ -27,9 +28,17 @@ from resultsbook.atomic import (
     is_read_only,
     on_read_only_filesystem,
     write_if_changed,
+    write_target,
     writing_alone,
 )
-from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
+from resultsbook.errors import (
+    FILE_FOR_FOLDER,
+    FOLDER_FOR_FILE,
+    OutputError,
+    ResultsbookError,
+    SpecError,
+    did_you_mean,
+)
 from resultsbook.jsontext import joined_json_texts
 from resultsbook.models import StoredRun
 from resultsbook.outputs.columns import missing_inputs, orphaned_inputs, table_placements
@@ -380,6 +389,16 @@ def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: st
                 f"{path if shown.startswith('..') else shown} is not a regular file (a FIFO or a device), "
                 f"so {command} cannot write it; {instead}"
             )
+        target = write_target(path)
+        if target != os.path.abspath(path) and not os.path.isdir(os.path.dirname(target)):
+            make = f"mkdir -p {shlex.quote(os.path.dirname(target))}"
+            raise OutputError(
+                f"{os.path.relpath(path)} is a symlink to {target}, whose folder does not exist, so "
+                f"{command} cannot write it; make that folder ({make}) or remove the link "
+                f"(rm {shlex.quote(os.path.relpath(path))})"
+            )
+        if os.path.isdir(path):  # known before any file is replaced: the entry's outputs stay alike
+            raise OutputError(f"cannot write {os.path.relpath(path)}: {FOLDER_FOR_FILE}")
         if on_read_only_filesystem(path):  # no chmod helps there
             instead = elsewhere or "point the spec's outputs (and its lock) to a writable folder"
             raise OutputError(
@@ -408,6 +427,11 @@ def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
                 raise OutputError(
                     f"cannot write {os.path.relpath(path)}: its filesystem is read-only; it is as it was "
                     "before. Mount it writable, or write the outputs to a writable folder"
+                ) from error
+            if error.errno in (errno.EISDIR, errno.ENOTDIR):  # made since refuse_read_only looked
+                what = FOLDER_FOR_FILE if error.errno == errno.EISDIR else FILE_FOR_FOLDER
+                raise OutputError(
+                    f"cannot write {os.path.relpath(path)}: {what}; it is as it was before"
                 ) from error
             reason = error.strerror or str(error)
             limit = file_size_limit() if error.errno == errno.EFBIG else None

@@ -108,6 +108,8 @@ class Store:
                 return cls(path, _read_only_connection(path, "is on a read-only filesystem"))
             if _no_index_can_be_made(path):
                 return cls(path, _read_only_connection(path, "is in a folder you cannot write"))
+            if _index_would_be_read_only(path):
+                return cls(path, _read_only_connection(path, "is read-only"))
         if mode is None:
             if not create or os.path.islink(path):  # through a broken link SQLite makes its target elsewhere
                 raise missing_store(path)
@@ -124,8 +126,8 @@ class Store:
             retry_when_busy(lambda: refuse_foreign(connection, path), path)  # before anything is written
             retry_when_busy(lambda: db.execute("PRAGMA journal_mode=WAL"), path)
             db.execute("PRAGMA synchronous=NORMAL")
-            if pending_migrations(connection):
-                retry_when_busy(lambda: _migrate(connection), path)
+            if pending_migrations(connection, path):
+                retry_when_busy(lambda: _migrate(connection, path), path)
         except (sqlite3.Error, OSError, StoreError) as error:
             if connection is not None:
                 connection.close()
@@ -790,14 +792,14 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
+def _migrate(conn: sqlite3.Connection, path: str) -> None:
     """Apply pending migrations under the write lock: two processes opening a new store at once
     must not both create its tables."""
     from resultsbook.store.schema import apply_migrations
 
     begin_write(conn)
     try:
-        apply_migrations(conn, pending_migrations(conn))  # again, now that no one else can write
+        apply_migrations(conn, pending_migrations(conn, path))  # again, now that no one else can write
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -843,6 +845,14 @@ def _no_index_can_be_made(path: str) -> bool:
     return not os.access(os.path.dirname(real), os.W_OK) and not os.path.exists(f"{real}-shm")
 
 
+def _index_would_be_read_only(path: str) -> bool:
+    """Tell whether SQLite, reading a store this user cannot write (chmod a-w), would make its WAL index
+    (`-shm`) and journal read-only as the file is: left behind, they keep the next collect from writing
+    the store once it is writable again. One already there SQLite reads the store through."""
+    real = os.path.realpath(path)
+    return not os.access(real, os.W_OK) and not os.path.exists(f"{real}-shm")
+
+
 def _read_only_connection(path: str, why: str) -> Connection:
     """Open a store that cannot be written where it lies (`why`: on a read-only filesystem, in a folder
     this user cannot write) as the unchanging file it is there (SQLite's `immutable`: no lock, no WAL
@@ -862,7 +872,7 @@ def _read_only_connection(path: str, why: str) -> Connection:
         )
         connection.isolation_level = None
         refuse_foreign(connection, path)
-        if pending_migrations(connection):
+        if pending_migrations(connection, path):
             connection.close()
             raise StoreError(
                 f"the store {path} was written by an older resultsbook and {why}; open it once where it "

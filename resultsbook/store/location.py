@@ -449,7 +449,12 @@ def _how_to_make_writable(path: str, quoted: str) -> str:
             continue
         if not os.access(target, os.W_OK) and _own_id() not in (None, owner):
             return f"{target} belongs to {_user_name(owner)}: ask them to let you write it (chmod g+w)"
-    return f"make it and its folder writable (chmod u+w {quoted})"
+    # SQLite makes its journal and index as read-only as the store it opened was: left beside it, they
+    # keep it read-only after a chmod of the store alone
+    beside = [f"{path}{suffix}" for suffix in ("-wal", "-shm")]
+    leftover = [shlex.quote(name) for name in beside if os.path.exists(name) and not os.access(name, os.W_OK)]
+    named = " ".join([quoted, *leftover])
+    return f"make it and its folder writable (chmod u+w {named})"
 
 
 def _own_id() -> int | None:

@@ -99,10 +99,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS "idx__sqlite_migrations_migration_set_name"
 """
 
 
-def pending_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Return the migrations a store lacks; refuse one written by a newer resultsbook."""
+def pending_migrations(conn: sqlite3.Connection, path: str) -> list[str]:
+    """Return the migrations the store at `path` lacks; refuse one written by a newer resultsbook."""
     applied = applied_migrations(conn, MIGRATION_SET)
-    refuse_unknown(applied, MIGRATION_NAMES)
+    refuse_unknown(applied, MIGRATION_NAMES, f"the store {path}")
     return [name for name in MIGRATION_NAMES if name not in applied]
 
 
