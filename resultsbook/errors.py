@@ -73,6 +73,12 @@ class StoreError(ResultsbookError):
     kind = "io"
 
 
+class StoppedAnswering(ResultsbookError):
+    """A storage server stopped answering during a collect, which ended with what it had stored."""
+
+    kind = "io"
+
+
 class OutputError(ResultsbookError):
     """An output file cannot be written."""
 

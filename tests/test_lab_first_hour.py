@@ -281,6 +281,61 @@ def test_an_s3_server_that_never_answers_fails_in_one_line_after_a_few_waits(cli
         server.close()
 
 
+def test_an_s3_server_that_stops_answering_after_the_listing_ends_the_collect_keeping_what_it_stored(
+    tmp_path, cli, monkeypatch, fresh_s3fs
+):
+    import os
+    import signal
+
+    import s3fs
+    from servers import MotoServer, ServerUnavailable
+
+    from resultsbook.sources import remote
+
+    try:
+        server = MotoServer().start()  # its own: the session's server is not to be stopped
+    except ServerUnavailable as error:
+        pytest.skip(f"no S3 API server here: {error}")
+    assert server.process is not None
+    try:
+        for name, value in server.environment().items():
+            monkeypatch.setenv(name, value)
+        s3fs.S3FileSystem().mkdir("lab-runs")
+        for seed in range(10):
+            write_native_run(tmp_path / "first" / f"seed{seed}", {"seed": seed}, curve([0.5, 0.6]))
+            write_native_run(tmp_path / "later" / f"seed{seed + 10}", {"seed": seed + 10}, curve([0.5]))
+        upload(tmp_path / "first", "s3://lab-runs/many")
+        assert "10 new" in cli("collect", "s3://lab-runs/many", "--db", "resultsbook.db").output
+        upload(tmp_path / "later", "s3://lab-runs/many")
+        monkeypatch.setattr(remote, "STALL_SECONDS", 3.0)  # a minute in use; each request waits 10 s
+        list_tree = remote.list_tree
+
+        def list_then_hang(url: str) -> remote.RemoteTree:
+            tree = list_tree(url)
+            os.kill(
+                server.process.pid, signal.SIGSTOP
+            )  # a hung MinIO node: connections taken, never answered
+            return tree
+
+        monkeypatch.setattr(remote, "list_tree", list_then_hang)
+        started = time.monotonic()
+        result = cli("collect", "s3://lab-runs/many", "--db", "resultsbook.db")
+        assert time.monotonic() - started < 8
+        assert result.exit_code == 74  # EXIT_IO
+        assert result.output == (
+            "Error: s3://lab-runs/many: the storage server stopped answering (no answer for 3 s): check that it "
+            "is up and the endpoint (AWS_ENDPOINT_URL for an S3-compatible server); the 0 of 10 changed "
+            "sources read before it did are stored, whole, and the next collect goes on with the rest\n"
+        )
+        os.kill(server.process.pid, signal.SIGCONT)
+        monkeypatch.setattr(remote, "list_tree", list_tree)
+        again = cli("collect", "s3://lab-runs/many", "--db", "resultsbook.db")
+        assert again.output == "Collected s3://lab-runs/many: 10 new, 0 updated, 10 unchanged, 0 problems\n"
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+        server.stop()
+
+
 def test_a_shared_store_from_a_newer_resultsbook_is_named_in_the_refusal(pg_url, cli):
     import psycopg
 

@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import ROOT, curve
+from conftest import ROOT, curve, write_native_run
 
 from resultsbook.cli.common import PROBLEMS_SHOWN
 from resultsbook.models import Problem
@@ -182,6 +182,33 @@ def test_more_lines_than_fit_say_exactly_how_many_problems_are_left(tmp_path, cl
     assert all(line.startswith("runs/run") for line in lines[:-1])
     assert lines[-1] == "... and 13 more: run `resultsbook problems`"
     assert len(cli("problems").output.splitlines()) == PROBLEMS_SHOWN + 13
+
+
+def test_problems_past_the_lines_shown_point_to_no_command_when_no_store_was_made(tmp_path, cli, monkeypatch):
+    """A first collect that stored no run (S3 killed half-way: 780 problems past those shown) pointed to
+    `resultsbook problems`, which then said there is no store."""
+    import os
+    import socket
+
+    from resultsbook.cli import common
+
+    def make_socket(path: str) -> None:
+        with socket.socket(socket.AF_UNIX) as listener:
+            listener.bind(path)  # the file stays
+
+    monkeypatch.setattr(common, "PROBLEMS_SHOWN", 1)  # two lines here, as 800 are past twenty
+    for index, make in enumerate((os.mkfifo, make_socket)):
+        folder = write_native_run(tmp_path / "runs" / f"r{index}", {"seed": index}, curve([0.5]))
+        for name in ("metrics.jsonl", "config.json"):
+            (folder / name).unlink()
+            make(os.path.relpath(folder / name))  # relative: a socket's path holds at most 108 bytes
+    result = cli("collect", "runs", "--db", "many2.db")
+    assert result.exit_code == 1
+    assert (
+        problem_lines(result.output)[1]
+        == "... and 2 more (no store was made to keep them: nothing was collected)"
+    )
+    assert not (tmp_path / "many2.db").exists()
 
 
 def test_a_real_result_tree_without_column_names_prints_one_line(realdata, cli):

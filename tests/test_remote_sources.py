@@ -299,3 +299,39 @@ def test_a_store_url_given_as_the_runs_to_collect_is_told_apart_from_a_folder(cl
         "mlflow+postgresql://lab@db/results (with the password as in the URL you gave, or in PGPASSWORD or a "
         "line of ~/.pgpass)\n"
     )
+
+
+@pytest.mark.parametrize("where", ["disk", "s3"])
+def test_runs_collected_too_with_the_pattern_the_note_names_stay_beside_the_others(tmp_path, where, request):
+    """collect's note says to collect the progress.csv files it left "too" with --pattern: neither that
+    collect nor the next plain one marks the other's runs missing (on S3 they flipped back and forth);
+    a run deleted since is still marked missing."""
+    local = tmp_path / "sweep"
+    for seed in range(6):
+        write_native_run(local / f"seed{seed}", {"seed": seed}, curve([0.5, 0.6]))
+    for trial in range(2):
+        (local / "tune" / f"trial{trial}").mkdir(parents=True)
+        (local / "tune" / f"trial{trial}" / "progress.csv").write_text(
+            "training_iteration,acc\n1,0.5\n2,0.6\n"
+        )
+    root = str(local)
+    if where == "s3":
+        root = f"{request.getfixturevalue('s3_bucket')}/sweep"
+        upload(local, root)
+    with Store.open(str(tmp_path / "resultsbook.db")) as store:
+        first = collect(store, [CollectRequest(root)])
+        assert "collect them too with pattern='**/progress.csv'" in first.notes[0]  # the API's words
+        too = collect(store, [CollectRequest(root, pattern="**/progress.csv")])
+        assert (too.new, too.unchanged, too.missing) == (2, 0, 0)
+        again = collect(store, [CollectRequest(root)])
+        assert (again.unchanged, again.updated, again.missing) == (6, 0, 0)
+        assert len(store.runs()) == 8
+        if where == "s3":
+            import s3fs
+
+            s3fs.S3FileSystem().rm(f"{root}/tune/trial1".removeprefix("s3://"), recursive=True)
+        else:
+            shutil.rmtree(local / "tune" / "trial1")
+        after = collect(store, [CollectRequest(root)])
+        assert (after.unchanged, after.missing) == (6, 1)
+        assert len(store.runs()) == 7

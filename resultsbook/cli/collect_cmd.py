@@ -113,7 +113,7 @@ def collect_command(
             params=fixed, progress=progress, derive=rules,
         )  # fmt: skip
     if not report.new + report.updated + report.unchanged:  # and a store made for it is gone again
-        show_problems(report.problems)
+        show_problems(report.problems, stored=url_scheme(store) is not None or os.path.exists(store))
         with given_store(shown):
             message = nothing_found(report, paths, adapter, pattern)
         fail("collect", as_json, report_document(report), NotFoundError(message))

@@ -343,11 +343,12 @@ class _NumberRefused(click.BadParameter):
 PROBLEMS_SHOWN = 20
 
 
-def show_problems(problems: Sequence[Problem], limit: int = PROBLEMS_SHOWN) -> None:
+def show_problems(problems: Sequence[Problem], limit: int | None = None, stored: bool = True) -> None:
     """Print problems, those alike in many files as one line and the rare ones first, with a pointer
-    to the full list."""
+    to the full list (when a store holds it: not after a first collect that found no run)."""
     if not problems:
         return
+    limit = PROBLEMS_SHOWN if limit is None else limit
     from resultsbook.render.problems import group_problems  # here: most collects have none
 
     echo("Problems (everything readable was kept):", err=True)
@@ -355,7 +356,9 @@ def show_problems(problems: Sequence[Problem], limit: int = PROBLEMS_SHOWN) -> N
     for group in groups[:limit]:
         echo(f"  {group.describe()}", err=True)
     hidden = sum(len(group.problems) for group in groups[limit:])
-    if hidden:
+    if hidden and not stored:  # `problems` would answer that there is no store
+        echo(f"  ... and {hidden} more (no store was made to keep them: nothing was collected)", err=True)
+    elif hidden:
         echo(f"  ... and {hidden} more: run `resultsbook problems`", err=True)
 
 

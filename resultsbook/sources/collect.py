@@ -21,6 +21,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, Protocol
 
 from resultsbook.adapters import Adapter, claim_pattern
+from resultsbook.errors import StoppedAnswering
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, values_equal
 from resultsbook.sources import fs
@@ -214,6 +215,7 @@ def _read_and_write(
     # here: an unchanged re-collect reads nothing, and its 0.17 s is mostly start-up
     from resultsbook.sources.bare import BareRuns
     from resultsbook.sources.clock_running import ClockRunning
+    from resultsbook.sources.parallel import Stalled
     from resultsbook.sources.seed_columns import SeedColumns
     from resultsbook.sources.unsaid_levels import UnsaidLevels
 
@@ -249,48 +251,74 @@ def _read_and_write(
 
     if progress is not None:
         progress.start(len(plan))
-    for item, (result, encoded, there) in zip(plan, _read_and_encode(plan)):
-        if progress is not None:
-            progress.advance()
-        if not there:  # deleted while we read: gone, not a run without data
-            vanished.append(item.stored_path)
-            continue
-        if not batch:
-            opened = time.monotonic()
-        held = stored.get(item.stored_path, ("", ""))[1] != UNREAD_SIGNATURE  # it has runs to keep
-        keep = (item.stored_path in stored or item.stored_path in moves) and held and _unread(result)
-        signature = item.signature
-        if keep:
-            result = ReadResult((), tuple(replace(problem, kept=_KEPT) for problem in result.problems))
-            encoded = None
-        elif _unread(result):  # new, and not read whole (a permission, storage down): read again next time
-            signature = item.signature + UNREAD_MARK
-            if result.runs and _read_nothing(item.source, result):  # every file failed: no empty run
-                result = ReadResult((), tuple(replace(problem, kept=_NOT_YET) for problem in result.problems))
-                encoded, signature = None, UNREAD_SIGNATURE
-        batch.append((item, result, encoded, keep, signature))
-        # a tracking server's run (no files) sits in no folder: its `experiment` sets it apart
-        if result.runs and item.source.files:
-            if not any(run.params for run in result.runs):
-                bare.add(item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name))
-            else:
-                levels.add(
-                    item.adapter.name, item.tail, _pattern_file(item), [run.params for run in result.runs]
+    try:
+        for item, (result, encoded, there) in zip(plan, _read_and_encode(plan)):
+            if progress is not None:
+                progress.advance()
+            if not there:  # deleted while we read: gone, not a run without data
+                vanished.append(item.stored_path)
+                continue
+            if not batch:
+                opened = time.monotonic()
+            held = stored.get(item.stored_path, ("", ""))[1] != UNREAD_SIGNATURE  # it has runs to keep
+            keep = (item.stored_path in stored or item.stored_path in moves) and held and _unread(result)
+            signature = item.signature
+            if keep:
+                result = ReadResult((), tuple(replace(problem, kept=_KEPT) for problem in result.problems))
+                encoded = None
+            elif _unread(
+                result
+            ):  # new, and not read whole (a permission, storage down): read again next time
+                signature = item.signature + UNREAD_MARK
+                if result.runs and _read_nothing(item.source, result):  # every file failed: no empty run
+                    result = ReadResult(
+                        (), tuple(replace(problem, kept=_NOT_YET) for problem in result.problems)
+                    )
+                    encoded, signature = None, UNREAD_SIGNATURE
+            batch.append((item, result, encoded, keep, signature))
+            # a tracking server's run (no files) sits in no folder: its `experiment` sets it apart
+            if result.runs and item.source.files:
+                if not any(run.params for run in result.runs):
+                    bare.add(
+                        item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name)
+                    )
+                else:
+                    levels.add(
+                        item.adapter.name, item.tail, _pattern_file(item), [run.params for run in result.runs]
+                    )
+            if item.adapter.keeps_clock():
+                clock.add(
+                    item.adapter.name, item.source.files, sum(run.status == "running" for run in result.runs)
                 )
-        if item.adapter.keeps_clock():
-            clock.add(
-                item.adapter.name, item.source.files, sum(run.status == "running" for run in result.runs)
-            )
-        if len(result.runs) == 1 and seeds.reads(item.adapter.name):
-            seeds.add(item.tail, _metric_names(result, encoded))
-        written += 1
-        points += _size(result, encoded)
-        if len(batch) >= BATCH_SOURCES or points >= BATCH_POINTS or time.monotonic() - opened > BATCH_SECONDS:
+            if len(result.runs) == 1 and seeds.reads(item.adapter.name):
+                seeds.add(item.tail, _metric_names(result, encoded))
+            written += 1
+            points += _size(result, encoded)
+            if (
+                len(batch) >= BATCH_SOURCES
+                or points >= BATCH_POINTS
+                or time.monotonic() - opened > BATCH_SECONDS
+            ):
+                write_batch()
+                points = 0
+    except Stalled as stalled:  # what was read is stored whole; the rest waits for the next collect
+        if batch:
             write_batch()
-            points = 0
+        raise StoppedAnswering(_stopped_answering(str(stalled), written, len(plan))) from None
     if batch:
         write_batch()
     return totals, written, vanished, (*bare.notes(), *seeds.notes(), *levels.notes(), *clock.notes())
+
+
+def _stopped_answering(root: str, read: int, planned: int) -> str:
+    """Say that the storage server of a remote root stopped answering, what was stored, and what now."""
+    from resultsbook.sources.remote import STALL_SECONDS, unanswered_hint
+
+    return (
+        f"{root}: the storage server stopped answering (no answer for {STALL_SECONDS:.0f} s)"
+        f"{unanswered_hint(root)}; the {read} of {planned} changed sources read before it did are stored, "
+        "whole, and the next collect goes on with the rest"
+    )
 
 
 def _pattern_file(item: Planned) -> str | None:
@@ -406,8 +434,17 @@ def _read_and_encode(
             for item, result in zip(planned, read_batch(kind, planned)):
                 yield result, None, _still_there(item.source)
             continue
-        for result, there in map_in_threads(_read_planned_remote, planned, REMOTE_READERS):
-            yield result, None, there
+        from resultsbook.sources.parallel import Stalled
+        from resultsbook.sources.remote import answered, listed_root, stopped_answering
+
+        answered()  # the reads' wait is counted from here, not from the listing
+        try:
+            for result, there in map_in_threads(
+                _read_planned_remote, planned, REMOTE_READERS, stopped_answering
+            ):
+                yield result, None, there
+        except Stalled:
+            raise Stalled(listed_root(planned[0].source.path)) from None
 
 
 def _read_planned_encoded(planned: Planned) -> tuple[ReadResult, tuple[EncodedRun, ...], bool]:
@@ -450,13 +487,15 @@ def _read_planned_remote(planned: Planned) -> tuple[ReadResult, bool]:
     """Read a remote source; tell whether it is still there: not when every one of its objects was
     deleted between the listing and the read (a run removed from the bucket meanwhile, as a run folder
     deleted during a local collect, is gone, not a run with nothing in it)."""
-    from resultsbook.sources.remote import noting_gone, prefetched
+    from resultsbook.sources.remote import answered, noting_gone, prefetched
 
     with prefetched(planned.source.files), noting_gone() as gone:
         result = read_source(
             planned.adapter, planned.source, planned.derive, planned.given, planned.given_by_spec
         )
     files = planned.source.files
+    if not _read_nothing(planned.source, result):
+        answered()  # a large object streamed for minutes answered all along
     return result, not (files and gone.issuperset(files))
 
 

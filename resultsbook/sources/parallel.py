@@ -190,30 +190,75 @@ def _widen(fd: int) -> None:
         pass
 
 
+class Stalled(Exception):
+    """No call of `map_in_threads` returned before its `stalled` test said to stop waiting."""
+
+
 def map_in_threads(
-    function: Callable[[Item], Result], items: Sequence[Item], threads: int
+    function: Callable[[Item], Result],
+    items: Sequence[Item],
+    threads: int,
+    stalled: Callable[[], bool] | None = None,
 ) -> Iterator[Result]:
     """Yield function(item) for every item, in order, `threads` at a time: for work that waits on
-    the network. At most twice as many results as threads are held ahead of the consumer."""
-    from collections import deque
-    from concurrent.futures import Future, ThreadPoolExecutor
+    the network. At most twice as many results as threads are held ahead of the consumer.
 
-    pool = ThreadPoolExecutor(max(1, threads))
+    With `stalled`, raise Stalled when it says so while a result is awaited: the calls still waiting
+    are left to end on their own, in daemon threads, which never hold the process at its exit."""
+    import queue
+    import threading
+    from collections import deque
+    from concurrent.futures import Future
+
+    tasks: queue.SimpleQueue[tuple[Future[Result], Item] | None] = queue.SimpleQueue()
+
+    def work() -> None:
+        while (task := tasks.get()) is not None:
+            future, item = task
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(function(item))
+                except BaseException as error:
+                    future.set_exception(error)
+
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(max(1, threads))]
+    for worker in workers:
+        worker.start()
     window: deque[Future[Result]] = deque()
     upcoming = iter(items)
+
+    def submit(item: Item) -> None:
+        future: Future[Result] = Future()
+        window.append(future)
+        tasks.put((future, item))
+
     try:
         for item in upcoming:
-            window.append(pool.submit(function, item))
+            submit(item)
             if len(window) >= 2 * threads:
                 break
         while window:
-            result = window.popleft().result()
+            head = window.popleft()
+            while stalled is not None and not _done_within(head, 1.0):
+                if stalled():
+                    raise Stalled()
+            result = head.result()
             following = next(upcoming, _DONE)
             if following is not _DONE:
-                window.append(pool.submit(function, following))  # type: ignore[arg-type]
+                submit(following)  # type: ignore[arg-type]
             yield result
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for future in window:
+            future.cancel()
+        for _ in workers:
+            tasks.put(None)
+
+
+def _done_within(future: Any, seconds: float) -> bool:
+    """Wait up to `seconds` for a future; tell whether it is done."""
+    from concurrent.futures import wait
+
+    return bool(wait([future], timeout=seconds).done)
 
 
 _DONE = object()

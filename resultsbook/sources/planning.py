@@ -95,9 +95,7 @@ class Plan:
                 for scope, inside in self.scopes
             )
             and not any(path_under(path, folder) for folder in self.unlisted)
-            and not (
-                any(path_under(path, root) for root in self.unsure) and os.path.lexists(store.absolute(path))
-            )
+            and not (any(path_under(path, root) for root in self.unsure) and _still_there(store, path))
         ]
 
     def _looked_for(self, path: str, scope: str, store: Store, stored: Stored, held: set[str]) -> bool:
@@ -108,15 +106,42 @@ class Plan:
         crashed job, or a collect without the pattern), gives way to the run of that file."""
         adapters = self.adapters.get(scope)
         if adapters is not None and stored[path][0] not in adapters:
-            return not os.path.lexists(store.absolute(path))
+            return not _still_there(store, path)
         patterns = self.patterns.get(scope)
         if patterns is None:
-            return True
+            return (
+                adapters is not None
+                or _autodetected(store, path, stored[path][0])
+                or not _still_there(store, path)
+            )
         relative = path if scope in (".", "") else path[len(scope.rstrip("/")) + 1 :]
         matched = any(pattern.match(relative) is not None for pattern in patterns)
         if not matched and stored[path][0] == "hydra" and path in held:
             return True
-        return matched or not os.path.lexists(store.absolute(path))
+        return matched or not _still_there(store, path)
+
+
+def _still_there(store: Store, path: str) -> bool:
+    """Tell whether a stored source's file or folder is still there: on disk, or in the listing this
+    collect made of its remote root."""
+    absolute = store.absolute(path)
+    return fs.exists(absolute) if fs.is_remote(absolute) else os.path.lexists(absolute)
+
+
+def _autodetected(store: Store, path: str, adapter: str) -> bool:
+    """Tell whether a collect without --pattern or --adapter reads a stored source: not one a generic
+    adapter read (a CSV collected with --pattern '**/progress.csv'), nor a file whose name its adapter
+    does not claim a folder by (a results file collected with --adapter onefile)."""
+    from resultsbook.adapters import available_adapters, claim_pattern
+
+    found = available_adapters().get(adapter)
+    if found is None:
+        return True  # an adapter no longer installed: its runs go
+    if not found.claims_by_itself:
+        return False
+    names = claim_pattern(adapter)
+    absolute = store.absolute(path)
+    return names is None or not fs.isfile(absolute) or names.fullmatch(posixpath.basename(path)) is not None
 
 
 def _folders_above(paths: Iterable[str]) -> set[str]:

@@ -19,6 +19,7 @@ import shutil
 import stat as stat_module
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ CREDENTIALS = {
 # botocore's per-request limits for S3 (seconds), one attempt per s3fs attempt, and s3fs's attempts
 S3_WAITS: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 10, "retries": {"total_max_attempts": 1}}
 S3_ATTEMPTS = 3
+# a server that answered nothing for this long while a collect reads (each request bounded as above,
+# but 16 readers each waiting out their own requests would hold it for hours) has stopped answering
+STALL_SECONDS = 60.0
 # what the providers' libraries raise when no server answers (not a matter of credentials)
 _UNANSWERED = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ClientConnectorError")
 _ETAG_KEYS = ("ETag", "etag", "md5Hash", "generation", "VersionId")
@@ -118,6 +122,23 @@ _trees: dict[str, RemoteTree] = {}
 _trees_lock = threading.Lock()
 _prefetch = threading.local()
 _gone = threading.local()  # objects found missing by this thread's reads (`noting_gone`)
+_last_answer = [time.monotonic()]  # when the storage server last answered a request of this process
+
+
+def answered() -> None:
+    """Note that the storage server answered now (with an object, or with why not)."""
+    _last_answer[0] = time.monotonic()
+
+
+def stopped_answering() -> bool:
+    """Tell whether no storage server answered for `STALL_SECONDS`."""
+    return time.monotonic() - _last_answer[0] > STALL_SECONDS
+
+
+def _answered_unless_unanswered(error: BaseException) -> None:
+    """Note an answer when a request failed for another reason than a server that did not answer."""
+    if type(error).__name__ not in _UNANSWERED and not isinstance(error, TimeoutError):
+        answered()
 
 
 # ----------------------------------------------------------------------------------- listing
@@ -151,6 +172,7 @@ def list_tree(url: str) -> RemoteTree:
     _fill_folders(tree)
     with _trees_lock:
         _trees[root] = tree
+    answered()
     return tree
 
 
@@ -332,14 +354,18 @@ def read_bytes(path: str) -> bytes:
         return bytes(cached[path])
     fs, stripped = filesystem(path)
     try:
-        return bytes(fs.cat_file(stripped))
+        data = bytes(fs.cat_file(stripped))
     except FileNotFoundError as error:
+        answered()
         noted = getattr(_gone, "paths", None)
         if noted is not None:
             noted.add(path)
         raise FileNotFoundError(errno.ENOENT, "no such object", path) from error
     except Exception as error:  # the provider's own errors (access denied, throttling…) as OSError
+        _answered_unless_unanswered(error)
         raise OSError(errno.EIO, f"cannot be fetched: {type(error).__name__}: {error}", path) from error
+    answered()
+    return data
 
 
 def open_binary(path: str) -> IO[bytes]:
@@ -349,14 +375,18 @@ def open_binary(path: str) -> IO[bytes]:
     if (cached is None or path not in cached) and not _small(path):
         fs, stripped = filesystem(path)
         try:
-            return fs.open(stripped, "rb")
+            opened = fs.open(stripped, "rb")
         except FileNotFoundError as error:
+            answered()
             noted = getattr(_gone, "paths", None)
             if noted is not None:
                 noted.add(path)
             raise FileNotFoundError(errno.ENOENT, "no such object", path) from error
         except Exception as error:
+            _answered_unless_unanswered(error)
             raise OSError(errno.EIO, f"cannot be fetched: {type(error).__name__}: {error}", path) from error
+        answered()
+        return opened
     return io.BytesIO(read_bytes(path))
 
 
@@ -390,6 +420,8 @@ def prefetched(paths: Iterable[str]) -> Iterator[None]:
         fetched = fs.cat(list(stripped), on_error="omit")
     except Exception:  # a failed prefetch is not an error: each file is fetched (and reported) when read
         fetched = {}
+    if fetched:
+        answered()
     _prefetch.data = {stripped[key]: value for key, value in fetched.items() if key in stripped}
     try:
         yield
@@ -478,12 +510,24 @@ def _explained(url: str) -> Iterator[None]:
         name = type(error).__name__
         first = first_line(error)
         if name in _UNANSWERED:  # not a matter of credentials: the server is away or the endpoint wrong
-            hint = "; the storage server did not answer: check that it is up"
-            if EXTRAS.get(url.split("://", 1)[0].lower()) == "s3":
-                hint += " and the endpoint (AWS_ENDPOINT_URL for an S3-compatible server)"
+            hint = f"; the storage server did not answer{unanswered_hint(url)}"
         web = web_address_hint(url)
         hint += f"; {web}" if web else ""
         raise SpecError(f"{url} cannot be listed ({name}: {first}){hint}") from error
+
+
+def unanswered_hint(url: str) -> str:
+    """Return what to check when the storage server of a URL does not answer."""
+    hint = ": check that it is up"
+    if EXTRAS.get(url.split("://", 1)[0].lower()) == "s3":
+        hint += " and the endpoint (AWS_ENDPOINT_URL for an S3-compatible server)"
+    return hint
+
+
+def listed_root(path: str) -> str:
+    """Return the remote root whose listing holds a path (the path itself when none does)."""
+    tree = _tree_of(path)
+    return tree.root if tree is not None else path
 
 
 def _what_is_missing(url: str) -> str:
