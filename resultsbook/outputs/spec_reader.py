@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from resultsbook.errors import SpecError
 from resultsbook.query.access import DerivedNameTaken, MetricReader
-from resultsbook.spec import Spec
-from resultsbook.spec.toml_text import key_text
-from resultsbook.store import Store
+
+if TYPE_CHECKING:  # every command opens its store through derived_names_of: the spec's modules stay unread
+    from resultsbook.spec import Spec
+    from resultsbook.store import Store
 
 
 def spec_reader(store: Store, spec: Spec) -> MetricReader:
@@ -25,10 +27,13 @@ def derived_names_of(spec: object) -> Iterator[None]:
     try:
         yield
     except DerivedNameTaken as error:
-        if not isinstance(spec, Spec) or error.name not in spec.derived:
+        derived = getattr(spec, "derived", None)
+        if not isinstance(derived, Mapping) or error.name not in derived:  # a CollectSpec has none
             raise
+        from resultsbook.spec.toml_text import key_text
+
+        where = os.path.basename(getattr(spec, "path", ""))
         raise SpecError(
-            f"{os.path.basename(spec.path)}: [derived] {key_text(error.name)}: the runs log a metric "
-            f"{error.name!r}, which it would replace unsaid; rename the derived metric (and the tables "
-            "that use it)"
+            f"{where}: [derived] {key_text(error.name)}: the runs log a metric {error.name!r}, which it "
+            "would replace unsaid; rename the derived metric (and the tables that use it)"
         ) from error
