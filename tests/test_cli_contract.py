@@ -244,3 +244,14 @@ def test_a_reader_gone_ends_every_command_with_141_and_nothing_on_stderr(project
     finally:
         os.close(writing)
     assert (process.returncode, process.stderr) == (141, "")
+
+
+def test_a_command_started_with_stdout_closed_is_no_internal_error(project: Path) -> None:
+    """`resultsbook runs --json >&-` (a cron line): Python has no sys.stdout at all; the flush made for a
+    gone reader raised AttributeError, an internal error with exit 70, where the command had exited 0."""
+    process = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "runs", "--json"],
+        cwd=project, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False, timeout=120,
+        preexec_fn=lambda: os.close(1),  # the child's own stdout, closed before it starts
+    )  # fmt: skip
+    assert "Internal error" not in process.stderr and process.returncode in (0, 141), process.stderr

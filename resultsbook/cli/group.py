@@ -115,7 +115,8 @@ class ResultsbookGroup(click.Group):
         try:
             with terminated_as_interrupted():
                 code = super().main(arguments, prog_name, complete_var, False, **extra)
-                sys.stdout.flush()  # what is left in the buffer meets a gone reader here, not at exit
+                if sys.stdout is not None:  # None when started with stdout closed (`>&-`)
+                    sys.stdout.flush()  # what is left in the buffer meets a gone reader here, not at exit
         except SystemExit:
             raise
         except BrokenPipeError:
@@ -190,5 +191,5 @@ def reader_gone() -> NoReturn:
 def _silence_stdout() -> None:
     """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
     devnull = os.open(os.devnull, os.O_WRONLY)
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # AttributeError: no stdout at all
         os.dup2(devnull, sys.stdout.fileno())
