@@ -934,45 +934,32 @@ def test_a_script_run_again_with_add_scalars_or_add_hparams_is_a_run_per_trainin
     assert [first, "0.1", "0.14", "0.14"] in rows and [last, "0.5", "0.54", "0.54"] in rows
 
 
-def test_one_writer_that_starts_its_steps_over_logged_a_training_per_start(tmp_path, cli):
-    """tensorboardX 2.6.5 (fixtures/tensorboard_reruns/logs/two_phase): one writer logs pretraining
-    at steps 0..9, then fine-tuning from step 0 again, into one event file. Collect kept the last
-    value of each step: val/acc's last was 0.59, pretraining's step 9 (fine-tuning ended at step 4
-    with 0.34), its min fine-tuning's 0.3, said only as 'logs 5 step(s) more than once'. As for a
-    folder's files, each start is a training, a run of its own; steps that go back for some tags
-    only (a batch index as the step, the epochs going on) stay one run."""
+def test_steps_that_start_over_inside_one_file_stay_one_run_and_are_said(tmp_path, cli):
+    """tensorboardX 2.6.5 (fixtures/tensorboard_reruns/logs/two_phase): one writer logs pretraining at
+    steps 0..9, then fine-tuning from step 0 again, into one event file. It is one run, as TensorBoard
+    shows it, and collect says where the steps start over and what `last` then is. Splitting such a
+    file at each restart made a normal run many: a final evaluation logged at step 0 again, or a batch
+    index as the step, cut one training into runs of a point or an epoch each."""
     shutil.copytree(RERUNS / "two_phase", tmp_path / "logs" / "two_phase")
     result = cli("collect", "logs")
-    assert result.output.startswith("Collected logs: 2 new,") and "more than once" not in result.stderr
-    (file,) = (RERUNS / "two_phase").glob("events.*")
-    first = training_names("two_phase")[0]
-    said = re.escape(
-        f"  logs/two_phase: its event file holds 2 trainings, each starting its steps over (a log_dir "
-        f"reused by another fit, or a script run again; in {file.name}: 'val/acc' goes back from step 9 "
-        "to 0 at its point 11, "
-    )
-    rest = re.escape(
-        " UTC: one writer logged another training, e.g. fine-tuning) — kept: each as a run of its own, "
-        f"{first} to {first}#2; -o trainings=one reads them as one run\n"
-    )
-    assert re.search(said + r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d" + rest, result.stderr), result.stderr
-    for reduce, pretraining, fine_tuning in (("last", "0.59", "0.34"), ("min", "0.50", "0.30")):
-        table = cli("table", "--rows", "name", "--metric", "val/acc", "--reduce", reduce, "--digits", "2")
-        rows = [
-            [cell.rstrip("#") for cell in line.replace("*", "").split()] for line in table.output.splitlines()
-        ]
-        assert [first, pretraining] in rows and [f"{first}#2", fine_tuning] in rows
-    (one,) = read_runs_of(tmp_path / "logs" / "two_phase", trainings="one")
-    assert one.metrics["val/acc"].steps.tolist() == list(range(10))
+    assert result.output.startswith("Collected logs: 1 new,"), result.output
+    assert "its steps start over" in result.stderr and "`last` is the value at the highest step" in result.stderr
+
+    final_eval = tmp_path / "final_eval"
+    final_eval.mkdir()
+    records = [scalar_event(1700000000 + s, s, "train/loss", 1.0 / (s + 1)) for s in range(5)]
+    records += [scalar_event(1700000000 + s, s, "val/acc", 0.5 + s / 10) for s in range(5)]
+    records += [scalar_event(1700000010, 0, "val/acc", 0.77), scalar_event(1700000010, 0, "test/acc", 0.75)]
+    (final_eval / "events.out.tfevents.1700000000.host").write_bytes(b"".join(frame(r) for r in records))
+    (run,) = read_runs_of(final_eval)
+    assert set(run.metrics) == {"train/loss", "val/acc", "test/acc"}
 
     batches = tmp_path / "batches"
     batches.mkdir()
-    records = [scalar_event(1700000000 + 3 * e + b, b, "batch_loss", 1.0) for e in range(2) for b in range(3)]
-    records.insert(3, scalar_event(1700000003, 0, "epoch_loss", 1.0))
-    records.append(scalar_event(1700000006, 1, "epoch_loss", 0.5))
+    records = [scalar_event(1700000000 + 3 * e + b, b, "loss", 1.0 - e / 10) for e in range(4) for b in range(3)]
     (batches / "events.out.tfevents.1700000000.host").write_bytes(b"".join(frame(r) for r in records))
     (run,) = read_runs_of(batches)
-    assert run.name == "batches" and run.metrics["epoch_loss"].steps.tolist() == [0, 1]
+    assert run.name == "batches" and run.metrics["loss"].steps.tolist() == [0, 1, 2]
 
 
 def test_steps_that_start_over_in_a_file_read_as_one_run_say_what_last_is(tmp_path, cli):
@@ -988,8 +975,8 @@ def test_steps_that_start_over_in_a_file_read_as_one_run_say_what_last_is(tmp_pa
         "its point 11, "
     )
     rest = re.escape(
-        " UTC), one writer logging another training, read as one run: each step's last value is kept, "
-        "and `last` is the value at the highest step, not the one logged last (give each training its "
+        " UTC), read as one run: each step's last value is kept, and `last` is the value at the highest "
+        "step, not the one logged last (if one writer logged a second training, give each training its "
         "own log_dir) — kept: one run\n"
     )
     assert re.search(said + r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d" + rest, result.stderr), result.stderr

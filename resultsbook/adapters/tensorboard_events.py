@@ -1,7 +1,7 @@
 """TensorBoard event files, read without TensorFlow or the tensorboard package.
 
 A run is a folder holding `*tfevents*` files; all of them are read, in name (= time) order, and a
-file that starts the steps over after the others ended (or a file's points that do) is another
+file that starts the steps over after the others ended is another
 training, a run of its own, with the files below written during it. Event files in the folders below
 it belong to it too, because writers put parts of one run there: the hparams session of
 tensorboardX's and torch's `add_hparams` gives the run its params (its metrics keep their tags), and
@@ -65,10 +65,10 @@ class TensorboardAdapter(Adapter):
     # 7: an RSL-RL run folder's params/agent.yaml and params/env.yaml give params, max_iterations the
     # status, git/*.diff the provenance; 8: the Hugging Face Trainer's `args` JSON text gives params
     # 9: trainings that start their steps over are split with their add_scalars and add_hparams folders
-    # 10: so are the trainings one writer logged into one event file, each starting its steps over
-    reading_version = 10
+    # 10: so were the trainings one writer logged into one event file; 11: those are one run again, noted
+    reading_version = 11
     options = {
-        "trainings": "a folder's event files (or one file's points) that start their steps over again: "
+        "trainings": "a folder's event files that start their steps over again: "
         "split (default), one run each, or one, one run of them all (the last value of each step kept, "
         "as TensorBoard shows them)",
         "stale_after": "seconds without a write after which an unfinished RSL-RL training is failed "
@@ -158,12 +158,13 @@ class TensorboardAdapter(Adapter):
         version = _LIGHTNING_VERSION.fullmatch(os.path.basename(root.rstrip(os.sep)))
         phased = [split_phases(part) for part in own_files]
         if yaml_path is None and not side and not rsl_rl and not version and self._splits_trainings():
-            trainings = split_trainings([phase for phases, _ in phased for phase in phases])
+            # a file's own restart is not split: one tag going back (a final eval at step 0, a batch index
+            # as the step) is as likely one training; the note below says where the steps start over
+            trainings = split_trainings(own_files)
             if len(trainings) > 1 and (placed := _with_files_below(trainings, each_below)) is not None:
                 runs = _training_runs(root, placed, problems)
                 files = len(own_files) + sum(len(parts) for parts in each_below.values())
-                within = _restart_said(phased) if any(parts[0].phase for parts in trainings) else ""
-                problems.append(_trainings_problem(root, files, runs, _each_with(each_below), within))
+                problems.append(_trainings_problem(root, files, runs, _each_with(each_below)))
                 return ReadResult(runs, tuple(problems))
             if not own_files and (layout := _split_layout(set(each_below))) is not None:
                 runs = _split_folder_runs(root, layout, each_below, problems)
@@ -403,9 +404,9 @@ def _restart_kept_problem(root: str, said: str) -> Problem:
     """Say that a file's steps start over inside a run read as one: its `last` is its highest step's."""
     return Problem(
         root,
-        f"its steps start over ({said}), one writer logging another training, read as one run: each "
-        "step's last value is kept, and `last` is the value at the highest step, not the one logged last "
-        "(give each training its own log_dir)",
+        f"its steps start over ({said}), read as one run: each step's last value is kept, and `last` is "
+        "the value at the highest step, not the one logged last (if one writer logged a second training, "
+        "give each training its own log_dir)",
         "one run",
     )
 
