@@ -66,18 +66,6 @@ def test_windows_line_endings_and_code_blocks_are_respected() -> None:
     )
 
 
-def test_markers_in_an_indented_code_block_are_left_alone_and_those_of_a_list_item_filled() -> None:
-    example = "    <!-- resultsbook:t -->\n    example\n    <!-- /resultsbook -->\n"
-    text = f"Syntax:\n\n{example}\n<!-- resultsbook:v -->x<!-- /resultsbook -->\n"
-    assert fill_regions(text, _render, "page.md") == text.replace(">x<", ">[v]<")
-    assert fill_regions(f"{example}\n", _render, "page.md") == f"{example}\n"  # at the top of the file
-    assert fill_regions(f"\tx\n\n\t{example.strip()}\n", _render, "page.md").count("line one") == 0
-    assert fill_regions(f"- a\n\nText\n\n{example}", _render, "page.md").count("line one") == 0  # after a list
-    # four spaces continue a list item or a paragraph: a region there is no code, and is filled
-    for before in ("1. Results:\n\n", "- a\n  b\n\n", "- a\n\n  b\n\n", "Text\n"):
-        assert fill_regions(before + example, _render, "page.md").count("line one") == 1, before
-
-
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -6,7 +6,7 @@
 
 A region's name is a table, a figure (an image link to its .png or .svg output, its note under it),
 a named value of [macros.values] or a cell key. Everything outside the regions is kept byte for byte,
-and markers inside fenced or indented code blocks are left alone (so a README can show the syntax).
+and markers inside fenced code blocks are left alone (so a README can show the syntax).
 """
 
 from __future__ import annotations
@@ -27,13 +27,11 @@ from resultsbook.spec import Spec
 _OPEN = re.compile(r"<!--\s*resultsbook:(?P<name>[^\s>]+?)\s*-->")
 _CLOSE = re.compile(r"<!--\s*/resultsbook\s*-->")
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)", re.MULTILINE)
-_LIST_ITEM = re.compile(r"[ ]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 
 
 def fill_regions(text: str, render: Callable[[str, bool, str], str], where: str) -> str:
     """Return `text` with every marked region's content replaced by render(name, inline, its file:line)."""
     fenced = _fenced_ranges(text)
-    fenced += _indented_ranges(text, fenced)
     newline = "\r\n" if "\r\n" in text else "\n"
     out: list[str] = []
     position = scanned = 0  # output copied up to `position`; markers checked up to `scanned`
@@ -73,32 +71,6 @@ def _fenced_ranges(text: str) -> list[tuple[int, int]]:
     ranges = [(fences[i], fences[i + 1]) for i in range(0, len(fences) - 1, 2)]
     if len(fences) % 2:
         ranges.append((fences[-1], len(text)))
-    return ranges
-
-
-def _indented_ranges(text: str, fenced: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Return (start, end) of indented code blocks: lines indented 4 or more after a blank line, not
-    in a list (where such lines continue an item) nor in a fenced block."""
-    ranges: list[tuple[int, int]] = []
-    start: int | None = None
-    offset, blank_before, in_list = 0, True, False
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n").expandtabs(4)
-        blank, fence = not body.strip(), _inside(offset, fenced)
-        indented = not blank and not fence and len(body) - len(body.lstrip(" ")) >= 4
-        if start is not None and not (indented or blank):
-            ranges.append((start, offset))
-            start = None
-        if start is None and indented and blank_before and not in_list:
-            start = offset
-        elif start is None and not blank and not indented and not fence:
-            # an item opens a list; a line at the margin after a blank line closes it (one indented
-            # 1 to 3 spaces may continue an item)
-            in_list = bool(_LIST_ITEM.match(body)) or (in_list and (not blank_before or body[0] == " "))
-        blank_before = blank
-        offset += len(line)
-    if start is not None:
-        ranges.append((start, len(text)))
     return ranges
 
 
