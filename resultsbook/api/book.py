@@ -730,7 +730,7 @@ def _selected(runs: list[StoredRun], filters: Sequence[Filter], call: str) -> li
     from resultsbook.errors import NotFoundWarning
 
     check_filter_keys(runs, filters)
-    selected: list[StoredRun] = select_runs(runs, filters)
+    selected: list[StoredRun] = select_runs(runs, filters, whole=False)  # rows are folders, as `runs` lists
     for note in mixed_type_notes(runs, filters):  # the runs holding the other silently left out
         warnings.warn(f"{call}: {note}", NotFoundWarning, stacklevel=4)
     if runs and filters and not selected:

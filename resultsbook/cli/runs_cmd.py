@@ -106,7 +106,7 @@ def runs_command(
         check_filter_keys(every, filters)
         for warning in mixed_type_notes(every, filters):
             echo(f"Warning: {warning}", err=True)
-        runs = select_runs(every, filters)
+        runs = select_runs(every, filters, whole=False)  # a listing of folders: each as its own fields say
         known_metrics = set(store.metric_keys())
         wanted = [_metric_column(text, known_metrics) for text in metrics]
         ambiguous = [note for text in metrics if (note := _colon_note(text, known_metrics))]

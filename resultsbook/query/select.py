@@ -301,9 +301,14 @@ def run_value(run: StoredRun, key: str) -> Any:
     return None
 
 
-def select_runs(runs: Iterable[StoredRun] | Runs, filters: Sequence[Filter]) -> Any:
+def select_runs(runs: Iterable[StoredRun] | Runs, filters: Sequence[Filter], whole: bool = True) -> Any:
     """Return the runs that satisfy every filter (a `Runs` of the ones of a `Runs`, else a list); a W&B
-    run resumed in several folders is selected as a whole, as its latest folder says."""
+    run resumed in several folders is selected as a whole, as its latest folder says (`whole`: a
+    listing of folders, `runs`, takes each folder as its own fields say)."""
+    if not whole:
+        if isinstance(runs, Runs):
+            return runs.take(accepted(runs, filters)) if filters else runs
+        return [run for run in runs if all(_run_accepts(run, f) for f in filters)]
     if isinstance(runs, Runs):
         if not filters:
             return runs
