@@ -24,6 +24,11 @@ class SeriesBuilder:
         self._points: dict[str, tuple[list[float], list[float], list[float]]] = {}
         self._columns: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         self._counts: dict[str, int] = {}
+        self._notes: list[tuple[str, str]] = []  # (message, kept) said by whoever added the points
+
+    def note(self, message: str, kept: str) -> None:
+        """Report something about the points added (how they were ordered), with the problems."""
+        self._notes.append((message, kept))
 
     def add(self, key: str, step: float, value: float, time: float | None = None) -> None:
         """Append one point of one metric."""
@@ -69,7 +74,7 @@ class SeriesBuilder:
     def build(self, path: str) -> tuple[dict[str, Series], list[Problem]]:
         """Return the series by key and the problems met (duplicate steps, non-finite values)."""
         series: dict[str, Series] = {}
-        problems: list[Problem] = []
+        problems = [Problem(path, message, kept) for message, kept in self._notes]
         # metrics logged together share one steps array; the original is kept as well, since a freed
         # array's id can be reused by the next key's steps
         typed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
