@@ -402,3 +402,33 @@ def test_forget_takes_the_url_collect_was_given_and_names_the_experiment_ids_it_
 def _user(url: str) -> str:
     """Return the user a URL names (`postgresql://user@host/db` -> `user`), for a password to go after."""
     return url.split("://", 1)[1].split("@", 1)[0]
+
+
+def test_a_server_gone_mid_collect_stops_it_and_the_next_collect_reads_every_run(
+    tmp_path, mlflow_server, monkeypatch
+):
+    from servers import free_port
+
+    from resultsbook.adapters.mlflow_rest import MlflowRest
+
+    dead = free_port()
+    history = MlflowRest.history
+
+    def down(self, run_id, key):  # the server goes down once the runs are listed
+        self.port = dead
+        if getattr(self._local, "conn", None) is not None:
+            self._drop(self._local.conn)
+        return history(self, run_id, key)
+
+    with Store.open(str(tmp_path / "s.db")) as store:
+        monkeypatch.setattr(MlflowRest, "history", down)
+        with pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(rest(mlflow_server, "lab-sweep"))])
+        assert str(caught.value) == (
+            f"mlflow+{mlflow_server.url}: the server went away during the collect: it cannot be reached "
+            "(connection refused); check that it runs, then collect again: the runs not stored yet are "
+            "read then"
+        )
+        monkeypatch.setattr(MlflowRest, "history", history)
+        report = collect(store, [CollectRequest(rest(mlflow_server, "lab-sweep"))])
+        assert (report.new, report.unchanged) == (6, 0)

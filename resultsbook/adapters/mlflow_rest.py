@@ -61,6 +61,7 @@ class MlflowRest:
         self._local = threading.local()
         self._opened: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
+        self.gone: ServerUnreachable | None = None  # once a request found no server, the rest fail at once
 
     def close(self) -> None:
         """Close every connection this client opened (in any thread)."""
@@ -146,6 +147,8 @@ class MlflowRest:
         path = f"{self.prefix}{API}{endpoint}" + (f"?{urlencode(query)}" if query else "")
         payload = None if body is None else json.dumps(body).encode()
         for attempt in range(_RETRIES):
+            if self.gone is not None:
+                raise self.gone
             conn = self._connection()
             try:
                 conn.request(method, path, payload, self.headers)
@@ -154,7 +157,8 @@ class MlflowRest:
             except (OSError, http.client.HTTPException) as error:
                 self._drop(conn)
                 if attempt == _RETRIES - 1:
-                    raise ServerUnreachable(f"cannot be reached ({_reason(error)})") from error
+                    self.gone = ServerUnreachable(f"cannot be reached ({_reason(error)})")
+                    raise self.gone from error
                 time.sleep(0.2 * 2**attempt)
                 continue
             if response.status in _BUSY and attempt < _RETRIES - 1:

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from resultsbook.adapters.base import Adapter, Served, option_choice
-from resultsbook.errors import AdapterError, SpecError
+from resultsbook.errors import AdapterError, ServerGoneError, SpecError
 from resultsbook.models import Problem, ReadResult, Source
 from resultsbook.urlparts import credentials_end
 
@@ -276,6 +276,11 @@ class MlflowTrackingAdapter(Adapter):
 
             with ThreadPoolExecutor(THREADS) as pool:
                 fetched = dict(zip(jobs, pool.map(fetch, jobs)))
+            if client.gone is not None:  # the runs not read whole would be stored as if they were
+                raise ServerGoneError(
+                    f"{where.server}: the server went away during the collect: it {client.gone}; check that "
+                    "it runs, then collect again: the runs not stored yet are read then"
+                )
             for source in sources:
                 if source.path in gone:
                     yield ReadResult((), (_deleted_since_listed(source),))
@@ -288,9 +293,9 @@ class MlflowTrackingAdapter(Adapter):
                 for key in metric_keys(runs[source.path]):
                     points = fetched[(source.path, key)]
                     if isinstance(points, MlflowServerError):
-                        problems.append(
-                            Problem(source.path, f"metric {key!r}: the server {points}", "the other metrics")
-                        )
+                        what = f"metric {key!r}: the server {points}"
+                        # unread: the run is not stored as read whole, so the next collect reads it again
+                        problems.append(Problem(source.path, what, "the other metrics", unread=True))
                         continue
                     histories[key] = points
                 if histories and not any(histories.values()) and _gone(client, source):

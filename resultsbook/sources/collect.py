@@ -21,6 +21,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, Protocol
 
 from resultsbook.adapters import Adapter, claim_pattern
+from resultsbook.errors import ServerGoneError
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, values_equal
 from resultsbook.sources import fs
@@ -436,6 +437,8 @@ def read_batch(adapter: Adapter, planned: Sequence[Planned]) -> Iterator[ReadRes
         except StopIteration:
             missed = Problem(item.source.path, f"was not read by the {adapter.name} adapter", "nothing")
             result = ReadResult((), (missed,))
+        except ServerGoneError:
+            raise  # every run left would fail alike: the collect stops, the runs written before kept
         except Exception as error:  # one broken run never stops a collect
             results = iter(())
             result = _unreadable(adapter, item.source, error)
