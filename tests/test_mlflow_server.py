@@ -432,3 +432,24 @@ def test_a_server_gone_mid_collect_stops_it_and_the_next_collect_reads_every_run
         monkeypatch.setattr(MlflowRest, "history", history)
         report = collect(store, [CollectRequest(rest(mlflow_server, "lab-sweep"))])
         assert (report.new, report.unchanged) == (6, 0)
+
+
+def test_a_server_that_accepts_but_never_answers_is_given_up_on_in_one_line(tmp_path, monkeypatch):
+    import socket
+    import time
+
+    from resultsbook.adapters import mlflow_rest
+
+    monkeypatch.setattr(mlflow_rest, "_TIMEOUT", 1.0)  # 20 s in use: three silences, about a minute
+    with socket.socket() as hung:  # a hung server: the kernel accepts, nothing ever answers
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(64)
+        url = f"mlflow+http://127.0.0.1:{hung.getsockname()[1]}"
+        started = time.monotonic()
+        with Store.open(str(tmp_path / "s.db")) as store, pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(f"{url}/#sweep")])
+        assert str(caught.value) == (
+            f"{url}: the server accepts connections but answered nothing for 3 s (hung, or stopped); "
+            "check the URL and that it runs"
+        )
+        assert time.monotonic() - started < 6

@@ -31,7 +31,8 @@ PAGE = 1000  # runs per search page
 HISTORY_PAGE = 25_000  # metric points per history page
 _RETRIES = 5
 _BUSY = {429, 502, 503, 504}
-_TIMEOUT = 60.0
+_TIMEOUT = 20.0  # seconds a request waits for an answer
+_SILENCES = 3  # timed-out tries before a server that stopped answering is given up on: about a minute
 
 
 class MlflowServerError(Exception):
@@ -146,6 +147,7 @@ class MlflowRest:
         """Send one request and return its JSON; retry a busy server or a dropped connection."""
         path = f"{self.prefix}{API}{endpoint}" + (f"?{urlencode(query)}" if query else "")
         payload = None if body is None else json.dumps(body).encode()
+        silences = 0
         for attempt in range(_RETRIES):
             if self.gone is not None:
                 raise self.gone
@@ -156,8 +158,9 @@ class MlflowRest:
                 data = response.read()
             except (OSError, http.client.HTTPException) as error:
                 self._drop(conn)
-                if attempt == _RETRIES - 1:
-                    self.gone = ServerUnreachable(f"cannot be reached ({_reason(error)})")
+                silences += isinstance(error, TimeoutError)
+                if attempt == _RETRIES - 1 or silences == _SILENCES:
+                    self.gone = ServerUnreachable(_unreachable(error))
                     raise self.gone from error
                 time.sleep(0.2 * 2**attempt)
                 continue
@@ -270,6 +273,14 @@ def _tls() -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
         return context
     return ssl.create_default_context(cafile=os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH") or None)
+
+
+def _unreachable(error: BaseException) -> str:
+    """Say why the server gave no answer: nothing there, or a server that stopped answering."""
+    if isinstance(error, TimeoutError):
+        waited = round(_TIMEOUT * _SILENCES)
+        return f"accepts connections but answered nothing for {waited} s (hung, or stopped)"
+    return f"cannot be reached ({_reason(error)})"
 
 
 def _reason(error: BaseException) -> str:
