@@ -658,3 +658,19 @@ def test_a_metric_logged_without_steps_from_a_server_is_ordered_by_timestamp():
     record = read_run(None, run, None, "server/#0/" + "a" * 32, problems, {"val_acc": history})
     assert list(record.metrics["val_acc"].values) == [0.5, 0.8, 0.9, 0.7]
     assert [p.describe() for p in problems] == [f"server/#0/{'a' * 32}: {STEPLESS}"]
+
+
+def test_a_step_logged_four_times_is_one_step_with_three_extra_points_and_the_latest_timestamp_kept(tmp_path):
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "cnn")
+    (folder / "metrics" / "val_acc").write_text(
+        "1700000000000 0.5 1\n1700000003000 0.7 1\n1700000001000 0.8 1\n1700000002000 0.9 1\n"
+        "1700000004000 0.6 2\n"
+    )
+    runs, problems = read_runs(root)
+    (run,) = [r for r in runs.values() if r.name == "cnn"]
+    assert list(run.metrics["val_acc"].values) == [0.7, 0.6]
+    assert (
+        f"{folder / 'metrics'}: metric 'val_acc' logs 1 step(s) more than once (3 extra points) — kept: "
+        "the value with the latest timestamp at each step, as MLflow keeps"
+    ) in [p.describe() for p in problems]

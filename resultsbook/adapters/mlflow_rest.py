@@ -22,9 +22,8 @@ from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 
-from resultsbook.adapters.mlflow_runs import add_points, make_run_record, restore_infinities
+from resultsbook.adapters.mlflow_runs import add_points, make_run_record, restore_infinities, series_builder
 from resultsbook.models import Problem, RunRecord
-from resultsbook.sources.series import SeriesBuilder
 
 API = "/api/2.0/mlflow"
 PAGE = 1000  # runs per search page
@@ -224,7 +223,7 @@ def read_run(
     data = run.get("data", {})
     params = {p["key"]: "" if p.get("value") is None else str(p["value"]) for p in data.get("params", [])}
     tags = {t["key"]: "" if t.get("value") is None else str(t["value"]) for t in data.get("tags", [])}
-    builder = SeriesBuilder()
+    builder = series_builder()
     for key in sorted(histories):
         points = histories[key]
         if not points:

@@ -252,6 +252,11 @@ def _seconds(milliseconds: Any) -> float | None:
     return milliseconds / 1000.0
 
 
+def series_builder() -> SeriesBuilder:
+    """Return a series builder that names the point MLflow (and `add_points`) keeps at a repeated step."""
+    return SeriesBuilder("the value with the latest timestamp at each step, as MLflow keeps")
+
+
 def add_points(
     builder: SeriesBuilder, key: str, steps: np.ndarray, times: np.ndarray, values: np.ndarray
 ) -> None:
