@@ -453,3 +453,35 @@ def test_a_server_that_accepts_but_never_answers_is_given_up_on_in_one_line(tmp_
             "check the URL and that it runs"
         )
         assert time.monotonic() - started < 6
+
+
+def test_a_deleted_an_empty_or_a_misspelt_experiment_says_which(tmp_path, mlflow_server):
+    from resultsbook.errors import NotFoundError
+
+    deleted, empty = json.loads(
+        mlflow_server.run_client(
+            "-c",
+            "import json; from mlflow.tracking import MlflowClient; c = MlflowClient(); "
+            "gone = c.create_experiment('to-delete'); c.delete_experiment(gone); "
+            "print(json.dumps([gone, c.create_experiment('no-runs-yet')]))",
+        )
+    )
+    url = rest(mlflow_server)
+    expected = {
+        "to-delete": f"{url}: experiment 'to-delete' (id {deleted}) is deleted in MLflow; "
+        "options={'deleted': 'keep'} collects its runs",
+        f"/experiments/{deleted}": f"{url}: experiment 'to-delete' (id {deleted}) is deleted in MLflow; "
+        "options={'deleted': 'keep'} collects its runs",
+        "no-runs-yet": f"{url}: experiment 'no-runs-yet' (id {empty}) has no runs; check the name after # "
+        "(or log a run to it first)",
+    }
+    with Store.open(str(tmp_path / "s.db")) as store:
+        for experiment, message in expected.items():
+            with pytest.raises(NotFoundError) as caught:
+                collect(store, [CollectRequest(rest(mlflow_server, experiment))])
+            assert str(caught.value) == message
+        with pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(rest(mlflow_server, "lab-swepe"))])
+        assert (
+            str(caught.value) == f"{url}: the server has no experiment 'lab-swepe'; did you mean 'lab-sweep'?"
+        )

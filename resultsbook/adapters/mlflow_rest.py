@@ -74,10 +74,14 @@ class MlflowRest:
     # ----------------------------------------------------------------- the API
     def experiment(self, name_or_id: str) -> tuple[str, str]:
         """Return (id, name) of an experiment given by name or id."""
+        found = self.experiment_info(name_or_id)
+        return str(found["experiment_id"]), str(found["name"])
+
+    def experiment_info(self, name_or_id: str) -> dict[str, Any]:
+        """Return what the server says of an experiment given by name or id (its lifecycle stage too)."""
         if name_or_id.isdigit():
             try:
-                found = self.call("GET", "/experiments/get", {"experiment_id": name_or_id})["experiment"]
-                return str(found["experiment_id"]), str(found["name"])
+                return dict(self.call("GET", "/experiments/get", {"experiment_id": name_or_id})["experiment"])
             except ServerUnreachable:
                 raise
             except MlflowServerError:
@@ -90,7 +94,7 @@ class MlflowRest:
             raise
         except MlflowServerError as error:
             raise MlflowServerError(f"has no experiment {name_or_id!r} ({error})") from error
-        return str(found["experiment_id"]), str(found["name"])
+        return dict(found)
 
     def experiments(self, keep_deleted: bool) -> dict[str, tuple[str, str]]:
         """Return {id: (name, lifecycle stage)} of every experiment."""
