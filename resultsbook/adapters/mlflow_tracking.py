@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from resultsbook.adapters.base import Adapter, Served, option_choice
-from resultsbook.errors import AdapterError, NotFoundError, ServerGoneError, SpecError, did_you_mean
+from resultsbook.errors import AdapterError, ServerGoneError, SpecError, did_you_mean
 from resultsbook.models import Problem, ReadResult, Source
 from resultsbook.urlparts import credentials_end
 from resultsbook.voice import option
@@ -158,7 +158,9 @@ class MlflowTrackingAdapter(Adapter):
         where = parse_location(location)
         if where is None:
             return None
-        experiment_id, listed = self._list_rest(where) if where.kind == "rest" else self._list_sql(where)
+        experiment_id, listed, empty = (
+            self._list_rest(where) if where.kind == "rest" else (*self._list_sql(where), "")
+        )
         if where.run is not None:
             listed = [entry for entry in listed if entry[0] == where.run]
             if not listed:
@@ -174,9 +176,9 @@ class MlflowTrackingAdapter(Adapter):
         root = where.server if experiment_id is None else f"{where.server}/#{experiment_id}"
         if where.run is not None:
             root = f"{root}/{where.run}"
-        return Served(root, tuple(sorted(sources, key=lambda source: source.path)))
+        return Served(root, tuple(sorted(sources, key=lambda source: source.path)), empty)
 
-    def _list_rest(self, where: TrackingLocation) -> tuple[str | None, list[tuple[str, str, str, Any]]]:
+    def _list_rest(self, where: TrackingLocation) -> tuple[str | None, list[tuple[str, str, str, Any]], str]:
         from resultsbook.adapters.mlflow_rest import MlflowRest, MlflowServerError, run_version
 
         client = MlflowRest(where.target)
@@ -199,12 +201,11 @@ class MlflowTrackingAdapter(Adapter):
                     run["info"] = {**info, "lifecycle_stage": "deleted"}
                 run_id = str(info.get("run_id") or info.get("run_uuid"))
                 found.append((run_id, str(info.get("experiment_id")), run_version(run), run))
+            empty = ""
             if experiment_id is not None and not found:
                 name, stage = experiments[experiment_id]
-                raise NotFoundError(
-                    _no_runs(where, experiment_id, name, stage == "deleted" and not self.keep_deleted)
-                )
-            return experiment_id, found
+                empty = _no_runs(where, experiment_id, name, stage == "deleted" and not self.keep_deleted)
+            return experiment_id, found, empty
         except MlflowServerError as error:
             raise SpecError(f"{where.server}: the server {error}; check the URL and that it runs") from error
         finally:
