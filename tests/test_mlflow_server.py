@@ -482,3 +482,27 @@ def test_a_deleted_an_empty_or_a_misspelt_experiment_says_which(tmp_path, mlflow
         assert (
             str(caught.value) == f"{url}: the server has no experiment 'lab-swepe'; did you mean 'lab-sweep'?"
         )
+
+
+def test_the_runs_of_a_batch_left_unread_after_a_failing_run_are_read_again(
+    tmp_path, mlflow_server, monkeypatch
+):
+    from resultsbook.adapters.mlflow_tracking import MlflowTrackingAdapter
+
+    read_many = MlflowTrackingAdapter.read_many
+
+    def broken(self, sources):  # an adapter bug at the second run of a batch
+        for number, result in enumerate(read_many(self, sources)):
+            if number == 1:
+                raise RuntimeError("a bug")
+            yield result
+
+    location = rest(mlflow_server, "lab-sweep")
+    with Store.open(str(tmp_path / "s.db")) as store:
+        monkeypatch.setattr(MlflowTrackingAdapter, "read_many", broken)
+        first = collect(store, [CollectRequest(location)])
+        missed = [p.describe() for p in first.problems if "was not read by" in p.message]
+        assert (first.new, len(missed)) == (1, 4)
+        monkeypatch.setattr(MlflowTrackingAdapter, "read_many", read_many)
+        again = collect(store, [CollectRequest(location)])
+        assert (again.new, again.sources_read, again.unchanged) == (5, 5, 1)

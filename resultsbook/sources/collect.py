@@ -435,7 +435,9 @@ def read_batch(adapter: Adapter, planned: Sequence[Planned]) -> Iterator[ReadRes
         try:
             result = next(results)
         except StopIteration:
-            missed = Problem(item.source.path, f"was not read by the {adapter.name} adapter", "nothing")
+            missed = Problem(  # unread: stored so, it is read again by the next collect
+                item.source.path, f"was not read by the {adapter.name} adapter", _NOT_YET, unread=True
+            )
             result = ReadResult((), (missed,))
         except ServerGoneError:
             raise  # every run left would fail alike: the collect stops, the runs written before kept
