@@ -39,6 +39,10 @@ class SpecError(ResultsbookError):
     """The spec or a command-line option is invalid."""
 
 
+class ServerGoneError(SpecError):
+    """A server a collect was reading runs from stopped answering: the collect stops, saying so."""
+
+
 class AdapterError(ResultsbookError):
     """An adapter is unknown or misconfigured."""
 

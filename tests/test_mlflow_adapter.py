@@ -405,8 +405,14 @@ def test_a_run_read_from_its_listing_is_the_run_read_file_by_file():
 @pytest.mark.parametrize(
     "damage, expected",
     [
-        ("1700000004000 0.9", "last line (5) is cut off (a run still writing?); if the file is complete, end its last line with a newline"),
-        ("1700000004000 0.9 40\n1700000005000 0.95", "last line (6) is cut off (a run still writing?); if the file is complete, end its last line with a newline"),
+        (
+            "1700000004000 0.9",
+            "last line (5) is cut off (a run still writing?); if the file is complete, end its last line with a newline",
+        ),
+        (
+            "1700000004000 0.9 40\n1700000005000 0.95",
+            "last line (6) is cut off (a run still writing?); if the file is complete, end its last line with a newline",
+        ),
         ("1700000004000 oops 40\n", "line 5 is not `timestamp value step`"),
         ("1700000004000 0.9 40 7\n1700000005000 0.95\n", "line 5 is not `timestamp value step`"),
         ("1700000004000\t0.9 40\r\n", None),
@@ -609,6 +615,62 @@ def test_a_scheduled_run_is_queued_not_running_and_one_that_logged_is_running(tm
     assert "cnn: n = 3 of 4 seeds asked for (seed 2 queued, not started yet)" in built
     assert "running, no value yet" not in built
     lines = cli("status").output.splitlines()
-    assert "  cnn: 3 of 4, seed 2 queued, not started yet; counted from runs that did not finish: seed 3 (running)" in lines
-    queued = next(index for index, line in enumerate(lines) if line.startswith("  queued      cnn-s2  (mlruns/"))
+    assert (
+        "  cnn: 3 of 4, seed 2 queued, not started yet; counted from runs that did not finish: seed 3 (running)"
+        in lines
+    )
+    queued = next(
+        index for index, line in enumerate(lines) if line.startswith("  queued      cnn-s2  (mlruns/")
+    )
     assert lines[queued + 1] == "              MLflow's SCHEDULED: not started yet"
+
+
+STEPLESS = (
+    "metric 'val_acc' logs its 4 points all at step 0 (log_metric without step=) — kept: them in the "
+    "order logged (by timestamp), at steps 0 to 3: the x-axis is that order, not training steps"
+)
+
+
+def test_a_metric_logged_without_steps_is_a_curve_in_time_not_its_last_point(tmp_path):
+    # MLflow 3's log_metric(k, v) without step= writes every point at step 0 (`timestamp value 0`)
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "cnn")
+    (folder / "metrics" / "val_acc").write_text(
+        "1700000000000 0.5 0\n1700000001000 0.8 0\n1700000003000 0.7 0\n1700000002000 0.9 0\n"
+    )
+    runs, problems = read_runs(root)
+    (run,) = [r for r in runs.values() if r.name == "cnn"]
+    series = run.metrics["val_acc"]
+    assert (list(series.steps), list(series.values)) == ([0, 1, 2, 3], [0.5, 0.8, 0.9, 0.7])
+    assert max(series.values) == 0.9
+    assert f"{folder / 'metrics'}: {STEPLESS}" in [p.describe() for p in problems]
+
+
+def test_a_metric_logged_without_steps_from_a_server_is_ordered_by_timestamp():
+    from resultsbook.adapters.mlflow_rest import read_run
+
+    history = [
+        {"key": "val_acc", "value": value, "timestamp": time, "step": 0}
+        for value, time in [(0.5, 1000), (0.8, 2000), (0.7, 4000), (0.9, 3000)]
+    ]
+    run = {"info": {"run_id": "a" * 32, "status": "FINISHED"}, "data": {}}
+    problems: list = []
+    record = read_run(None, run, None, "server/#0/" + "a" * 32, problems, {"val_acc": history})
+    assert list(record.metrics["val_acc"].values) == [0.5, 0.8, 0.9, 0.7]
+    assert [p.describe() for p in problems] == [f"server/#0/{'a' * 32}: {STEPLESS}"]
+
+
+def test_a_step_logged_four_times_is_one_step_with_three_extra_points_and_the_latest_timestamp_kept(tmp_path):
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "cnn")
+    (folder / "metrics" / "val_acc").write_text(
+        "1700000000000 0.5 1\n1700000003000 0.7 1\n1700000001000 0.8 1\n1700000002000 0.9 1\n"
+        "1700000004000 0.6 2\n"
+    )
+    runs, problems = read_runs(root)
+    (run,) = [r for r in runs.values() if r.name == "cnn"]
+    assert list(run.metrics["val_acc"].values) == [0.7, 0.6]
+    assert (
+        f"{folder / 'metrics'}: metric 'val_acc' logs 1 step(s) more than once (3 extra points) — kept: "
+        "the value with the latest timestamp at each step, as MLflow keeps"
+    ) in [p.describe() for p in problems]

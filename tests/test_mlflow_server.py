@@ -227,7 +227,7 @@ with mlflow.start_run(run_name="short-lived") as run:
 print(run.info.run_id)
 """,
     )
-    _, [(source, adapter)] = served_sources(CollectRequest(location))
+    _, [(source, adapter)], _ = served_sources(CollectRequest(location))
     assert source.path.endswith(f"/{run_id}")
     store = Store.open(str(tmp_path / "s.db"))
     assert collect(store, [CollectRequest(location)]).new == 1
@@ -402,3 +402,107 @@ def test_forget_takes_the_url_collect_was_given_and_names_the_experiment_ids_it_
 def _user(url: str) -> str:
     """Return the user a URL names (`postgresql://user@host/db` -> `user`), for a password to go after."""
     return url.split("://", 1)[1].split("@", 1)[0]
+
+
+def test_a_server_gone_mid_collect_stops_it_and_the_next_collect_reads_every_run(
+    tmp_path, mlflow_server, monkeypatch
+):
+    from servers import free_port
+
+    from resultsbook.adapters.mlflow_rest import MlflowRest
+
+    dead = free_port()
+    history = MlflowRest.history
+
+    def down(self, run_id, key):  # the server goes down once the runs are listed
+        self.port = dead
+        if getattr(self._local, "conn", None) is not None:
+            self._drop(self._local.conn)
+        return history(self, run_id, key)
+
+    with Store.open(str(tmp_path / "s.db")) as store:
+        monkeypatch.setattr(MlflowRest, "history", down)
+        with pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(rest(mlflow_server, "lab-sweep"))])
+        assert str(caught.value) == (
+            f"mlflow+{mlflow_server.url}: the server went away during the collect: it cannot be reached "
+            "(connection refused); check that it runs, then collect again: the runs not stored yet are "
+            "read then"
+        )
+        monkeypatch.setattr(MlflowRest, "history", history)
+        report = collect(store, [CollectRequest(rest(mlflow_server, "lab-sweep"))])
+        assert (report.new, report.unchanged) == (6, 0)
+
+
+def test_a_server_that_accepts_but_never_answers_is_given_up_on_in_one_line(tmp_path, monkeypatch):
+    import socket
+    import time
+
+    from resultsbook.adapters import mlflow_rest
+
+    monkeypatch.setattr(mlflow_rest, "_TIMEOUT", 1.0)  # 20 s in use: three silences, about a minute
+    with socket.socket() as hung:  # a hung server: the kernel accepts, nothing ever answers
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(64)
+        url = f"mlflow+http://127.0.0.1:{hung.getsockname()[1]}"
+        started = time.monotonic()
+        with Store.open(str(tmp_path / "s.db")) as store, pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(f"{url}/#sweep")])
+        assert str(caught.value) == (
+            f"{url}: the server accepts connections but answered nothing for 3 s (hung, or stopped); "
+            "check the URL and that it runs"
+        )
+        assert time.monotonic() - started < 6
+
+
+def test_a_deleted_an_empty_or_a_misspelt_experiment_says_which(tmp_path, mlflow_server):
+    deleted, empty = json.loads(
+        mlflow_server.run_client(
+            "-c",
+            "import json; from mlflow.tracking import MlflowClient; c = MlflowClient(); "
+            "gone = c.create_experiment('to-delete'); c.delete_experiment(gone); "
+            "print(json.dumps([gone, c.create_experiment('no-runs-yet')]))",
+        )
+    )
+    url = rest(mlflow_server)
+    expected = {
+        "to-delete": f"{url}: experiment 'to-delete' (id {deleted}) is deleted in MLflow; "
+        "options={'deleted': 'keep'} collects its runs",
+        f"/experiments/{deleted}": f"{url}: experiment 'to-delete' (id {deleted}) is deleted in MLflow; "
+        "options={'deleted': 'keep'} collects its runs",
+        "no-runs-yet": f"{url}: experiment 'no-runs-yet' (id {empty}) has no runs; check the name after # "
+        "(or log a run to it first)",
+    }
+    with Store.open(str(tmp_path / "s.db")) as store:
+        for experiment, message in expected.items():
+            report = collect(store, [CollectRequest(rest(mlflow_server, experiment))])
+            assert report.notes == (message,)
+        with pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(rest(mlflow_server, "lab-swepe"))])
+        assert (
+            str(caught.value) == f"{url}: the server has no experiment 'lab-swepe'; did you mean 'lab-sweep'?"
+        )
+
+
+def test_the_runs_of_a_batch_left_unread_after_a_failing_run_are_read_again(
+    tmp_path, mlflow_server, monkeypatch
+):
+    from resultsbook.adapters.mlflow_tracking import MlflowTrackingAdapter
+
+    read_many = MlflowTrackingAdapter.read_many
+
+    def broken(self, sources):  # an adapter bug at the second run of a batch
+        for number, result in enumerate(read_many(self, sources)):
+            if number == 1:
+                raise RuntimeError("a bug")
+            yield result
+
+    location = rest(mlflow_server, "lab-sweep")
+    with Store.open(str(tmp_path / "s.db")) as store:
+        monkeypatch.setattr(MlflowTrackingAdapter, "read_many", broken)
+        first = collect(store, [CollectRequest(location)])
+        missed = [p.describe() for p in first.problems if "was not read by" in p.message]
+        assert (first.new, len(missed)) == (1, 4)
+        monkeypatch.setattr(MlflowTrackingAdapter, "read_many", read_many)
+        again = collect(store, [CollectRequest(location)])
+        assert (again.new, again.sources_read, again.unchanged) == (5, 5, 1)

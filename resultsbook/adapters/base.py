@@ -44,6 +44,7 @@ class Served:
 
     root: str
     sources: tuple[Source, ...]
+    empty: str = ""  # why it serves no run, when it serves none (an experiment deleted, or without runs)
 
 
 class Adapter:

@@ -16,13 +16,14 @@ from resultsbook.adapters.mlflow_runs import (
     add_points,
     deleted_problem,
     make_run_record,
+    series_builder,
 )
 from resultsbook.models import Problem, ReadResult, Series, Source
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import CHUNK, FileTooLarge, read_file_bytes, read_listed_file, unreadable
 from resultsbook.sources.limits import CONFIG, RECORD
 from resultsbook.sources.lines import LineBatch, Tally, cut_off, iter_lines
-from resultsbook.sources.series import SeriesBuilder, usual_block
+from resultsbook.sources.series import usual_block
 from resultsbook.sources.yamlio import read_yaml_file
 
 # a line of the flat YAML that MLflow's safe_dump writes: `key: value`, value plain or single-quoted;
@@ -235,7 +236,7 @@ def _series(tables: dict[str, list[np.ndarray]], problems: list[Problem], folder
     usual = usual_block([key for key, _ in parts], counts, steps, values, times / 1000.0)
     if usual is not None:
         return usual
-    builder = SeriesBuilder()
+    builder = series_builder()
     for key, chunks in parts:
         table = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         add_points(builder, key, table[:, 2], table[:, 0], table[:, 1])

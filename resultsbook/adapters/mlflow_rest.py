@@ -22,16 +22,16 @@ from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 
-from resultsbook.adapters.mlflow_runs import add_points, make_run_record, restore_infinities
+from resultsbook.adapters.mlflow_runs import add_points, make_run_record, restore_infinities, series_builder
 from resultsbook.models import Problem, RunRecord
-from resultsbook.sources.series import SeriesBuilder
 
 API = "/api/2.0/mlflow"
 PAGE = 1000  # runs per search page
 HISTORY_PAGE = 25_000  # metric points per history page
 _RETRIES = 5
 _BUSY = {429, 502, 503, 504}
-_TIMEOUT = 60.0
+_TIMEOUT = 20.0  # seconds a request waits for an answer
+_SILENCES = 3  # timed-out tries before a server that stopped answering is given up on: about a minute
 
 
 class MlflowServerError(Exception):
@@ -61,6 +61,7 @@ class MlflowRest:
         self._local = threading.local()
         self._opened: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
+        self.gone: ServerUnreachable | None = None  # once a request found no server, the rest fail at once
 
     def close(self) -> None:
         """Close every connection this client opened (in any thread)."""
@@ -73,10 +74,14 @@ class MlflowRest:
     # ----------------------------------------------------------------- the API
     def experiment(self, name_or_id: str) -> tuple[str, str]:
         """Return (id, name) of an experiment given by name or id."""
+        found = self.experiment_info(name_or_id)
+        return str(found["experiment_id"]), str(found["name"])
+
+    def experiment_info(self, name_or_id: str) -> dict[str, Any]:
+        """Return what the server says of an experiment given by name or id (its lifecycle stage too)."""
         if name_or_id.isdigit():
             try:
-                found = self.call("GET", "/experiments/get", {"experiment_id": name_or_id})["experiment"]
-                return str(found["experiment_id"]), str(found["name"])
+                return dict(self.call("GET", "/experiments/get", {"experiment_id": name_or_id})["experiment"])
             except ServerUnreachable:
                 raise
             except MlflowServerError:
@@ -89,7 +94,7 @@ class MlflowRest:
             raise
         except MlflowServerError as error:
             raise MlflowServerError(f"has no experiment {name_or_id!r} ({error})") from error
-        return str(found["experiment_id"]), str(found["name"])
+        return dict(found)
 
     def experiments(self, keep_deleted: bool) -> dict[str, tuple[str, str]]:
         """Return {id: (name, lifecycle stage)} of every experiment."""
@@ -145,7 +150,10 @@ class MlflowRest:
         """Send one request and return its JSON; retry a busy server or a dropped connection."""
         path = f"{self.prefix}{API}{endpoint}" + (f"?{urlencode(query)}" if query else "")
         payload = None if body is None else json.dumps(body).encode()
+        silences = 0
         for attempt in range(_RETRIES):
+            if self.gone is not None:
+                raise self.gone
             conn = self._connection()
             try:
                 conn.request(method, path, payload, self.headers)
@@ -153,8 +161,10 @@ class MlflowRest:
                 data = response.read()
             except (OSError, http.client.HTTPException) as error:
                 self._drop(conn)
-                if attempt == _RETRIES - 1:
-                    raise ServerUnreachable(f"cannot be reached ({_reason(error)})") from error
+                silences += isinstance(error, TimeoutError)
+                if attempt == _RETRIES - 1 or silences == _SILENCES:
+                    self.gone = ServerUnreachable(_unreachable(error))
+                    raise self.gone from error
                 time.sleep(0.2 * 2**attempt)
                 continue
             if response.status in _BUSY and attempt < _RETRIES - 1:
@@ -217,7 +227,7 @@ def read_run(
     data = run.get("data", {})
     params = {p["key"]: "" if p.get("value") is None else str(p["value"]) for p in data.get("params", [])}
     tags = {t["key"]: "" if t.get("value") is None else str(t["value"]) for t in data.get("tags", [])}
-    builder = SeriesBuilder()
+    builder = series_builder()
     for key in sorted(histories):
         points = histories[key]
         if not points:
@@ -266,6 +276,14 @@ def _tls() -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
         return context
     return ssl.create_default_context(cafile=os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH") or None)
+
+
+def _unreachable(error: BaseException) -> str:
+    """Say why the server gave no answer: nothing there, or a server that stopped answering."""
+    if isinstance(error, TimeoutError):
+        waited = round(_TIMEOUT * _SILENCES)
+        return f"accepts connections but answered nothing for {waited} s (hung, or stopped)"
+    return f"cannot be reached ({_reason(error)})"
 
 
 def _reason(error: BaseException) -> str:

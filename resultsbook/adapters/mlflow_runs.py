@@ -252,15 +252,31 @@ def _seconds(milliseconds: Any) -> float | None:
     return milliseconds / 1000.0
 
 
+def series_builder() -> SeriesBuilder:
+    """Return a series builder that names the point MLflow (and `add_points`) keeps at a repeated step."""
+    return SeriesBuilder("the value with the latest timestamp at each step, as MLflow keeps")
+
+
 def add_points(
     builder: SeriesBuilder, key: str, steps: np.ndarray, times: np.ndarray, values: np.ndarray
 ) -> None:
     """Add one metric's points, ordered so the last point of a step is MLflow's "latest" one.
 
     MLflow's latest value is the maximum by (step, timestamp, value); sorting that way makes the
-    series builder, which keeps the last point logged at a step, agree with it.
+    series builder, which keeps the last point logged at a step, agree with it. Points all at one
+    step (`log_metric` without `step=`, which MLflow 3 logs at step 0) are a curve in time, as
+    MLflow's history and charts show them: ordered by timestamp and numbered 0, 1, 2, ...
     """
-    if len(steps) > 1 and not (steps[1:] > steps[:-1]).all():
+    if len(steps) > 1 and (steps == steps[0]).all():
+        order = np.argsort(times, kind="stable")
+        builder.note(
+            f"metric {key!r} logs its {len(steps)} points all at step {int(steps[0])} "
+            "(log_metric without step=)",
+            f"them in the order logged (by timestamp), at steps 0 to {len(steps) - 1}: "
+            "the x-axis is that order, not training steps",
+        )
+        steps, times, values = np.arange(len(steps), dtype=np.float64), times[order], values[order]
+    elif len(steps) > 1 and not (steps[1:] > steps[:-1]).all():
         order = np.lexsort((values, times, steps))
         steps, times, values = steps[order], times[order], values[order]
     builder.add_column(key, steps, values, times / 1000.0)

@@ -14,7 +14,13 @@ from urllib.parse import quote
 
 import numpy as np
 
-from resultsbook.adapters.mlflow_runs import add_points, deleted_problem, make_run_record, restore_infinities
+from resultsbook.adapters.mlflow_runs import (
+    add_points,
+    deleted_problem,
+    make_run_record,
+    restore_infinities,
+    series_builder,
+)
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import open_regular, unreadable
@@ -261,7 +267,7 @@ def _series_by_run(
         if run_id in infos:
             builder = builders.get(run_id)
             if builder is None:
-                builder = builders[run_id] = SeriesBuilder()
+                builder = builders[run_id] = series_builder()
             add_points(builder, key, table[start:end, 0], table[start:end, 1], values[start:end])
         start = end
     for run_id, builder in builders.items():

@@ -22,9 +22,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from resultsbook.adapters.base import Adapter, Served, option_choice
-from resultsbook.errors import AdapterError, SpecError
+from resultsbook.errors import AdapterError, ServerGoneError, SpecError, did_you_mean
 from resultsbook.models import Problem, ReadResult, Source
 from resultsbook.urlparts import credentials_end
+from resultsbook.voice import option
 
 _SCHEME = re.compile(r"^mlflow\+(https?|postgres(?:ql)?|mysql)(?:\+[a-z0-9_]+)?://", re.IGNORECASE)
 _PAGE = re.compile(r"^experiments/([^/?]+)(?:/runs/([^/?]+))?(?:[/?].*)?$")  # the fragment of MLflow's pages
@@ -157,7 +158,9 @@ class MlflowTrackingAdapter(Adapter):
         where = parse_location(location)
         if where is None:
             return None
-        experiment_id, listed = self._list_rest(where) if where.kind == "rest" else self._list_sql(where)
+        experiment_id, listed, empty = (
+            self._list_rest(where) if where.kind == "rest" else (*self._list_sql(where), "")
+        )
         if where.run is not None:
             listed = [entry for entry in listed if entry[0] == where.run]
             if not listed:
@@ -173,17 +176,20 @@ class MlflowTrackingAdapter(Adapter):
         root = where.server if experiment_id is None else f"{where.server}/#{experiment_id}"
         if where.run is not None:
             root = f"{root}/{where.run}"
-        return Served(root, tuple(sorted(sources, key=lambda source: source.path)))
+        return Served(root, tuple(sorted(sources, key=lambda source: source.path)), empty)
 
-    def _list_rest(self, where: TrackingLocation) -> tuple[str | None, list[tuple[str, str, str, Any]]]:
+    def _list_rest(self, where: TrackingLocation) -> tuple[str | None, list[tuple[str, str, str, Any]], str]:
         from resultsbook.adapters.mlflow_rest import MlflowRest, MlflowServerError, run_version
 
         client = MlflowRest(where.target)
         experiment_id = None
         try:
             if where.experiment is not None:
-                experiment_id, name = client.experiment(where.experiment)
-                experiments = {experiment_id: (name, "active")}
+                named = self._experiment_info(client, where)
+                experiment_id = str(named["experiment_id"])
+                experiments = {
+                    experiment_id: (str(named["name"]), str(named.get("lifecycle_stage", "active")))
+                }
             else:
                 experiments = client.experiments(self.keep_deleted)
             for listed_id, (name, _) in experiments.items():
@@ -195,11 +201,34 @@ class MlflowTrackingAdapter(Adapter):
                     run["info"] = {**info, "lifecycle_stage": "deleted"}
                 run_id = str(info.get("run_id") or info.get("run_uuid"))
                 found.append((run_id, str(info.get("experiment_id")), run_version(run), run))
-            return experiment_id, found
+            empty = ""
+            if experiment_id is not None and not found:
+                name, stage = experiments[experiment_id]
+                empty = _no_runs(where, experiment_id, name, stage == "deleted" and not self.keep_deleted)
+            return experiment_id, found, empty
         except MlflowServerError as error:
             raise SpecError(f"{where.server}: the server {error}; check the URL and that it runs") from error
         finally:
             client.close()
+
+    def _experiment_info(self, client: Any, where: TrackingLocation) -> dict[str, Any]:
+        """Return the experiment a URL names; a name the server lacks gets did-you-mean from its names."""
+        from resultsbook.adapters.mlflow_rest import MlflowServerError, ServerUnreachable
+
+        assert where.experiment is not None
+        try:
+            return dict(client.experiment_info(where.experiment))
+        except ServerUnreachable:
+            raise
+        except MlflowServerError as error:
+            try:
+                names = [name for name, _ in client.experiments(True).values()]
+            except MlflowServerError:
+                raise error from None
+            raise SpecError(
+                f"{where.server}: the server has no experiment {where.experiment!r}; "
+                f"{did_you_mean(where.experiment, names, 'its experiments')}"
+            ) from error
 
     def _list_sql(self, where: TrackingLocation) -> tuple[str | None, list[tuple[str, str, str, Any]]]:
         from resultsbook.adapters import mlflow_backend
@@ -276,6 +305,11 @@ class MlflowTrackingAdapter(Adapter):
 
             with ThreadPoolExecutor(THREADS) as pool:
                 fetched = dict(zip(jobs, pool.map(fetch, jobs)))
+            if client.gone is not None:  # the runs not read whole would be stored as if they were
+                raise ServerGoneError(
+                    f"{where.server}: the server went away during the collect: it {client.gone}; check that "
+                    "it runs, then collect again: the runs not stored yet are read then"
+                )
             for source in sources:
                 if source.path in gone:
                     yield ReadResult((), (_deleted_since_listed(source),))
@@ -288,9 +322,9 @@ class MlflowTrackingAdapter(Adapter):
                 for key in metric_keys(runs[source.path]):
                     points = fetched[(source.path, key)]
                     if isinstance(points, MlflowServerError):
-                        problems.append(
-                            Problem(source.path, f"metric {key!r}: the server {points}", "the other metrics")
-                        )
+                        what = f"metric {key!r}: the server {points}"
+                        # unread: the run is not stored as read whole, so the next collect reads it again
+                        problems.append(Problem(source.path, what, "the other metrics", unread=True))
                         continue
                     histories[key] = points
                 if histories and not any(histories.values()) and _gone(client, source):
@@ -340,6 +374,14 @@ class MlflowTrackingAdapter(Adapter):
             if run is None and not own:
                 own.append(_deleted_since_listed(source))
             yield ReadResult((run,) if run is not None else (), (*own, *shared))
+
+
+def _no_runs(where: TrackingLocation, experiment_id: str, name: str, deleted: bool) -> str:
+    """Say why an experiment a URL names gave no run: it is deleted in MLflow, or it has none."""
+    what = f"{where.server}: experiment {name!r} (id {experiment_id})"
+    if deleted:
+        return f"{what} is deleted in MLflow; {option('option', 'deleted=keep')} collects its runs"
+    return f"{what} has no runs; check the name after # (or log a run to it first)"
 
 
 def _run_id(source: Source) -> str:

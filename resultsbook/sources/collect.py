@@ -21,7 +21,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, Protocol
 
 from resultsbook.adapters import Adapter, claim_pattern
-from resultsbook.errors import StoppedAnswering
+from resultsbook.errors import ServerGoneError, StoppedAnswering
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, values_equal
 from resultsbook.sources import fs
@@ -471,8 +471,12 @@ def read_batch(adapter: Adapter, planned: Sequence[Planned]) -> Iterator[ReadRes
         try:
             result = next(results)
         except StopIteration:
-            missed = Problem(item.source.path, f"was not read by the {adapter.name} adapter", "nothing")
+            missed = Problem(  # unread: stored so, it is read again by the next collect
+                item.source.path, f"was not read by the {adapter.name} adapter", _NOT_YET, unread=True
+            )
             result = ReadResult((), (missed,))
+        except ServerGoneError:
+            raise  # every run left would fail alike: the collect stops, the runs written before kept
         except Exception as error:  # one broken run never stops a collect
             results = iter(())
             result = _unreadable(adapter, item.source, error)

@@ -281,7 +281,8 @@ class _Planner:
             else:  # and one without an adapter for every adapter's runs
                 plan.adapters.pop(scope, None)
             if not count:  # a mistyped pattern or adapter: say so; runs still there stay
-                plan.notes.append(explain_nothing_found(request, log))
+                why = served[2] if served is not None else ""
+                plan.notes.append(why or explain_nothing_found(request, log))
                 plan.unsure.append(storable_text(store.relative(request.path)))
                 plan.nothing_found.append(plan.notes[-1])
             elif (log.unclaimed or log.unclaimed_results) and not request.pattern:  # runs found, logs unread
@@ -537,9 +538,10 @@ def _keep_snapshot(
         store.remember_collect_snapshot(root, context, None)
 
 
-def served_sources(request: CollectRequest) -> tuple[str, list[tuple[Source, Adapter]]] | None:
-    """Return the root and the sources of a location a tracking server serves (mlflow+http://…),
-    or None when no adapter serves it (a folder, a file, an object-storage URL)."""
+def served_sources(request: CollectRequest) -> tuple[str, list[tuple[Source, Adapter]], str] | None:
+    """Return the root and the sources of a location a tracking server serves (mlflow+http://…), and
+    why it serves none when it does not; None when no adapter serves it (a folder, a file, an
+    object-storage URL)."""
     if "://" not in request.path:
         return None
     for adapter in make_adapters(request):
@@ -548,7 +550,7 @@ def served_sources(request: CollectRequest) -> tuple[str, list[tuple[Source, Ada
             sources = [
                 replace(s, params=dict(request.params)) if request.params else s for s in served.sources
             ]
-            return served.root, [(source, adapter) for source in sources]
+            return served.root, [(source, adapter) for source in sources], served.empty
     return None
 
 

@@ -20,10 +20,16 @@ MAX_STEP = float(2**53)  # float64 (and so every reader of the store) holds ever
 class SeriesBuilder:
     """Collect points per metric key, one at a time or a column at a time, and build `Series`."""
 
-    def __init__(self) -> None:
+    def __init__(self, repeat_kept: str = "the last value logged for each step") -> None:
+        self._repeat_kept = repeat_kept  # which point of a repeated step is kept, in the reader's words
         self._points: dict[str, tuple[list[float], list[float], list[float]]] = {}
         self._columns: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         self._counts: dict[str, int] = {}
+        self._notes: list[tuple[str, str]] = []  # (message, kept) said by whoever added the points
+
+    def note(self, message: str, kept: str) -> None:
+        """Report something about the points added (how they were ordered), with the problems."""
+        self._notes.append((message, kept))
 
     def add(self, key: str, step: float, value: float, time: float | None = None) -> None:
         """Append one point of one metric."""
@@ -69,7 +75,7 @@ class SeriesBuilder:
     def build(self, path: str) -> tuple[dict[str, Series], list[Problem]]:
         """Return the series by key and the problems met (duplicate steps, non-finite values)."""
         series: dict[str, Series] = {}
-        problems: list[Problem] = []
+        problems = [Problem(path, message, kept) for message, kept in self._notes]
         # metrics logged together share one steps array; the original is kept as well, since a freed
         # array's id can be reused by the next key's steps
         typed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -79,18 +85,19 @@ class SeriesBuilder:
             checked = ordered.get(id(steps))
             if checked is None or checked[0] is not steps:
                 checked = ordered[id(steps)] = (steps, usual_steps(steps))
-            duplicates = 0
+            duplicates = repeated = 0
             if not checked[1]:
                 steps, values, times = _valid_steps(path, key, steps, values, times, problems)
                 if not len(steps):
                     continue
-                steps, values, times, duplicates = _settle_steps(steps, values, times)
+                steps, values, times, duplicates, repeated = _settle_steps(steps, values, times)
             if duplicates:
+                extra = f" ({duplicates} extra points)" if duplicates > repeated else ""
                 problems.append(
                     Problem(
                         path,
-                        f"metric {key!r} logs {duplicates} step(s) more than once",
-                        "the last value logged for each step",
+                        f"metric {key!r} logs {repeated} step(s) more than once{extra}",
+                        self._repeat_kept,
                     )
                 )
             bad = int(np.count_nonzero(~np.isfinite(values)))
@@ -195,16 +202,18 @@ def _step_text(step: float) -> str:
 
 def _settle_steps(
     steps: np.ndarray, values: np.ndarray, times: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Sort points by step, keeping the last one logged where a step repeats; also return how many
     of the points left out held another value than the one kept (a repeat of the same value, as
-    Lightning logs `epoch` with every call, loses nothing and is not counted)."""
+    Lightning logs `epoch` with every call, loses nothing and is not counted), and at how many steps."""
     if len(steps) < 2 or np.all(steps[1:] > steps[:-1]):
-        return steps, values, times, 0
+        return steps, values, times, 0, 0
     # unique on the reversed arrays finds each step's last occurrence
     unique, first_in_reversed, group = np.unique(steps[::-1], return_index=True, return_inverse=True)
     keep = len(steps) - 1 - first_in_reversed
     kept = values[keep][group]  # the value kept for each point's step, the points reversed
     logged = values[::-1]
     same = (logged == kept) | (np.isnan(logged) & np.isnan(kept))
-    return unique, values[keep], times[keep], int(np.count_nonzero(~same))
+    differing = ~same
+    steps_hit = len(np.unique(group[differing]))
+    return unique, values[keep], times[keep], int(np.count_nonzero(differing)), steps_hit
