@@ -349,7 +349,9 @@ class RecordsAdapter(Adapter):
             try:
                 for records in iter_json_records(path, problems):
                     for record in records:
-                        nests = any(isinstance(value, (dict, list)) for value in record.values())
+                        nests = not _CONTAINERS.isdisjoint(
+                            map(type, record.values())
+                        )  # parsed: no subclasses
                         if nests and too_deep(record):
                             deep += 1
                         else:
@@ -734,12 +736,13 @@ class ParamsKey:
 
 
 _PLAIN = {str, int, float, bool, type(None)}
+_CONTAINERS = {dict, list}
 _KNOWN_KEYS = 4096
 
 
 def _renamed(record: Mapping[str, Any], renames: Mapping[str, str]) -> Mapping[str, Any]:
     """Return a record flattened to dotted keys and renamed: the record itself when that changes nothing."""
-    if not renames and not any(isinstance(value, dict) and value for value in record.values()):
+    if not renames and dict not in set(map(type, record.values())):
         return record  # parsed JSON nests dicts, no other mapping
     return {renames.get(k, k): v for k, v in flatten_params_keep_lists(record).items()}
 
