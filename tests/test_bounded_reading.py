@@ -101,7 +101,10 @@ def test_a_last_line_without_its_newline_is_dropped_even_when_it_parses(tmp_path
     problems = []
     assert all_lines(path, problems) == ["step,loss", "1,0.5", "2,0.789"]
     assert [(p.message, p.kept) for p in problems] == [
-        ("last line (4) is cut off (a run still writing?); if the file is complete, end its last line with a newline", "the 3 complete line(s) before it")
+        (
+            "last line (4) is cut off (a run still writing?); if the file is complete, end its last line with a newline",
+            "the 3 complete line(s) before it",
+        )
     ]
 
 
@@ -123,7 +126,9 @@ def test_a_json_line_cut_inside_a_number_is_dropped(tmp_path):
     assert [r for batch in iter_json_records(str(path), problems) for r in batch] == [
         {"step": 1, "loss": 0.5}
     ]
-    assert messages(problems) == ["last line (2) is cut off (a run still writing?); if the file is complete, end its last line with a newline"]
+    assert messages(problems) == [
+        "last line (2) is cut off (a run still writing?); if the file is complete, end its last line with a newline"
+    ]
 
 
 def test_a_line_longer_than_the_record_limit_is_skipped_without_holding_it(tmp_path, monkeypatch):
@@ -146,7 +151,9 @@ def test_the_unwritten_zeros_of_a_sparse_log_are_skipped_not_read(tmp_path, monk
     real_read = os.read
     monkeypatch.setattr(fileio.os, "read", lambda fd, size: read.append(size) or real_read(fd, size))
     problems = []
-    assert [r for batch in iter_json_records(str(path), problems) for r in batch] == [{"step": 1, "loss": 0.5}]
+    assert [r for batch in iter_json_records(str(path), problems) for r in batch] == [
+        {"step": 1, "loss": 0.5}
+    ]
     assert messages(problems) == ["line 1 is longer than 1 MiB (RESULTSBOOK_MAX_RECORD_SIZE): skipped"]
     assert len(read) < 5  # the first chunk, past the limit, then the data after the zeros
 
@@ -336,5 +343,30 @@ def test_json_lines_already_read_follow_the_same_rules_as_a_streamed_file():
     problems: list = []
     text = '{"step": 1}\nnope\n{"step": 2}\n{"step": 3, "loss": 0.'
     assert list(iter_json_lines("m.jsonl", text, problems)) == [{"step": 1}, {"step": 2}]
-    assert messages(problems) == ["last line (4) is cut off (a run still writing?); if the file is complete, end its last line with a newline", "line 2 is not valid JSON"]
+    assert messages(problems) == [
+        "last line (4) is cut off (a run still writing?); if the file is complete, end its last line with a newline",
+        "line 2 is not valid JSON",
+    ]
     assert list(iter_json_lines("m.jsonl", '{"step": 1}\n{"step": 2}', [])) == [{"step": 1}, {"step": 2}]
+
+
+def test_a_records_json_lines_file_is_streamed_not_held_whole(tmp_path, monkeypatch):
+    import tracemalloc
+
+    from resultsbook.adapters.records import RecordsAdapter
+
+    monkeypatch.setattr(fileio, "CHUNK", 64 << 10)
+    path = tmp_path / "results.jsonl"
+    lines = (f'{{"step": {i}, "loss": {1 / (i + 1):.6f}, "optimizer": "adam"}}\n' for i in range(40_000))
+    path.write_text("".join(lines))
+    adapter = RecordsAdapter()
+    tracemalloc.start()
+    try:
+        result = adapter.read(adapter.source(str(path), [str(path)]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    (run,) = result.runs
+    assert (run.params, len(run.metrics["loss"].steps)) == ({"optimizer": "adam"}, 40_000)
+    # the points kept and a chunk's records, not every record of the file (as dicts, 10x its size)
+    assert peak < 3 * path.stat().st_size

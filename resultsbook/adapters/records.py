@@ -17,8 +17,8 @@ import json
 import math
 import os
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping
+from itertools import islice
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
@@ -116,33 +116,63 @@ class RecordsAdapter(Adapter):
     def read(self, source: Source) -> ReadResult:
         """Read every run of one records file."""
         problems: list[Problem] = []
-        records = list(self._records(source.path, problems))
-        if self._dvc_rows is not None:  # `dvc exp show --json`: its rows say what each value is
-            runs = dvc_exp.read_exp_show(source.path, self._dvc_rows, problems)
-            return ReadResult(tuple(runs), tuple(problems))
+        renames = _parse_renames(self.config.get("rename"))
         wandb_runs: list[tuple[str, str]] = []  # (name, status) of each row of a W&B runs table
         dvc_params: set[str] = set()
         dvc_metrics: set[str] = set()
-        if wandb_runs_table.is_runs_table(records):
-            rows = [wandb_runs_table.run_fields(record) for record in records]
-            wandb_runs, records = [(name, status) for name, status, _ in rows], [kept for *_, kept in rows]
-        elif dvc_exp.is_exp_show_csv(self._csv_columns):  # a row per experiment, named by DVC
-            settings = _params_beside(source.path, problems)
-            wandb_runs, records, dvc_params, dvc_metrics = dvc_exp.csv_runs(
-                source.path,
-                records,
-                settings,
-                problems,
-                option_list(self.config.get("params")) or (),
-                self._csv_columns,
-            )
-        fields = {name for record in records for name in record}
         fold_params: set[str] = set()
-        if cv_results.is_cv_results(fields):  # a row per candidate: a run per candidate and fold
-            fold_params = cv_results.candidate_params(fields)
-            records = [fold for record in records for fold in cv_results.fold_records(record)]
-        renames = _parse_renames(self.config.get("rename"))
-        records = [{renames.get(k, k): v for k, v in flatten_params_keep_lists(r).items()} for r in records]
+        census = Census(self.config.get("step") or "step")
+        records: list[Mapping[str, Any]] | None = None
+        if self._json_lines(source.path):  # streamed twice (a census, then the runs), never held whole
+            raw_fields: dict[str, None] = {}
+            head: Mapping[str, Any] | None = None  # the first record
+            for record in self._records(source.path, problems):
+                head = record if head is None else head
+                raw_fields.update(dict.fromkeys(record))
+                census.add(_renamed(record, renames))
+            if (head is not None and wandb_runs_table.is_runs_table([head])) or cv_results.is_cv_results(
+                raw_fields
+            ):  # rows of runs, held as the other formats are
+                records, census = list(self._records(source.path, [])), Census(census.step)
+        else:
+            records = list(self._records(source.path, problems))
+        if self._dvc_rows is not None:  # `dvc exp show --json`: its rows say what each value is
+            runs = dvc_exp.read_exp_show(source.path, self._dvc_rows, problems)
+            return ReadResult(tuple(runs), tuple(problems))
+        if records is not None:
+            if wandb_runs_table.is_runs_table(records):
+                rows = [wandb_runs_table.run_fields(record) for record in records]
+                wandb_runs, records = (
+                    [(name, status) for name, status, _ in rows],
+                    [kept for *_, kept in rows],
+                )
+            elif dvc_exp.is_exp_show_csv(self._csv_columns):  # a row per experiment, named by DVC
+                settings = _params_beside(source.path, problems)
+                wandb_runs, records, dvc_params, dvc_metrics = dvc_exp.csv_runs(
+                    source.path,
+                    records,
+                    settings,
+                    problems,
+                    option_list(self.config.get("params")) or (),
+                    self._csv_columns,
+                )
+            fields = {name for record in records for name in record}
+            if cv_results.is_cv_results(fields):  # a row per candidate: a run per candidate and fold
+                fold_params = cv_results.candidate_params(fields)
+                records = [fold for record in records for fold in cv_results.fold_records(record)]
+            records = [_renamed(r, renames) for r in records]
+            for record in records:
+                census.add(record)
+        held = records
+        path = source.path
+
+        def every_record() -> Iterable[Mapping[str, Any]]:
+            """Yield the records again: those held, or those of the JSON Lines file read once more."""
+            if held is not None:
+                return held
+            # as many as the census counted: lines a run appends meanwhile are for the next collect
+            return islice((_renamed(record, renames) for record in self._records(path, [])), census.count)
+
         forced_params = set(option_list(self.config.get("params")) or [])
         forced_params |= {renames.get(name, name) for name in fold_params | dvc_params}
         forced_metrics = set(option_list(self.config.get("metrics")) or [])
@@ -150,15 +180,15 @@ class RecordsAdapter(Adapter):
         if getattr(self, "_task_scores", False):
             forced_params |= {self._option("task"), self._option("index")}
             forced_metrics.add(self._option("value"))
-        forced_params |= whole_seed_fields(records) - forced_metrics
-        forced_metrics |= decimal_fields(records) - forced_params
-        forced_metrics |= result_named_fields(records) - forced_params
-        problems += texts_among_numbers(source.path, records, forced_metrics - forced_params)
-        step_field = self.config.get("step") or ("step" if any("step" in r for r in records) else None)
-        step_field = step_field or (_XS if records and all(_xs_ys(r) for r in records) else None)
-        if self.config.get("step") and records and not any(step_field in r for r in records):
+        forced_params |= census.whole_seed_fields() - forced_metrics
+        forced_metrics |= census.decimal_fields() - forced_params
+        forced_metrics |= census.result_named_fields() - forced_params
+        problems += census.texts_among_numbers(source.path, forced_metrics - forced_params)
+        step_field = self.config.get("step") or ("step" if "step" in census.names else None)
+        step_field = step_field or (_XS if census.count and census.all_xs_ys else None)
+        if self.config.get("step") and census.count and step_field not in census.names:
             # each record would be a run of its own: a curve of N points read as N runs
-            fields = {name for record in records for name in record}
+            fields = set(census.names)
             problems.append(
                 Problem(
                     source.path,
@@ -169,7 +199,7 @@ class RecordsAdapter(Adapter):
             )
             return ReadResult((), tuple(problems))
         if step_field:
-            forced_metrics |= counter_fields(records, step_field) - forced_params
+            forced_metrics |= census.counter_fields(step_field) - forced_params
         grouped: dict[str, tuple[dict[str, Any], SeriesBuilder, dict[str, float]]] = {}
         order: list[str] = []
         repeated: list[int] = []
@@ -179,9 +209,11 @@ class RecordsAdapter(Adapter):
         restarts = StepRestarts()
         names: dict[str, tuple[str, str]] = {}
         unstepped: dict[str, tuple[int, int, int]] = {}  # curve -> (record, its points, the steps listed)
-        for number, record in enumerate(records):
+        first_of: dict[str, Mapping[str, Any]] = {}  # the first record of each key (one per run)
+        params_key = ParamsKey()
+        for number, record in enumerate(every_record()):
             params, curves, finals = _split_fields(record, forced_params, forced_metrics, step_field)
-            key = json.dumps(params, sort_keys=True, default=str)
+            key = params_key(params)
             steps_list = _steps_list(record.get(step_field)) if step_field else None
             step = to_float(record.get(step_field)) if step_field and steps_list is None else None
             back = len(restarts.went_back)
@@ -193,13 +225,14 @@ class RecordsAdapter(Adapter):
                 names[key] = wandb_runs[number]
             if key in grouped and step is None:
                 earlier = first_record[key]
-                if records[earlier] == record:  # every field the same: one row written twice
+                if first_of[key] == record:  # every field the same: one row written twice
                     copies.append((number + 1, earlier + 1))
                 else:
                     repeated.append(number + 1)
                     earlier_of[number] = earlier
                 key = f"{key}#{number}"
             first_record.setdefault(key, number)
+            first_of.setdefault(key, record)
             if key not in grouped:
                 grouped[key] = (params, SeriesBuilder(), {})
                 order.append(key)
@@ -217,13 +250,17 @@ class RecordsAdapter(Adapter):
                     summary[name] = value
                 else:
                     builder.add(name, step, value)
-        named = usual_step_column(list(dict.fromkeys(name for record in records for name in record)))
+        named = usual_step_column(list(census.names))
         if named and copies:  # records alike of a file with a step column are rather points of curves
             repeated, copies = sorted([*repeated, *(n for n, _ in copies)]), []
         if repeated:
             first = ", ".join(str(n) for n in repeated[:5]) + (" ..." if len(repeated) > 5 else "")
             stepped = f" (step={named})" if named else ""  # Dopamine's `Iteration`: points of curves
-            fix = settings_read_as_metrics(records, earlier_of, forced_metrics - forced_params) or (
+            again = list(every_record())
+            fix = (
+                len(again) == census.count  # not a file rewritten since
+                and settings_read_as_metrics(again, earlier_of, forced_metrics - forced_params)
+            ) or (
                 "fix: name the distinguishing fields, e.g. the seed, with the 'params' option, or, where "
                 f"each record is a point of a curve, its step field with the 'step' option{stepped}"
             )
@@ -258,7 +295,9 @@ class RecordsAdapter(Adapter):
         if uneven is not None:
             problems.append(uneven)
         if not step_field and not wandb_runs:
-            problems.extend(_points_read_as_runs(source.path, records, [grouped[key][0] for key in order]))
+            problems.extend(
+                _points_read_as_runs(source.path, census.names, [grouped[key][0] for key in order])
+            )
         runs = []
         for key in order:
             params, builder, summary = grouped[key]
@@ -283,6 +322,13 @@ class RecordsAdapter(Adapter):
             )
         return ReadResult(tuple(runs), tuple(problems))
 
+    def _json_lines(self, path: str) -> bool:
+        """Tell whether `_records` reads a file as JSON Lines (under any name but .csv and .tsv)."""
+        lowered = path.lower()
+        return not lowered.endswith((".csv", ".tsv")) and (
+            not lowered.endswith(".json") or holds_json_lines(path)
+        )
+
     def _records(self, path: str, problems: list[Problem]) -> Iterable[Mapping[str, Any]]:
         """Yield the raw records of a JSON, JSON Lines or CSV file."""
         self._task_scores = False
@@ -298,12 +344,15 @@ class RecordsAdapter(Adapter):
                     cells = ((name, table.text[name][index]) for name in names)
                     yield {name: parse_scalar(cell) for name, cell in cells if cell != ""}
             return
-        if not lowered.endswith(".json") or holds_json_lines(path):  # JSON Lines, under any other name
+        if self._json_lines(path):  # JSON Lines, under any other name
             deep = 0
             try:
                 for records in iter_json_records(path, problems):
                     for record in records:
-                        if too_deep(record):
+                        nests = not _CONTAINERS.isdisjoint(
+                            map(type, record.values())
+                        )  # parsed: no subclasses
+                        if nests and too_deep(record):
                             deep += 1
                         else:
                             yield record
@@ -442,11 +491,11 @@ class StepRestarts:
 
 
 def _points_read_as_runs(
-    path: str, records: list[Mapping[str, Any]], params_of_runs: list[dict[str, Any]]
+    path: str, fields: Iterable[str], params_of_runs: list[dict[str, Any]]
 ) -> list[Problem]:
     """Report runs told apart only by a field named like a step (Detectron2's `iteration`): each
     record of a curve read as a run of its own, a param the step."""
-    named = usual_step_column(list(dict.fromkeys(name for record in records for name in record)))
+    named = usual_step_column(list(fields))
     if named is None or not all(named in params for params in params_of_runs):
         return []
     rest = {
@@ -483,35 +532,6 @@ def is_keras_history(data: Mapping[str, Any]) -> bool:
     list of numbers per metric, `loss` among them, each one value per epoch; not scores per task."""
     lengths = {len(value) if isinstance(value, list) else -1 for value in data.values()}
     return "loss" in data and len(lengths) == 1 and min(lengths) > 0 and is_task_scores(data)
-
-
-def decimal_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Return the fields that hold numbers, at least one of them decimal: metrics in every record. A
-    text that is no number (`N/A`, `OOM`) in fewer records than hold numbers is a value missing there,
-    not a setting; `nan` and `inf` are numbers."""
-    kinds: dict[str, Counter[str]] = {}
-    for record in records:
-        for name, value in record.items():
-            if value is not None:
-                kinds.setdefault(name, Counter())[_kind(value)] += 1
-    return {
-        name
-        for name, seen in kinds.items()
-        if seen["decimal"] and not seen["other"] and seen["text"] < seen["decimal"] + seen["whole"]
-    }
-
-
-def whole_seed_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Return the fields named as a seed (`seed`, `random_seed`, `config.seed`) whose numbers are all
-    whole, some written as decimals (`1.0`, as pandas writes a column with a gap): seeds, as a text
-    log's `seed: 1.0` is, not metrics."""
-    named = {name for record in records for name in record if _SEED_NAME.fullmatch(name.rsplit(".", 1)[-1])}
-    found: set[str] = set()
-    for name in named:
-        values = [record[name] for record in records if record.get(name) is not None]
-        if values and all(_whole_valued(value) for value in values):
-            found.add(name)
-    return found
 
 
 _SEED_NAME = re.compile(r"(\w+_)?seed", re.IGNORECASE)
@@ -571,70 +591,160 @@ def _kind(value: Any) -> str:
     return "other"
 
 
-def result_named_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Return the fields of whole numbers only whose name says they are results, as the one rule of
-    fields.py reads names (`best_epoch`, `episode_reward`, `metrics.correct`): not settings that
-    would make every run of a cell differ in its configuration."""
-    names = {name for record in records for name, value in record.items() if _whole(value)}
-    others = {
-        name
-        for record in records
-        for name, value in record.items()
-        if name in names and value is not None and not _whole(value)
-    }
-    return {name for name in names - others if key_kind(name.split("."), results_file=False) == "result"}
+class Census:
+    """What the whole file says of each field, gathered in one pass over its records (the file need
+    not be held): the kinds of values it holds, which decide its kind in every record, its first
+    text that is no number, and whether it counts along the step."""
 
+    def __init__(self, step: str) -> None:
+        self.step = step  # the step field whose counters are looked for
+        self.names: dict[str, None] = {}  # every field, in the order met
+        self.count = 0
+        self.all_xs_ys = True
+        self._kinds: dict[str, list[int]] = {}  # field -> values seen of each kind in _KINDS
+        self._first_text: dict[str, tuple[int, str]] = {}  # field -> (record from 1, its text)
+        self._seeds: dict[str, bool] = {}  # seed-named field -> its numbers are all whole so far
+        self._previous: Mapping[str, Any] | None = None
+        self._previous_step: float | None = None
+        self._rising: set[str] = set()
+        self._falling: set[str] = set()
 
-def texts_among_numbers(path: str, records: list[Mapping[str, Any]], metrics: set[str]) -> list[Problem]:
-    """Name, per metric field, the records whose value is a text that is no number (`N/A`): each is
-    read as no value, which a table counts as a seed without one."""
-    found: dict[str, list[tuple[int, str]]] = {}
-    numbers: Counter[str] = Counter()
-    for number, record in enumerate(records, start=1):
-        for name in metrics:
-            value = record.get(name)
-            if isinstance(value, str) and to_float(value) is None:
-                found.setdefault(name, []).append((number, value))
-            elif value is not None:
-                numbers[name] += 1
-    problems = []
-    for name, texts in sorted(found.items()):
-        first, value = texts[0]
-        more = f" and {len(texts) - 1} more" if len(texts) > 1 else ""
-        what = "holds numbers, but text" if numbers[name] else "holds no number: text"  # -o metrics named it
-        problems.append(
-            Problem(
-                path,
-                f"field {name!r} {what} in {len(texts)} record(s) (record {first}: "
-                f"{clipped(value)!r}{more}): read as no value there; if {name} is a setting rather than a "
-                "result, name it with the 'params' option",
-                "the records' other fields",
+    def add(self, record: Mapping[str, Any]) -> None:
+        """Count one record's values."""
+        self.count += 1
+        kinds, names = self._kinds, self.names
+        for name, value in record.items():
+            if name not in names:
+                names[name] = None
+                if _SEED_NAME.fullmatch(name.rsplit(".", 1)[-1]):
+                    self._seeds[name] = True
+            if value is None:
+                continue
+            kind = (
+                _DECIMAL if type(value) is float else _WHOLE if type(value) is int else _KINDS[_kind(value)]
             )
-        )
-    return problems
+            seen = kinds.get(name)
+            if seen is None:
+                seen = kinds[name] = [0, 0, 0, 0]
+            seen[kind] += 1
+            if kind == _TEXT and name not in self._first_text:
+                self._first_text[name] = (self.count, value)
+            if name in self._seeds and not _whole_valued(value):
+                self._seeds[name] = False
+        if self.all_xs_ys and not _xs_ys(record):
+            self.all_xs_ys = False
+        self._count_along_step(record)
+
+    def _count_along_step(self, record: Mapping[str, Any]) -> None:
+        """Note the whole-number fields that rise and fall where the step rises from the record before."""
+        previous, before = self._previous, self._previous_step
+        after = to_float(record.get(self.step))
+        if previous is not None and before is not None and after is not None and after > before:
+            for name, value in record.items():
+                earlier = previous.get(name)
+                # whole numbers (_whole: JSON and CSV give ints of no other kind than bool)
+                if type(value) is not int or type(earlier) is not int or name == self.step:
+                    continue
+                if value > earlier:
+                    self._rising.add(name)
+                elif value < earlier:
+                    self._falling.add(name)
+        self._previous, self._previous_step = record, after
+
+    def decimal_fields(self) -> set[str]:
+        """Return the fields that hold numbers, at least one of them decimal: metrics in every record. A
+        text that is no number (`N/A`, `OOM`) in fewer records than hold numbers is a value missing
+        there, not a setting; `nan` and `inf` are numbers."""
+        return {
+            name
+            for name, (decimal, whole, text, other) in self._kinds.items()
+            if decimal and not other and text < decimal + whole
+        }
+
+    def whole_seed_fields(self) -> set[str]:
+        """Return the fields named as a seed (`seed`, `random_seed`, `config.seed`) whose numbers are all
+        whole, some written as decimals (`1.0`, as pandas writes a column with a gap): seeds, as a text
+        log's `seed: 1.0` is, not metrics."""
+        return {name for name, whole in self._seeds.items() if whole and name in self._kinds}
+
+    def result_named_fields(self) -> set[str]:
+        """Return the fields of whole numbers only whose name says they are results, as the one rule of
+        fields.py reads names (`best_epoch`, `episode_reward`, `metrics.correct`): not settings that
+        would make every run of a cell differ in its configuration."""
+        return {
+            name
+            for name, (decimal, whole, text, other) in self._kinds.items()
+            if whole
+            and not decimal + text + other
+            and key_kind(name.split("."), results_file=False) == "result"
+        }
+
+    def texts_among_numbers(self, path: str, metrics: set[str]) -> list[Problem]:
+        """Name, per metric field, the records whose value is a text that is no number (`N/A`): each is
+        read as no value, which a table counts as a seed without one."""
+        problems = []
+        for name in sorted(metrics & self._first_text.keys()):
+            decimal, whole, texts, other = self._kinds[name]
+            first, value = self._first_text[name]
+            more = f" and {texts - 1} more" if texts > 1 else ""
+            # -o metrics named it
+            what = "holds numbers, but text" if decimal + whole + other else "holds no number: text"
+            problems.append(
+                Problem(
+                    path,
+                    f"field {name!r} {what} in {texts} record(s) (record {first}: "
+                    f"{clipped(value)!r}{more}): read as no value there; if {name} is a setting rather than "
+                    "a result, name it with the 'params' option",
+                    "the records' other fields",
+                )
+            )
+        return problems
+
+    def counter_fields(self, step_field: str) -> set[str]:
+        """Return the whole-number fields that count along the step (an episode or epoch number logged
+        beside it): where the step rises from one record to the next, they never fall and rise at
+        least once. A seed or a setting stays the same while the step rises, and falls back when a
+        run ends."""
+        return self._rising - self._falling if step_field == self.step else set()
 
 
-def counter_fields(records: list[Mapping[str, Any]], step_field: str) -> set[str]:
-    """Return the whole-number fields that count along the step (an episode or epoch number logged
-    beside it): where the step rises from one record to the next, they never fall and rise at least
-    once. A seed or a setting stays the same while the step rises, and falls back when a run ends."""
-    rising: set[str] = set()
-    falling: set[str] = set()
-    previous: Mapping[str, Any] | None = None
-    for record in records:
-        if previous is not None:
-            before, after = to_float(previous.get(step_field)), to_float(record.get(step_field))
-            if before is not None and after is not None and after > before:
-                for name, value in record.items():
-                    earlier = previous.get(name)
-                    if not (_whole(value) and _whole(earlier)) or name == step_field:
-                        continue
-                    if value > earlier:
-                        rising.add(name)
-                    elif value < earlier:
-                        falling.add(name)
-        previous = record
-    return rising - falling
+_KINDS = {"decimal": 0, "whole": 1, "text": 2, "other": 3}  # the kinds of `_kind`, as indexes
+_DECIMAL, _WHOLE, _TEXT = 0, 1, 2
+
+
+class ParamsKey:
+    """Return the key of a run's params (canonical JSON), remembering those of plain values: the
+    records of one run repeat them."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[Any, ...], str] = {}
+
+    def __call__(self, params: Mapping[str, Any]) -> str:
+        if not params:
+            return "{}"
+        plain = all(type(value) in _PLAIN for value in params.values())
+        # the type too: True, 1 and 1.0 are equal keys of a dict, but not the same JSON
+        known = tuple((name, type(value), value) for name, value in params.items()) if plain else None
+        key = self._known.get(known) if known is not None else None
+        if key is None:
+            key = json.dumps(params, sort_keys=True, default=str)
+            if known is not None:
+                if len(self._known) >= _KNOWN_KEYS:
+                    self._known.clear()
+                self._known[known] = key
+        return key
+
+
+_PLAIN = {str, int, float, bool, type(None)}
+_CONTAINERS = {dict, list}
+_KNOWN_KEYS = 4096
+
+
+def _renamed(record: Mapping[str, Any], renames: Mapping[str, str]) -> Mapping[str, Any]:
+    """Return a record flattened to dotted keys and renamed: the record itself when that changes nothing."""
+    if not renames and dict not in set(map(type, record.values())):
+        return record  # parsed JSON nests dicts, no other mapping
+    return {renames.get(k, k): v for k, v in flatten_params_keep_lists(record).items()}
 
 
 def _whole(value: Any) -> bool:
