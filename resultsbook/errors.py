@@ -39,10 +39,6 @@ class SpecError(ResultsbookError):
     """The spec or a command-line option is invalid."""
 
 
-class ServerGoneError(SpecError):
-    """A server a collect was reading runs from stopped answering: the collect stops, saying so."""
-
-
 class AdapterError(ResultsbookError):
     """An adapter is unknown or misconfigured."""
 
@@ -81,6 +77,10 @@ class StoppedAnswering(ResultsbookError):
     """A storage server stopped answering during a collect, which ended with what it had stored."""
 
     kind = "io"
+
+
+class ServerGoneError(StoppedAnswering):
+    """A tracking server a collect was reading runs from went away: the collect stops, saying so."""
 
 
 class OutputError(ResultsbookError):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from test_postgres_store import everything
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import ServerGoneError, SpecError
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 
@@ -422,7 +422,7 @@ def test_a_server_gone_mid_collect_stops_it_and_the_next_collect_reads_every_run
 
     with Store.open(str(tmp_path / "s.db")) as store:
         monkeypatch.setattr(MlflowRest, "history", down)
-        with pytest.raises(SpecError) as caught:
+        with pytest.raises(ServerGoneError) as caught:  # exit 74, as a storage server gone
             collect(store, [CollectRequest(rest(mlflow_server, "lab-sweep"))])
         assert str(caught.value) == (
             f"mlflow+{mlflow_server.url}: the server went away during the collect: it cannot be reached "

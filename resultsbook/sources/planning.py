@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.adapters import Adapter
-from resultsbook.errors import SpecError, broken_source, nearby
+from resultsbook.errors import ResultsbookError, SpecError, broken_source, nearby
 from resultsbook.models import Problem, Source
 from resultsbook.sources import fs, snapshot
 from resultsbook.sources.find import (
@@ -125,7 +125,12 @@ def _still_there(store: Store, path: str) -> bool:
     """Tell whether a stored source's file or folder is still there: on disk, or in the listing this
     collect made of its remote root."""
     absolute = store.absolute(path)
-    return fs.exists(absolute) if fs.is_remote(absolute) else os.path.lexists(absolute)
+    if not fs.is_remote(absolute):
+        return os.path.lexists(absolute)
+    try:
+        return fs.exists(absolute)
+    except ResultsbookError:  # a tracking server's run (mlflow+http://…): its adapter says when it is gone
+        return False
 
 
 def _autodetected(store: Store, path: str, adapter: str) -> bool:
@@ -140,8 +145,13 @@ def _autodetected(store: Store, path: str, adapter: str) -> bool:
     if not found.claims_by_itself:
         return False
     names = claim_pattern(adapter)
+    if names is None:
+        return True
     absolute = store.absolute(path)
-    return names is None or not fs.isfile(absolute) or names.fullmatch(posixpath.basename(path)) is not None
+    try:
+        return not fs.isfile(absolute) or names.fullmatch(posixpath.basename(path)) is not None
+    except ResultsbookError:  # a tracking server's run (mlflow+http://…), served whole by its adapter
+        return True
 
 
 def _folders_above(paths: Iterable[str]) -> set[str]:
