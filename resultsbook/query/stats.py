@@ -51,7 +51,7 @@ BOOTSTRAPS = ("bootstrap", "bca")
 INTERVALS = ("ci95", *BOOTSTRAPS)  # interval estimates of the centre, with _lo and _hi bounds
 BOOTSTRAP_RESAMPLES = 10_000
 SMALL_BOOTSTRAP_N = 10  # fewer values: a bootstrap interval covers well below its nominal level
-_NOISE = float(np.finfo(np.float64).eps)
+_NOISE = 8 * np.finfo(np.float64).eps
 _SQUARES_OVERFLOW = 1e150  # beyond about 1.3e154, squares exceed the largest double
 _CUBES_OVERFLOW = 1e100  # and beyond about 5.6e102, cubes do
 _SUMS_OVERFLOW = 1e307  # n values beyond this over n may sum past the largest double
@@ -148,9 +148,7 @@ def describe(
         out["std"] = denoise(std, x)
         out["sem"] = out["std"] / math.sqrt(n)
     if "ci95" in asked:
-        # the t quantile (12.7 at n = 2) scales the std's noise past the noise bound: denoise the std
-        noise = n > 1 and finite and denoise(std_of(x, 1), x) == 0
-        half = 0.0 if noise else t_half_width(x) if finite else nan
+        half = denoise(t_half_width(x), x) if finite else nan
         out.update(ci95=half, ci95_lo=out["mean"] - half, ci95_hi=out["mean"] + half)
     for method in BOOTSTRAPS:
         if method in asked:
@@ -222,9 +220,7 @@ def denoise(spread: float, x: np.ndarray) -> float:
         if np.ptp(x) == 0:
             return 0.0
     largest = float(np.max(np.abs(x)))
-    # the rounding error of the mean's computation (pairwise sums): values one ulp apart (0.1 + 0.2
-    # beside 0.3) are noise, 1e15 + 1, + 2, + 3 (eight ulps apart) are not
-    return 0.0 if abs(spread) <= _NOISE * math.sqrt(len(x)) * largest else spread
+    return 0.0 if abs(spread) <= _NOISE * len(x) * largest else spread
 
 
 def _difference(high: float, low: float) -> float:
