@@ -651,14 +651,15 @@ def test_a_misspelt_highlight_names_the_table_and_the_key_meant(project):
     ]
 
 
-def test_a_misspelt_highlight_of_the_defaults_is_named_as_theirs_by_build_table_and_spec_table(project, cli):
-    """[defaults] highlight = "modle" was said as the first table's mistake by build, and as nobody's (no file,
-    no table) by `table NAME`; book.spec_table raised only when the notebook showed the table."""
+def test_a_misspelt_highlight_of_the_defaults_is_named_with_the_table_and_where_it_comes_from(project, cli):
+    """[defaults] highlight = "modle" was said as the table's own setting by build, and as nobody's (no file,
+    no table) by `table NAME`; book.spec_table raised only when the notebook showed the table. Other
+    tables may have the key: the table is named, and where its setting comes from."""
     spec = project / "resultsbook.toml"
     spec.write_text('[defaults]\nhighlight = "modle"\n' + SPEC)
     said = (
-        "resultsbook.toml: [defaults] highlight 'modle' is not column, row, none or one of the keys model, "
-        "dataset; did you mean 'model'?"
+        "resultsbook.toml: [tables.main], which takes highlight from [defaults]: highlight 'modle' is not "
+        "column, row, none or one of the keys model, dataset; did you mean 'model'?"
     )
     assert [failure.line() for failure in run_build(project).failed] == [said]
     shown = cli("table", "main")

@@ -67,8 +67,7 @@ def entry_failure(spec: Spec, entry: str, error: ResultsbookError) -> EntryFailu
     spec_name = os.path.basename(spec.path)
     text = str(error).strip().removeprefix(f"{spec_name}: ")
     label = entry_label(entry)
-    inherited = text.startswith(("[defaults] ", "top-level "))  # every table's setting, said as where written
-    if not inherited and not text.startswith(label.rstrip("]")):  # `[macros.values.gain]: ...` names it
+    if not text.startswith(label.rstrip("]")):  # `[macros.values.gain]: ...` names the entry already
         text = f"{label}{':' if entry == 'sections' else ''} {text}"
     return EntryFailure(entry, error.kind, f"{spec_name}: {text}")
 

@@ -79,9 +79,12 @@ def _setter(spec: Spec, key: str) -> str:
 
 
 def setting_context(spec: Spec, table_spec: TableSpec, message: str) -> str:
-    """Name where the setting a message starts with is written: the table's own, or [defaults] it inherits."""
+    """Name the table a message about one of its settings is of, and where it takes the setting from
+    when it inherits it (`[tables.t], which takes highlight from [defaults]:`): other tables may use it."""
     key = message.split(" ", 1)[0]
-    return _setter(spec, key) if _inherits(spec, table_spec, key) else f"[tables.{table_spec.name}]"
+    if not _inherits(spec, table_spec, key):
+        return f"[tables.{table_spec.name}]"
+    return f"[tables.{table_spec.name}], which takes {key} from {_setter(spec, key)}:"
 
 
 def check_spec_highlight(spec: Spec, table_spec: TableSpec, table: ResultTable) -> None:
