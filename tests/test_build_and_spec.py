@@ -208,7 +208,7 @@ def test_one_file_written_through_a_symlinked_folder_by_two_entries_is_refused(t
         ),
         (  # float = 2 wrapped the table as true did; a misspelt float's name got no did-you-mean
             '[tables.t]\nmetric = "a"\nrows = ["m"]\nfloat = 2',
-            '[tables.t] float = 2 must be true (a table float), "table*" (across both columns of a two-column '
+            '[tables.t] float = 2 must be true or "table" (a table float), "table*" (across both columns of a two-column '
             "paper) or false (bare)",
         ),
         (
@@ -751,7 +751,7 @@ def test_a_misspelt_replicate_key_every_table_inherits_is_named_once_where_it_is
             'fit = "scal"',
             ": fit 'scal' is not one of natural, scale, tabular*, tabularx; did you mean 'scale'?",
         ),
-        ("float = 2", "float = 2 must be true (a table float)"),
+        ("float = 2", 'float = 2 must be true or "table" (a table float)'),
     ],
 )
 def test_a_defaults_setting_in_error_is_named_as_the_defaults_not_as_each_table(tmp_path, setting, message):

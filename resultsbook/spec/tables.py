@@ -586,7 +586,8 @@ def _float(value: Any, where: str, context: str) -> bool | str:
     fix = (
         f"did you mean float = {meant if meant in ('true', 'false') else value_text(meant)}?" if meant else ""
     )
-    allowed = 'true (a table float), "table*" (across both columns of a two-column paper) or false (bare)'
+    allowed = 'true or "table" (a table float), "table*" (across both columns of a two-column paper) or '
+    allowed += "false (bare)"
     raise SpecError(
         f"{where}: {context} float = {value_text(value)} must be {allowed}" + (f"; {fix}" if fix else "")
     )
