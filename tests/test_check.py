@@ -246,6 +246,10 @@ def test_a_lock_a_git_merge_left_conflicted_is_named_by_check_and_written_again_
         f"Error: {lock} has merge conflicts (git's <<<<<<< and >>>>>>> lines); `resultsbook build` "
         "resolves them: it writes the lock again from the outputs it builds\n"
     )
+    explained = subprocess.run(  # explain still explains, from the store: the lock adds nothing there
+        [sys.executable, "-m", "resultsbook", "explain", "table1"], capture_output=True, text=True, cwd=paper
+    )
+    assert explained.returncode == 0 and "merge conflicts" not in explained.stdout, explained.stderr
     built = subprocess.run(
         [sys.executable, "-m", "resultsbook", "build", "--no-collect"],
         capture_output=True,

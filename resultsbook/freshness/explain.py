@@ -13,7 +13,7 @@ from resultsbook.errors import QueryError, SpecError, closest, did_you_mean, lis
 from resultsbook.freshness.check import recoded_runs, recoded_text, run_names, runs_text
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import aggregate_entry, compute_entry, run_code
-from resultsbook.outputs.lock import LockEntry, file_digest, read_lock
+from resultsbook.outputs.lock import LockConflictError, LockEntry, file_digest, read_lock
 from resultsbook.outputs.spec_reader import spec_reader
 from resultsbook.params import format_value
 from resultsbook.query.access import MetricReader
@@ -231,7 +231,7 @@ def _lock_entry(spec: Spec, entry: str) -> LockEntry | None:
     """Return what the last build recorded of an entry; None without a (readable) lock: check says why."""
     try:
         return read_lock(spec.lock).get(entry) if spec.lock else None
-    except SpecError:
+    except (SpecError, LockConflictError):  # a lock a merge left conflicted explains nothing; the store does
         return None
 
 
