@@ -68,7 +68,8 @@ class MlflowAdapter(Adapter):
     name = "mlflow"
     summary = "MLflow file store (mlruns/<experiment>/<run>/) and SQLite store (mlflow.db)"
     priority = 20
-    reading_version = 2  # 2: a SCHEDULED run (not started) is queued, not running
+    # 2: a SCHEDULED run (not started) is queued, not running; 3: a metric logged without steps is a curve
+    reading_version = 3
     options = {
         "deleted": "what to do with runs deleted in MLflow: skip (default, as MLflow's search does) or keep",
     }

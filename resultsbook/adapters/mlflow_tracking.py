@@ -143,7 +143,8 @@ class MlflowTrackingAdapter(Adapter):
     priority = 90
     claims_by_itself = False  # never claims a folder: it answers for mlflow+ URLs only
     reads_in_batches = True
-    reading_version = 2  # 2: a SCHEDULED run (not started) is queued, not running
+    # 2: a SCHEDULED run (not started) is queued, not running; 3: a metric logged without steps is a curve
+    reading_version = 3
     options = {"deleted": "runs deleted in MLflow: skip (default, as MLflow's search does) or keep"}
 
     def __init__(self, **options: Any) -> None:
@@ -331,7 +332,12 @@ class MlflowTrackingAdapter(Adapter):
                     yield ReadResult((), (_deleted_since_listed(source),))  # every history came back empty
                     continue
                 experiment = self._experiment_name(client, where, runs[source.path])
-                record = read_run(client, runs[source.path], experiment, source.path, problems, histories)
+                try:
+                    record = read_run(client, runs[source.path], experiment, source.path, problems, histories)
+                except (TypeError, ValueError, KeyError, AttributeError) as error:  # one run's damaged answer
+                    damaged = f"could not be read ({type(error).__name__}: {error})"
+                    yield ReadResult((), (Problem(source.path, damaged, "nothing from this run"),))
+                    continue  # the others of the batch are read: one run never stops the collect
                 yield ReadResult((record,), tuple(problems))
         finally:
             client.close()
