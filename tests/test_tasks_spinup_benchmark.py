@@ -149,24 +149,6 @@ def test_a_spread_over_tasks_other_than_the_stratified_bootstrap_is_refused_not_
     assert "bootstrap" in cli(*args).output
 
 
-def test_a_spec_tables_std_over_tasks_is_refused_as_the_command_line_refuses_it(tmp_path):
-    """A spec's `stats = ["mean", "std"]` over tasks built a table without its std, unsaid."""
-    from resultsbook.errors import SpecError
-    from resultsbook.spec import load_spec
-
-    spec = tmp_path / "resultsbook.toml"
-    table = '[tables.agg]\nmetric = "AverageTestEpRet"\nrows = ["algo"]\ntasks = "env"\n'
-    spec.write_text(table + 'stats = ["mean", "std"]\n')
-    with pytest.raises(SpecError) as caught:
-        load_spec(str(spec))
-    assert str(caught.value) == (
-        'resultsbook.toml: [tables.agg] stats = ["mean", "std"]: aggregates over tasks take the stratified '
-        'bootstrap (spread = "bootstrap", their default) or spread = "none", not std'
-    )
-    spec.write_text(table + 'stats = ["mean", "bootstrap"]\n')
-    assert load_spec(str(spec)).tables["agg"].query.tasks == ("env",)
-
-
 def test_versus_is_asked_for_in_the_readers_words_and_a_miscased_row_is_named(book, cli):
     args = ("table", "--rows", "algo", "--metric", "AverageTestEpRet", "--tasks", "env", "--aggregates")
     missing = cli(*args, "probability_of_improvement").output

@@ -168,14 +168,7 @@ def read_table(
     try:
         fmt = _table_format(entry, spread, flags, where, context)
         aggregates = check_aggregates(strings(entry.get("aggregates", []), where, f"{context} aggregates"))
-        asked = _names(entry, "stats", where, context)
-        other = next((stat for stat in asked if stat in SPREADS and stat != "bootstrap"), None)
-        if tasks and other is not None:  # else dropped unsaid: over tasks the interval is the bootstrap's
-            raise SpecError(
-                f"{where}: {context} stats = {value_text(list(asked))}: aggregates over tasks take the "
-                f'stratified bootstrap (spread = "bootstrap", their default) or spread = "none", not {other}'
-            )
-        stats = table_stats(fmt.center, fmt.spread, asked)
+        stats = table_stats(fmt.center, fmt.spread, _names(entry, "stats", where, context))
         check_statistics(stats, fmt.center)
     except ResultsbookError as error:
         if str(error).startswith(f"{where}:"):  # a key's own reader named the file and the key already
