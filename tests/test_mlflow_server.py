@@ -506,3 +506,77 @@ def test_the_runs_of_a_batch_left_unread_after_a_failing_run_are_read_again(
         monkeypatch.setattr(MlflowTrackingAdapter, "read_many", read_many)
         again = collect(store, [CollectRequest(location)])
         assert (again.new, again.sources_read, again.unchanged) == (5, 5, 1)
+
+
+def test_one_damaged_run_of_a_server_is_said_once_and_the_rest_of_its_batch_stored(tmp_path):
+    """A server's run whose history held a point with `"step": null` stopped the adapter: the runs after
+    it in the batch were never stored, each collect read them again and said it kept what it had
+    stored of them (nothing). The damaged run is said once; the others are stored."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlparse
+
+    experiment = {"experiment_id": "1", "name": "exp", "lifecycle_stage": "active"}
+    runs = [
+        {
+            "info": {
+                "run_id": f"r{i}", "run_uuid": f"r{i}", "experiment_id": "1", "run_name": f"run{i}",
+                "status": "FINISHED", "start_time": 1700000000000 + i, "end_time": 1700000000500 + i,
+                "lifecycle_stage": "active",
+            },
+            "data": {
+                "params": [{"key": "seed", "value": str(i)}], "tags": [],
+                "metrics": [{"key": "acc", "value": 0.2, "timestamp": 1700000000002, "step": 2}],
+            },
+        }
+        for i in range(4)
+    ]  # fmt: skip
+
+    class Answers(BaseHTTPRequestHandler):  # MLflow's REST answers, as its server gives them
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def send(self, answer: object, code: int = 200) -> None:
+            body = json.dumps(answer).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            url = urlparse(self.path)
+            query = {key: values[0] for key, values in parse_qs(url.query).items()}
+            path = url.path.split("/mlflow", 1)[-1]
+            if path in ("/experiments/get-by-name", "/experiments/get"):
+                return self.send({"experiment": experiment})
+            if path == "/runs/get":
+                return self.send({"run": next(r for r in runs if r["info"]["run_id"] == query["run_id"])})
+            points = [
+                {"key": "acc", "value": s / 10, "timestamp": 1700000000000 + s, "step": s} for s in range(3)
+            ]
+            if query.get("run_id") == "r1":
+                points[1]["step"] = None  # the damage
+            return self.send({"metrics": points})
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            path = urlparse(self.path).path.split("/mlflow", 1)[-1]
+            self.send({"experiments": [experiment]} if path == "/experiments/search" else {"runs": runs})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"mlflow+http://127.0.0.1:{server.server_address[1]}/#exp"
+    try:
+        with Store.open(str(tmp_path / "s.db")) as store:
+            first = collect(store, [CollectRequest(url)])
+            assert sorted(run.name for run in store.runs()) == ["run0", "run2", "run3"]
+            (damaged,) = first.problems
+            assert damaged.path.endswith("/r1") and damaged.message.startswith(
+                "could not be read (TypeError:"
+            )
+            again = collect(store, [CollectRequest(url)])
+            assert (again.new, again.unchanged, len(again.problems)) == (0, 3, 0), again  # none read again
+    finally:
+        server.shutdown()
+        server.server_close()
