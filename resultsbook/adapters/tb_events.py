@@ -85,6 +85,13 @@ def _in_record_order(chunks: list[_Chunk]) -> _Chunk:
     return joined[0][order], joined[1][order], joined[2][order], joined[3][order]
 
 
+def _stored_steps(chunk: _Chunk) -> _Chunk:
+    """Return a tag's points whose steps are stored (within ±2^53): one dropped as damaged, a step of
+    -2^63, is no restart of the steps."""
+    keep = np.abs(chunk[1]) <= 2.0**53
+    return chunk if keep.all() else (chunk[0][keep], chunk[1][keep], chunk[2][keep], chunk[3][keep])
+
+
 def split_phases(part: EventData) -> tuple[list[EventData], str]:
     """Split one event file where its steps start over, every tag logged on doing so: a tag logged
     again from its first step or before, after a later step (one writer logging pretraining, then
@@ -94,7 +101,7 @@ def split_phases(part: EventData) -> tuple[list[EventData], str]:
     SessionLog START says how to read them."""
     if part.restarts:
         return [part], ""
-    tagged = {tag: _in_record_order(chunks) for tag, chunks in part.chunks.items()}
+    tagged = {tag: _stored_steps(_in_record_order(chunks)) for tag, chunks in part.chunks.items()}
     bounds = _restart_bounds(tagged)
     if not bounds:
         return [part], ""
