@@ -61,7 +61,6 @@ class EventData:
     end_time: float | None = None
     first_time: float | None = None
     files: list[str] = field(default_factory=list)  # the event files read into it, in name order
-    phase: int = 0  # which training of its file it holds, when one writer logged several (split_phases)
 
     def add_to(self, builder: SeriesBuilder, folder: str) -> None:
         """Add every tag's points to a series builder, named after the sub-folder they come from."""
@@ -92,45 +91,36 @@ def _stored_steps(chunk: _Chunk) -> _Chunk:
     return chunk if keep.all() else (chunk[0][keep], chunk[1][keep], chunk[2][keep], chunk[3][keep])
 
 
-def split_phases(part: EventData) -> tuple[list[EventData], str]:
-    """Split one event file where its steps start over, every tag logged on doing so: a tag logged
-    again from its first step or before, after a later step (one writer logging pretraining, then
-    fine-tuning from step 0 again). Return the phases (the file's hparams in each, its end in the
-    last) and the first restart, said (`'val/acc' goes back from step 49 to 0 at its point 51,
-    2026-12-08 03:49:01 UTC`); the file alone and "" when its steps do not start over so, or when a
-    SessionLog START says how to read them."""
+def restart_said(part: EventData) -> str:
+    """Say where one event file's steps start over, every tag logged on doing so: a tag logged again
+    from its first step or before, after a later step (`'val/acc' goes back from step 49 to 0 at its
+    point 51, 2026-12-08 03:49:01 UTC`); "" when they do not, when only some tags go back (a batch
+    index as the step, the epochs going on), or when a SessionLog START says how to read them."""
     if part.restarts:
-        return [part], ""
+        return ""
     tagged = {tag: _stored_steps(_in_record_order(chunks)) for tag, chunks in part.chunks.items()}
     bounds = _restart_bounds(tagged)
     if not bounds:
-        return [part], ""
+        return ""
     edges = [-1, *(at for at, _, _ in bounds), np.inf]
-    phases = [EventData(files=part.files, phase=k) for k in range(len(bounds) + 1)]
-    for tag, (order, steps, values, times) in tagged.items():
-        for k, phase in enumerate(phases):
+    firsts: list[dict[str, float]] = [{} for _ in range(len(edges) - 1)]  # each part's first step, by tag
+    for tag, (order, steps, _, _) in tagged.items():
+        for k, first in enumerate(firsts):
             keep = (order >= edges[k]) & (order < edges[k + 1])
             if keep.any():
-                phase.chunks[tag] = [(order[keep], steps[keep], values[keep], times[keep])]
-    for earlier, later in itertools.pairwise(phases):  # a restart of some tags only is no new training
-        shared = later.chunks.keys() & earlier.chunks.keys()
-        if any(later.chunks[tag][0][1][0] > earlier.chunks[tag][0][1][0] for tag in shared):
-            return [part], ""
-    for k, phase in enumerate(phases):
-        phase.hparams, phase.text_params = part.hparams, part.text_params
-        if k:
-            seen = np.concatenate([chunk[3] for chunks in phase.chunks.values() for chunk in chunks])
-            phase.first_time = float(np.nanmin(seen)) if np.isfinite(seen).any() else None
-        else:
-            phase.first_time = part.first_time
-    phases[-1].end_status, phases[-1].end_time = part.end_status, part.end_time
+                first[tag] = steps[keep][0]
+    for earlier, later in itertools.pairwise(firsts):  # a restart of some tags only is no new training
+        if any(later[tag] > earlier[tag] for tag in later.keys() & earlier.keys()):
+            return ""
     _, tag, point = bounds[0]
     order, steps, _, times = tagged[tag]
     when = (
         f", {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(times[point]))}" if times[point] > 0 else ""
     )
-    said = f"{tag!r} goes back from step {steps[point - 1]:g} to {steps[point]:g} at its point {point + 1}"
-    return phases, said + when
+    return (
+        f"{tag!r} goes back from step {steps[point - 1]:g} to {steps[point]:g} at its point {point + 1}"
+        + when
+    )
 
 
 def _restart_bounds(tagged: dict[str, _Chunk]) -> list[tuple[int, str, int]]:

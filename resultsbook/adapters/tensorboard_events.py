@@ -27,7 +27,7 @@ import numpy as np
 from resultsbook.adapters import run_file_of_later
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_choice
 from resultsbook.adapters.lightning_csv import META_TAGS_FILE, read_meta_tags, split_validation_after_fit
-from resultsbook.adapters.tb_events import EVENTS_MARK, EventData, joined, read_each_event_file, split_phases
+from resultsbook.adapters.tb_events import EVENTS_MARK, EventData, joined, read_each_event_file, restart_said
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params
 from resultsbook.sources import detectron2, fs, isaaclab, mmengine
@@ -156,7 +156,6 @@ class TensorboardAdapter(Adapter):
         own_files = read_each_event_file(groups.pop("", []), problems)
         each_below = {sub: read_each_event_file(groups[sub], problems) for sub in sorted(groups)}
         version = _LIGHTNING_VERSION.fullmatch(os.path.basename(root.rstrip(os.sep)))
-        phased = [split_phases(part) for part in own_files]
         if yaml_path is None and not side and not rsl_rl and not version and self._splits_trainings():
             # a file's own restart is not split: one tag going back (a final eval at step 0, a batch index
             # as the step) is as likely one training; the note below says where the steps start over
@@ -170,8 +169,9 @@ class TensorboardAdapter(Adapter):
                 runs = _split_folder_runs(root, layout, each_below, problems)
                 if runs:
                     return ReadResult(runs, tuple(problems))
-        if any(said for _, said in phased):
-            problems.append(_restart_kept_problem(root, _restart_said(phased)))
+        restarted = next(((part, said) for part in own_files if (said := restart_said(part))), None)
+        if restarted is not None:  # read as one run: `last` is not the point logged last
+            problems.append(_restart_kept_problem(root, restarted))
         own = joined(own_files)
         below = {sub: joined(parts) for sub, parts in each_below.items()}
         if yaml_path is None and _distinct_sessions(below) > 1:
@@ -395,34 +395,27 @@ def _training_runs(
     return tuple(runs)
 
 
-def _restart_said(phased: list[tuple[list[EventData], str]]) -> str:
-    """Name the first event file whose steps start over, with where (`events…: 'val/acc' goes back …`)."""
-    return next(f"{os.path.basename(phases[0].files[0])}: {said}" for phases, said in phased if said)
-
-
-def _restart_kept_problem(root: str, said: str) -> Problem:
+def _restart_kept_problem(root: str, restarted: tuple[EventData, str]) -> Problem:
     """Say that a file's steps start over inside a run read as one: its `last` is its highest step's."""
+    part, said = restarted
     return Problem(
         root,
-        f"its steps start over ({said}), read as one run: each step's last value is kept, and `last` is "
-        "the value at the highest step, not the one logged last (if one writer logged a second training, "
-        "give each training its own log_dir)",
+        f"its steps start over ({os.path.basename(part.files[0])}: {said}), read as one run: each step's "
+        "last value is kept, and `last` is the value at the highest step, not the one logged last (if one "
+        "writer logged a second training, give each training its own log_dir)",
         "one run",
     )
 
 
 def _relative_name(folder: str, parts: list[EventData]) -> str:
-    """Return the path of a training's first event file relative to the run folder (`train/events…`),
-    with `#2` for the second training one writer logged into it."""
-    name = os.path.basename(parts[0].files[0]) + (f"#{parts[0].phase + 1}" if parts[0].phase else "")
+    """Return the path of a training's first event file relative to the run folder (`train/events…`)."""
+    name = os.path.basename(parts[0].files[0])
     return f"{folder}/{name}" if folder else name
 
 
 def _time_label(file_name: str) -> str:
-    """Return the time an event file's name holds (`events.out.tfevents.1540179936.NAYAN`: 1540179936),
-    and its training's number in it (`#2`) from the second on."""
-    name, mark, phase = os.path.basename(file_name).partition("#")
-    return name.split(EVENTS_MARK, 1)[-1].lstrip(".").split(".")[0] + mark + phase
+    """Return the time an event file's name holds (`events.out.tfevents.1540179936.NAYAN`: 1540179936)."""
+    return os.path.basename(file_name).split(EVENTS_MARK, 1)[-1].lstrip(".").split(".")[0]
 
 
 def _trainings_problem(
